@@ -1,0 +1,100 @@
+/**
+ * Errors of the D-Bus layer. Bad arguments are plain `TypeError`/`RangeError`;
+ * everything that comes from the bus or the connection is one of these.
+ *
+ * @module
+ */
+
+/**
+ * A D-Bus error: an error reply from a peer, or an error libdbus reported.
+ *
+ * @example Handling an error reply
+ * ```ts no-eval
+ * import { Connection, DBusError } from "@upstart/upstart/dbus";
+ * await using bus = await Connection.session();
+ * try {
+ *   await bus.call({ destination: "org.example.Nope", path: "/", interface: "org.example.Nope", member: "Hi" });
+ * } catch (e) {
+ *   if (e instanceof DBusError) console.log(e.name, e.message);
+ * }
+ * ```
+ */
+export class DBusError extends Error {
+  /** The D-Bus error name, e.g. `org.freedesktop.DBus.Error.ServiceUnknown`. */
+  override readonly name: string;
+  /** The values of the error reply beyond its message string, if any. */
+  readonly body: unknown[];
+
+  /**
+   * Makes an error; serving handlers throw one to send an error reply.
+   *
+   * @param name The D-Bus error name.
+   * @param message The human-readable message.
+   * @param body Extra values of the reply (rarely used).
+   * @example Replying with an error from a handler
+   * ```ts
+   * import { DBusError } from "@upstart/upstart/dbus";
+   * const e = new DBusError("org.example.Error.Nope", "Not today");
+   * console.assert(e.name === "org.example.Error.Nope");
+   * ```
+   */
+  constructor(name: string, message: string, body: unknown[] = []) {
+    super(message);
+    this.name = name;
+    this.body = body;
+  }
+}
+
+/**
+ * libdbus-1 (or libc) could not be loaded.
+ *
+ * @example
+ * ```ts
+ * import { LibraryLoadError } from "@upstart/upstart/dbus";
+ * const e = new LibraryLoadError("Cannot load libdbus-1.so.3");
+ * console.assert(e instanceof Error);
+ * ```
+ */
+export class LibraryLoadError extends Error {
+  override readonly name = "LibraryLoadError";
+}
+
+/**
+ * A method call got no reply within its timeout.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from "@upstart/upstart/dbus";
+ * console.assert(new TimeoutError("no reply").name === "TimeoutError");
+ * ```
+ */
+export class TimeoutError extends Error {
+  override readonly name = "TimeoutError";
+}
+
+/**
+ * The connection was closed by this side (`close()`) while a call was pending,
+ * or a call was made on a closed connection.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionClosedError } from "@upstart/upstart/dbus";
+ * console.assert(new ConnectionClosedError("closed").name === "ConnectionClosedError");
+ * ```
+ */
+export class ConnectionClosedError extends Error {
+  override readonly name = "ConnectionClosedError";
+}
+
+/**
+ * The other side went away: the bus daemon or peer closed the socket.
+ *
+ * @example
+ * ```ts
+ * import { DisconnectedError } from "@upstart/upstart/dbus";
+ * console.assert(new DisconnectedError("gone").name === "DisconnectedError");
+ * ```
+ */
+export class DisconnectedError extends Error {
+  override readonly name = "DisconnectedError";
+}
