@@ -20,6 +20,7 @@ export interface EventMatch {
 
 /** An event operand of a condition: `started network-manager`, `net-device-up IFACE!=lo`. */
 export interface EventCondition {
+  /** Node type. */
   readonly type: "event";
   /** The event name, compared exactly (no globbing). */
   readonly name: string;
@@ -29,8 +30,11 @@ export interface EventCondition {
 
 /** `left and right` / `left or right` (equal precedence, left-associative, as in Upstart). */
 export interface OperatorCondition {
+  /** The operator. */
   readonly type: "and" | "or";
+  /** The left operand. */
   readonly left: Condition;
+  /** The right operand. */
   readonly right: Condition;
 }
 
@@ -81,9 +85,13 @@ export interface SignalSpec {
 
 /** One `cgroup CONTROLLER [NAME] [KEY VALUE]` stanza. */
 export interface CgroupDef {
+  /** The cgroup controller (`cpu`, `memory`, …). */
   readonly controller: string;
+  /** The cgroup name, or `null` for the default (`$UPSTART_CGROUP`). */
   readonly name: string | null;
+  /** The setting to write, or `null`. */
   readonly key: string | null;
+  /** The value of the setting, or `null`. */
   readonly value: string | null;
 }
 
@@ -91,23 +99,31 @@ export interface CgroupDef {
 export interface JobConfig {
   /** `description`, or `null`. Published over D-Bus as `description` (`""` when null). */
   readonly description: string | null;
+  /** `author`, or `null`. */
   readonly author: string | null;
+  /** `version`, or `null`. */
   readonly version: string | null;
+  /** `usage`, or `null`. */
   readonly usage: string | null;
   /** `emits` (accumulates across stanzas and overrides). */
   readonly emits: readonly string[];
   /** `instance NAME` (may contain `$VAR`), or `null` for a single-instance job. */
   readonly instance: string | null;
+  /** `start on`, or `null` (also after `manual`). */
   readonly startOn: Condition | null;
+  /** `stop on`, or `null`. */
   readonly stopOn: Condition | null;
   /** `exec`/`script` for each process slot that has one. */
   readonly processes: Readonly<Partial<Record<ProcessType, ProcessDef>>>;
   /** `expect stop|daemon|fork`, default `"none"`. */
   readonly expect: "none" | "stop" | "daemon" | "fork";
+  /** `task` was given. */
   readonly task: boolean;
+  /** `respawn` was given (`respawn limit` alone does not set it). */
   readonly respawn: boolean;
   /** `respawn limit COUNT INTERVAL` (default 10 in 5 s), or `"unlimited"`. */
   readonly respawnLimit: { readonly count: number; readonly interval: number } | "unlimited";
+  /** `normal exit` entries (accumulate). */
   readonly normalExit: readonly NormalExit[];
   /** Default SIGTERM. */
   readonly killSignal: SignalSpec;
@@ -123,18 +139,25 @@ export interface JobConfig {
   readonly export: readonly string[];
   /** Default 0o022. */
   readonly umask: number;
+  /** `nice`, or `null` when unset. */
   readonly nice: number | null;
   /** `oom score N` (legacy `oom N` converted as Upstart does) or `"never"`; `null` when absent. */
   readonly oomScore: number | "never" | null;
+  /** `limit` values per resource. */
   readonly limits: Readonly<Partial<Record<LimitResource, { soft: LimitValue; hard: LimitValue }>>>;
+  /** `chdir`, or `null`. */
   readonly chdir: string | null;
+  /** `chroot`, or `null`. */
   readonly chroot: string | null;
+  /** `setuid`, or `null`. */
   readonly setuid: string | null;
+  /** `setgid`, or `null`. */
   readonly setgid: string | null;
   /** `apparmor load PROFILE`. */
   readonly apparmorLoad: string | null;
   /** `apparmor switch PROFILE`. */
   readonly apparmorSwitch: string | null;
+  /** `cgroup` stanzas in order (accumulate). */
   readonly cgroups: readonly CgroupDef[];
   /** `manual` was seen (it also clears `startOn`). */
   readonly manual: boolean;

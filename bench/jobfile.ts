@@ -1,0 +1,53 @@
+/**
+ * Job-file parse throughput over the whole corpus (`../shared/corpus/jobs`), in MB/s after
+ * warm-up. `FORMATTERS` is the hook for format throughput: add `formatJob` there once it exists.
+ *
+ * Run: `deno run -A bench/jobfile.ts`
+ */
+
+import { type JobDocument, parseJob } from "../src/jobfile/mod.ts";
+
+/** Extra timed passes over the parsed documents, e.g. `["format", (d) => formatJob(d)]`. */
+export const FORMATTERS: [string, (doc: JobDocument) => unknown][] = [];
+
+const TARGET_MBPS = 30;
+
+function corpus(): Uint8Array[] {
+  const dir = new URL("corpus/jobs/", SHARED ?? "file:///nonexistent/");
+  return [...Deno.readDirSync(dir)].map((e) => Deno.readFileSync(new URL(e.name, dir)));
+}
+
+function measure(label: string, files: Uint8Array[], bytes: number, run: () => void): number {
+  for (let i = 0; i < 20; i++) run(); // warm-up: let the JIT settle
+  const rounds: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t = performance.now();
+    run();
+    rounds.push(performance.now() - t);
+  }
+  rounds.sort((a, b) => a - b);
+  const median = rounds[rounds.length >> 1];
+  const mbps = bytes / 1e6 / (median / 1000);
+  console.log(
+    `${label.padEnd(8)} ${files.length} files, ${(bytes / 1e6).toFixed(3)} MB: median ${
+      median.toFixed(2)
+    } ms/pass, ${mbps.toFixed(1)} MB/s (target ${TARGET_MBPS}, ratio ${
+      (mbps / TARGET_MBPS).toFixed(2)
+    })`,
+  );
+  return mbps;
+}
+
+if (import.meta.main) {
+  const files = corpus();
+  const bytes = files.reduce((n, f) => n + f.length, 0);
+  measure("parse", files, bytes, () => {
+    for (const f of files) parseJob(f, { throwOnError: false });
+  });
+  const docs = files.map((f) => parseJob(f, { throwOnError: false }));
+  for (const [label, fn] of FORMATTERS) {
+    measure(label, files, bytes, () => {
+      for (const d of docs) fn(d);
+    });
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Upstart job files (`/etc/init/*.conf`, `*.override`): a lossless parser that accepts exactly
+ * what Upstart 1.13 accepts, with the values it loads and the errors it logs.
+ *
+ * @example Parsing, editing and printing a job file
+ * ```ts
+ * import { parseJob } from "@upstart/upstart";
+ * const doc = parseJob("# my job\nstart on runlevel [2345]\nexec /usr/bin/web\n");
+ * doc.set("respawn");
+ * console.assert(doc.toString() === "# my job\nstart on runlevel [2345]\nexec /usr/bin/web\nrespawn\n");
+ * ```
+ *
+ * @module
+ */
+
+export { DEFAULT_FILENAME, JobDocument, parseJob } from "./document.ts";
+export type { ParseOptions } from "./document.ts";
+export { ParseError } from "./errors.ts";
+export type { ParseReason } from "./errors.ts";
+export { applyOverride } from "./override.ts";
+export type { OverrideOptions, OverrideResult } from "./override.ts";
+export {
+  conditionToString,
+  eventMatch,
+  fromUpstartConditions,
+  toUpstartConditions,
+} from "./condition.ts";
+export { quoteArg, renderCommand, renderScriptBody } from "./quote.ts";
+export type { QuoteOptions } from "./quote.ts";
+export { renderStanza } from "./render.ts";
+export type { StanzaValue } from "./render.ts";
+export { STANZAS } from "./_parser.ts";
+export type {
+  BlankNode,
+  CommentNode,
+  CommentSpan,
+  JobNode,
+  ScriptBlock,
+  Span,
+  StanzaNode,
+  TokenNode,
+  UnparsedNode,
+} from "./cst.ts";
+export type * from "./types.ts";
