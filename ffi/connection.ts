@@ -22,8 +22,8 @@ import { cstr, loadDBus, loadLibC, newDBusError, readCString, throwIfSet } from 
 import { ConnectionClosedError, DBusError, DisconnectedError, TimeoutError } from "./errors.ts";
 import {
   type MessageHeader,
-  type MethodCall,
   MessageType,
+  type MethodCall,
   newMethodCall,
   newSignal,
   readBody,
@@ -179,7 +179,7 @@ export class Connection implements Disposable, AsyncDisposable {
     if (ptr === null) throw new DBusError("org.freedesktop.DBus.Error.Failed", "Cannot connect");
     lib.dbus_connection_set_exit_on_disconnect(ptr, 0);
     const fdOut = new Int32Array(1);
-    if (!lib.dbus_connection_get_unix_fd(ptr, new Uint8Array(fdOut.buffer))) {
+    if (!lib.dbus_connection_get_unix_fd(ptr, fdOut)) {
       lib.dbus_connection_close(ptr);
       lib.dbus_connection_unref(ptr);
       throw new DBusError(
@@ -637,7 +637,7 @@ export class Connection implements Disposable, AsyncDisposable {
 
   #sendAndUnref(msg: Deno.PointerObject): number {
     try {
-      if (!this.#lib.dbus_connection_send(this.#conn, msg, new Uint8Array(this.#serial.buffer))) {
+      if (!this.#lib.dbus_connection_send(this.#conn, msg, this.#serial)) {
         throw new RangeError("libdbus is out of memory");
       }
       return this.#serial[0];

@@ -46,7 +46,9 @@ export function readHeader(lib: DBusLib, msg: Deno.PointerObject): MessageHeader
     path: isReply ? null : readCString(lib.dbus_message_get_path(msg)),
     interface: isReply ? null : readCString(lib.dbus_message_get_interface(msg)),
     member: isReply ? null : readCString(lib.dbus_message_get_member(msg)),
-    errorName: type === MessageType.ERROR ? readCString(lib.dbus_message_get_error_name(msg)) : null,
+    errorName: type === MessageType.ERROR
+      ? readCString(lib.dbus_message_get_error_name(msg))
+      : null,
     signature: readCString(lib.dbus_message_get_signature(msg)) ?? "",
     noReply: type === MessageType.METHOD_CALL && lib.dbus_message_get_no_reply(msg) !== 0,
   };

@@ -188,7 +188,9 @@ export class ObjectRegistry {
     }
     const interfaces = this.#lookup(call.path);
     if (interfaces === null) {
-      if (call.interface === INTROSPECTABLE && call.member === "Introspect" && call.signature === "") {
+      if (
+        call.interface === INTROSPECTABLE && call.member === "Introspect" && call.signature === ""
+      ) {
         const children = this.#childrenOf(call.path);
         if (children.length > 0) return value("s", [introspectXml([], children)]);
       }
@@ -207,7 +209,9 @@ export class ObjectRegistry {
       }
       return value(out, result ?? []);
     }
-    if (call.interface === INTROSPECTABLE && call.member === "Introspect" && call.signature === "") {
+    if (
+      call.interface === INTROSPECTABLE && call.member === "Introspect" && call.signature === ""
+    ) {
       return value("s", [introspectXml(interfaces, this.#childrenOf(call.path))]);
     }
     if (call.interface === PROPERTIES) {
@@ -220,7 +224,10 @@ export class ObjectRegistry {
     const exact = this.#objects.get(path);
     if (exact) return exact;
     for (const subtree of this.#subtrees) {
-      if (path === subtree.prefix || path.startsWith(subtree.prefix === "/" ? "/" : subtree.prefix + "/")) {
+      if (
+        path === subtree.prefix ||
+        path.startsWith(subtree.prefix === "/" ? "/" : subtree.prefix + "/")
+      ) {
         const found = subtree.resolve(path);
         if (found) return found;
       }
@@ -278,7 +285,10 @@ export class ObjectRegistry {
       const [iface, name] = args as [string, string];
       const prop = find(iface, name);
       if ((prop.access ?? "read") === "write" || !prop.get) {
-        throw new DBusError("org.freedesktop.DBus.Error.AccessDenied", `Property "${name}" is not readable`);
+        throw new DBusError(
+          "org.freedesktop.DBus.Error.AccessDenied",
+          `Property "${name}" is not readable`,
+        );
       }
       return value("v", [new Variant(prop.signature, prop.get())]);
     }
@@ -299,10 +309,16 @@ export class ObjectRegistry {
       const [iface, name, v] = args as [string, string, Variant];
       const prop = find(iface, name);
       if ((prop.access ?? "read") === "read" || !prop.set) {
-        throw new DBusError("org.freedesktop.DBus.Error.PropertyReadOnly", `Property "${name}" is read-only`);
+        throw new DBusError(
+          "org.freedesktop.DBus.Error.PropertyReadOnly",
+          `Property "${name}" is read-only`,
+        );
       }
       if (v.signature !== prop.signature) {
-        throw new DBusError(INVALID_ARGS, `Property "${name}" has type "${prop.signature}", not "${v.signature}"`);
+        throw new DBusError(
+          INVALID_ARGS,
+          `Property "${name}" has type "${prop.signature}", not "${v.signature}"`,
+        );
       }
       const done = prop.set(v.value);
       return done instanceof Promise
@@ -344,9 +360,10 @@ export class ObjectRegistry {
   }
 
   #errorReply(msg: Deno.PointerObject, error: unknown): Deno.PointerObject {
-    const e = error instanceof DBusError
-      ? error
-      : new DBusError("org.freedesktop.DBus.Error.Failed", String((error as Error)?.message ?? error));
+    const e = error instanceof DBusError ? error : new DBusError(
+      "org.freedesktop.DBus.Error.Failed",
+      String((error as Error)?.message ?? error),
+    );
     const name = isErrorName(e.name) ? e.name : "org.freedesktop.DBus.Error.Failed";
     const text = e.message.isWellFormed() && !e.message.includes("\0")
       ? e.message
@@ -394,7 +411,9 @@ function validateInterface(def: InterfaceDef): void {
   for (const [name, prop] of Object.entries(def.properties ?? {})) {
     assertMemberName(name, `property of ${def.name}`);
     if (parseSignature(prop.signature).length !== 1) {
-      throw new TypeError(`${def.name}.${name}: a property has exactly one type, not "${prop.signature}"`);
+      throw new TypeError(
+        `${def.name}.${name}: a property has exactly one type, not "${prop.signature}"`,
+      );
     }
   }
   for (const [name, signal] of Object.entries(def.signals ?? {})) {
@@ -430,8 +449,20 @@ const STANDARD: InterfaceDef[] = [
   {
     name: PROPERTIES,
     methods: {
-      Get: { in: "ss", out: "v", inNames: ["interface", "property"], outNames: ["value"], handler: () => [] },
-      GetAll: { in: "s", out: "a{sv}", inNames: ["interface"], outNames: ["props"], handler: () => [] },
+      Get: {
+        in: "ss",
+        out: "v",
+        inNames: ["interface", "property"],
+        outNames: ["value"],
+        handler: () => [],
+      },
+      GetAll: {
+        in: "s",
+        out: "a{sv}",
+        inNames: ["interface"],
+        outNames: ["props"],
+        handler: () => [],
+      },
       Set: { in: "ssv", inNames: ["interface", "property", "value"], handler: () => [] },
     },
     signals: { PropertiesChanged: { signature: "sa{sv}as" } },
@@ -446,7 +477,10 @@ const STANDARD: InterfaceDef[] = [
 ];
 
 /** The introspection document of an object. */
-export function introspectXml(interfaces: readonly InterfaceDef[], children: readonly string[]): string {
+export function introspectXml(
+  interfaces: readonly InterfaceDef[],
+  children: readonly string[],
+): string {
   const own = new Set(interfaces.map((i) => i.name));
   const all = [...STANDARD.filter((i) => !own.has(i.name)), ...interfaces];
   let xml = '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n' +
@@ -459,7 +493,9 @@ export function introspectXml(interfaces: readonly InterfaceDef[], children: rea
       }    </method>\n`;
     }
     for (const [name, s] of Object.entries(i.signals ?? {})) {
-      xml += `    <signal name="${attr(name)}">\n${args(s.signature ?? "", s.names)}    </signal>\n`;
+      xml += `    <signal name="${attr(name)}">\n${
+        args(s.signature ?? "", s.names)
+      }    </signal>\n`;
     }
     for (const [name, p] of Object.entries(i.properties ?? {})) {
       xml += `    <property name="${attr(name)}" type="${attr(p.signature)}" access="${

@@ -158,7 +158,9 @@ export class SignalRouter {
       next(): Promise<IteratorResult<SignalMessage>> {
         if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
         if (ended) {
-          return endError ? Promise.reject(endError) : Promise.resolve({ value: undefined, done: true });
+          return endError
+            ? Promise.reject(endError)
+            : Promise.resolve({ value: undefined, done: true });
         }
         return new Promise((resolve, reject) => {
           waiter = resolve;

@@ -29,7 +29,12 @@ Deno.test("a bus connection registers and calls the bus daemon", async () => {
 Deno.test("an error reply rejects with DBusError carrying name and message", async () => {
   await using bus = await startBus();
   await using conn = await Connection.open(bus.address);
-  const err = await conn.call({ ...BUS, member: "GetNameOwner", signature: "s", body: ["org.nope"] })
+  const err = await conn.call({
+    ...BUS,
+    member: "GetNameOwner",
+    signature: "s",
+    body: ["org.nope"],
+  })
     .catch((e) => e);
   assert.ok(err instanceof DBusError);
   assert.equal(err.name, "org.freedesktop.DBus.Error.NameHasNoOwner");
@@ -78,11 +83,19 @@ Deno.test("calls on another connection's exported object, with properties and in
     path: "/org/upstart/test/Calc",
     interface: "org.upstart.test.Calc",
   };
-  assert.deepEqual(await client.call({ ...target, member: "Add", signature: "ii", body: [2, 40] }), [42]);
-  assert.deepEqual(await client.call({ ...target, member: "Later", signature: "s", body: ["up"] }), ["UP"]);
+  assert.deepEqual(
+    await client.call({ ...target, member: "Add", signature: "ii", body: [2, 40] }),
+    [42],
+  );
+  assert.deepEqual(
+    await client.call({ ...target, member: "Later", signature: "s", body: ["up"] }),
+    ["UP"],
+  );
   await assert.rejects(
     client.call({ ...target, member: "Fail" }),
-    (e: unknown) => e instanceof DBusError && e.name === "org.upstart.test.Error.Nope" && e.message === "not today",
+    (e: unknown) =>
+      e instanceof DBusError && e.name === "org.upstart.test.Error.Nope" &&
+      e.message === "not today",
   );
   // Wrong signature and unknown methods get libdbus's own wording.
   await assert.rejects(
@@ -166,8 +179,20 @@ Deno.test("a signal from a well-known name is followed to its owner", async () =
     (s) => got.push(s.body[0] as string),
   );
   await using other = await Connection.open(bus.address);
-  other.emitSignal({ path: "/x", interface: "org.upstart.test.N", member: "Hello", signature: "s", body: ["impostor"] });
-  owner.emitSignal({ path: "/x", interface: "org.upstart.test.N", member: "Hello", signature: "s", body: ["owner"] });
+  other.emitSignal({
+    path: "/x",
+    interface: "org.upstart.test.N",
+    member: "Hello",
+    signature: "s",
+    body: ["impostor"],
+  });
+  owner.emitSignal({
+    path: "/x",
+    interface: "org.upstart.test.N",
+    member: "Hello",
+    signature: "s",
+    body: ["owner"],
+  });
   const deadline = Date.now() + 2000;
   while (got.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   await new Promise((r) => setTimeout(r, 50));
@@ -179,10 +204,19 @@ Deno.test("a call that gets no reply times out with TimeoutError", async () => {
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
   await server.requestName("org.upstart.test.Silent");
-  server.export("/s", [{ name: "org.upstart.test.Silent", methods: { Wait: { handler: () => new Promise(() => {}) } } }]);
+  server.export("/s", [{
+    name: "org.upstart.test.Silent",
+    methods: { Wait: { handler: () => new Promise(() => {}) } },
+  }]);
   const t0 = performance.now();
   await assert.rejects(
-    client.call({ destination: "org.upstart.test.Silent", path: "/s", interface: "org.upstart.test.Silent", member: "Wait", timeout: 100 }),
+    client.call({
+      destination: "org.upstart.test.Silent",
+      path: "/s",
+      interface: "org.upstart.test.Silent",
+      member: "Wait",
+      timeout: 100,
+    }),
     TimeoutError,
   );
   assert.ok(performance.now() - t0 < 2000);
@@ -193,8 +227,16 @@ Deno.test("close() rejects pending calls and later calls with ConnectionClosedEr
   await using server = await Connection.open(bus.address);
   const client = await Connection.open(bus.address);
   await server.requestName("org.upstart.test.Silent2");
-  server.export("/s", [{ name: "org.upstart.test.Silent", methods: { Wait: { handler: () => new Promise(() => {}) } } }]);
-  const pending = client.call({ destination: "org.upstart.test.Silent2", path: "/s", interface: "org.upstart.test.Silent", member: "Wait" });
+  server.export("/s", [{
+    name: "org.upstart.test.Silent",
+    methods: { Wait: { handler: () => new Promise(() => {}) } },
+  }]);
+  const pending = client.call({
+    destination: "org.upstart.test.Silent2",
+    path: "/s",
+    interface: "org.upstart.test.Silent",
+    member: "Wait",
+  });
   await new Promise((r) => setTimeout(r, 20));
   await client.close();
   await assert.rejects(pending, ConnectionClosedError);
@@ -208,8 +250,16 @@ Deno.test("the bus daemon killed mid-call: pending calls reject promptly with Di
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
   await server.requestName("org.upstart.test.Doomed");
-  server.export("/s", [{ name: "org.upstart.test.Doomed", methods: { Wait: { handler: () => new Promise(() => {}) } } }]);
-  const pending = client.call({ destination: "org.upstart.test.Doomed", path: "/s", interface: "org.upstart.test.Doomed", member: "Wait" });
+  server.export("/s", [{
+    name: "org.upstart.test.Doomed",
+    methods: { Wait: { handler: () => new Promise(() => {}) } },
+  }]);
+  const pending = client.call({
+    destination: "org.upstart.test.Doomed",
+    path: "/s",
+    interface: "org.upstart.test.Doomed",
+    member: "Wait",
+  });
   await new Promise((r) => setTimeout(r, 20));
   const t0 = performance.now();
   bus.kill();
@@ -235,8 +285,15 @@ Deno.test("many calls in flight on one connection are pipelined and all answered
   await using bus = await startBus();
   await using conn = await Connection.open(bus.address);
   const replies = await Promise.all(
-    Array.from({ length: 1000 }, (_, i) =>
-      conn.call({ ...BUS, member: "NameHasOwner", signature: "s", body: [i % 2 ? conn.uniqueName! : "org.nope"] })
+    Array.from(
+      { length: 1000 },
+      (_, i) =>
+        conn.call({
+          ...BUS,
+          member: "NameHasOwner",
+          signature: "s",
+          body: [i % 2 ? conn.uniqueName! : "org.nope"],
+        }),
     ),
   );
   replies.forEach((r, i) => assert.deepEqual(r, [i % 2 === 1]));
@@ -253,7 +310,12 @@ Deno.test("timers keep running while calls wait (the event loop is not held)", a
   }]);
   let ticks = 0;
   const timer = setInterval(() => ticks++, 10);
-  await client.call({ destination: "org.upstart.test.Slow", path: "/s", interface: "org.upstart.test.Slow", member: "Nap" });
+  await client.call({
+    destination: "org.upstart.test.Slow",
+    path: "/s",
+    interface: "org.upstart.test.Slow",
+    member: "Nap",
+  });
   clearInterval(timer);
   assert.ok(ticks >= 10, `only ${ticks} ticks in 200 ms`);
 });
@@ -274,10 +336,20 @@ Deno.test("peer-to-peer: a connection without a bus (python3-dbus server)", asyn
     await using peer = await Connection.open(address, { bus: false });
     assert.equal(peer.uniqueName, null);
     assert.equal(peer.isBus, false);
-    const [reply] = await peer.call({ path: "/org/upstart/test/Peer", interface: "org.upstart.test.Peer", member: "Echo", signature: "s", body: ["hi"] });
+    const [reply] = await peer.call({
+      path: "/org/upstart/test/Peer",
+      interface: "org.upstart.test.Peer",
+      member: "Echo",
+      signature: "s",
+      body: ["hi"],
+    });
     assert.equal(reply, "hi");
-    const signal = (await peer.signals({ member: "Pong" }));
-    await peer.call({ path: "/org/upstart/test/Peer", interface: "org.upstart.test.Peer", member: "Ping" });
+    const signal = await peer.signals({ member: "Pong" });
+    await peer.call({
+      path: "/org/upstart/test/Peer",
+      interface: "org.upstart.test.Peer",
+      member: "Ping",
+    });
     const { value: pong } = await signal.next();
     assert.deepEqual(pong!.body, ["pong"]);
     await signal.return!();

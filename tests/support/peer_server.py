@@ -31,7 +31,7 @@ class Peer(dbus.service.Object):
 objects = []
 
 
-def on_connection(server, conn):
+def on_connection(conn):
     objects.append(Peer(conn, "/org/upstart/test/Peer"))
 
 
