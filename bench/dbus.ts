@@ -87,7 +87,13 @@ export async function benchDBus(): Promise<void> {
   const ratio = (x: number, ref: number | undefined) => ref ? `${(x / ref).toFixed(2)}x C` : "n/a";
   printTable("D-Bus GetId round trips (µs per call; ratio to the C libdbus client, same run)", [
     ["client", "serial", "ratio", `pipelined (${BATCH} in flight)`, "ratio"],
-    ["C libdbus", c ? c.serial.toFixed(1) : "n/a", "1.00x C", c ? c.pipelined.toFixed(1) : "n/a", "1.00x C"],
+    [
+      "C libdbus",
+      c ? c.serial.toFixed(1) : "n/a",
+      "1.00x C",
+      c ? c.pipelined.toFixed(1) : "n/a",
+      "1.00x C",
+    ],
     [
       "this binding",
       us.serial.toFixed(1),
@@ -95,14 +101,20 @@ export async function benchDBus(): Promise<void> {
       us.pipelined.toFixed(1),
       ratio(us.pipelined, c?.pipelined),
     ],
-    ["python3-dbus", py === null ? "n/a" : py.toFixed(1), py === null ? "n/a" : ratio(py, c?.serial), "-", "-"],
+    [
+      "python3-dbus",
+      py === null ? "n/a" : py.toFixed(1),
+      py === null ? "n/a" : ratio(py, c?.serial),
+      "-",
+      "-",
+    ],
   ]);
   console.log("targets: serial <= 1.00x C, pipelined <= 1.20x C");
   const mem = await memory(bus.address);
   console.log(
-    `memory: RSS ${mem.before.toFixed(1)} MB before, ${mem.after.toFixed(1)} MB after 100,000 calls (+${
-      (mem.after - mem.before).toFixed(1)
-    } MB)`,
+    `memory: RSS ${mem.before.toFixed(1)} MB before, ${
+      mem.after.toFixed(1)
+    } MB after 100,000 calls (+${(mem.after - mem.before).toFixed(1)} MB)`,
   );
 }
 

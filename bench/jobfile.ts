@@ -6,6 +6,7 @@
  */
 
 import { type JobDocument, parseJob } from "../src/jobfile/mod.ts";
+import { SHARED } from "../tests/support/shared.ts";
 
 /** Extra timed passes over the parsed documents, e.g. `["format", (d) => formatJob(d)]`. */
 export const FORMATTERS: [string, (doc: JobDocument) => unknown][] = [];

@@ -20,14 +20,18 @@ export async function buildC(source: string, name: string): Promise<string | nul
   const binary = dir + name;
   const src = new URL(`./${source}`, import.meta.url).pathname;
   await Deno.mkdir(dir, { recursive: true });
-  const cflags = async () => (await run("pkg-config", ["--cflags", "--libs", "dbus-1"])).trim().split(/\s+/);
+  const cflags = async () =>
+    (await run("pkg-config", ["--cflags", "--libs", "dbus-1"])).trim().split(/\s+/);
   let flags: string[];
   try {
     flags = await cflags();
   } catch {
     console.error("libdbus-1-dev is missing: installing it with apt-get for the C reference");
     try {
-      await run("sh", ["-c", "apt-get update -qq && apt-get install -y -qq libdbus-1-dev pkg-config"]);
+      await run("sh", [
+        "-c",
+        "apt-get update -qq && apt-get install -y -qq libdbus-1-dev pkg-config",
+      ]);
       flags = await cflags();
     } catch (e) {
       console.error(`C reference skipped: ${(e as Error).message}`);

@@ -56,6 +56,7 @@ export class DBusError extends Error {
  * ```
  */
 export class LibraryLoadError extends Error {
+  /** The error class name. */
   override readonly name = "LibraryLoadError";
 }
 
@@ -69,6 +70,7 @@ export class LibraryLoadError extends Error {
  * ```
  */
 export class TimeoutError extends Error {
+  /** The error class name. */
   override readonly name = "TimeoutError";
 }
 
@@ -83,6 +85,7 @@ export class TimeoutError extends Error {
  * ```
  */
 export class ConnectionClosedError extends Error {
+  /** The error class name. */
   override readonly name = "ConnectionClosedError";
 }
 
@@ -96,5 +99,6 @@ export class ConnectionClosedError extends Error {
  * ```
  */
 export class DisconnectedError extends Error {
+  /** The error class name. */
   override readonly name = "DisconnectedError";
 }
