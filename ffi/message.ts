@@ -36,22 +36,52 @@ export interface MessageHeader {
 /** Reads the routing fields of `msg`. */
 export function readHeader(lib: DBusLib, msg: Deno.PointerObject): MessageHeader {
   const type = lib.dbus_message_get_type(msg);
-  const isReply = type === MessageType.METHOD_RETURN || type === MessageType.ERROR;
+  if (type === MessageType.METHOD_RETURN || type === MessageType.ERROR) {
+    // Replies are routed by serial alone: skip the fields nobody reads (the hot path).
+    return {
+      type,
+      serial: 0,
+      replySerial: lib.dbus_message_get_reply_serial(msg),
+      sender: null,
+      destination: null,
+      path: null,
+      interface: null,
+      member: null,
+      errorName: type === MessageType.ERROR
+        ? readCString(lib.dbus_message_get_error_name(msg))
+        : null,
+      signature: "",
+      noReply: false,
+    };
+  }
   return {
     type,
     serial: lib.dbus_message_get_serial(msg),
-    replySerial: isReply ? lib.dbus_message_get_reply_serial(msg) : 0,
+    replySerial: 0,
     sender: readCString(lib.dbus_message_get_sender(msg)),
     destination: readCString(lib.dbus_message_get_destination(msg)),
-    path: isReply ? null : readCString(lib.dbus_message_get_path(msg)),
-    interface: isReply ? null : readCString(lib.dbus_message_get_interface(msg)),
-    member: isReply ? null : readCString(lib.dbus_message_get_member(msg)),
-    errorName: type === MessageType.ERROR
-      ? readCString(lib.dbus_message_get_error_name(msg))
-      : null,
+    path: readCString(lib.dbus_message_get_path(msg)),
+    interface: readCString(lib.dbus_message_get_interface(msg)),
+    member: readCString(lib.dbus_message_get_member(msg)),
+    errorName: null,
     signature: readCString(lib.dbus_message_get_signature(msg)) ?? "",
     noReply: type === MessageType.METHOD_CALL && lib.dbus_message_get_no_reply(msg) !== 0,
   };
+}
+
+/** C copies of names already validated: calls repeat the same few, and validating is not free. */
+const checkedNames = new Map<string, Uint8Array<ArrayBuffer>>();
+
+function checkedName(value: string, check: (s: string, what: string) => void, what: string) {
+  const key = what[0] + value;
+  let bytes = checkedNames.get(key);
+  if (bytes === undefined) {
+    check(value, what);
+    bytes = cstr(value);
+    if (checkedNames.size > 1024) checkedNames.clear();
+    checkedNames.set(key, bytes);
+  }
+  return bytes;
 }
 
 /** What a method call is made of. */
@@ -91,15 +121,15 @@ export interface SignalEmission {
  * invalid ones). The caller owns the returned message.
  */
 export function newMethodCall(lib: DBusLib, call: MethodCall): Deno.PointerObject {
-  if (call.destination !== undefined) assertBusName(call.destination, "destination");
-  assertObjectPath(call.path, "path");
-  if (call.interface !== undefined) assertInterfaceName(call.interface, "interface");
-  assertMemberName(call.member, "member");
   const msg = lib.dbus_message_new_method_call(
-    call.destination === undefined ? null : cstr(call.destination),
-    cstr(call.path),
-    call.interface === undefined ? null : cstr(call.interface),
-    cstr(call.member),
+    call.destination === undefined
+      ? null
+      : checkedName(call.destination, assertBusName, "destination"),
+    checkedName(call.path, assertObjectPath, "path"),
+    call.interface === undefined
+      ? null
+      : checkedName(call.interface, assertInterfaceName, "interface"),
+    checkedName(call.member, assertMemberName, "member"),
   );
   return withBody(lib, nonNull(msg), call.signature ?? "", call.body ?? []);
 }
