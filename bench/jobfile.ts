@@ -7,6 +7,7 @@
 
 import { type JobDocument, parseJob } from "../src/jobfile/mod.ts";
 import { SHARED } from "../tests/support/shared.ts";
+import { PATHOLOGICAL } from "../tests/support/pathological.ts";
 
 /** Extra timed passes over the parsed documents, e.g. `["format", (d) => formatJob(d)]`. */
 export const FORMATTERS: [string, (doc: JobDocument) => unknown][] = [];
@@ -52,3 +53,30 @@ if (import.meta.main) {
     });
   }
 }
+
+/** Linear time: parsing 10x the input of each pathological case should take about 10x as long. */
+function linearity(): void {
+  const time = (text: string) => {
+    const bytes = new TextEncoder().encode(text);
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      parseJob(bytes, { throwOnError: false });
+      best = Math.min(best, performance.now() - t);
+    }
+    return best;
+  };
+  console.log("pathological inputs, time for 200k lines / time for 20k lines (linear: about 10):");
+  for (const [label, make] of PATHOLOGICAL) {
+    time(make(1000));
+    const small = time(make(20000));
+    const big = time(make(200000));
+    console.log(
+      `  ${label.padEnd(32)} ${(big / small).toFixed(1)}  (${small.toFixed(1)} ms, ${
+        big.toFixed(1)
+      } ms)`,
+    );
+  }
+}
+
+if (import.meta.main) linearity();
