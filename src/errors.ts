@@ -218,7 +218,10 @@ export class PermissionDeniedError extends UpstartError {
    * @param options The D-Bus name and cause.
    */
   constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(`${message.trimEnd()} (${PERMISSION_HINT})`, dbusOptions(E + "PermissionDenied", options));
+    super(
+      `${message.trimEnd()} (${PERMISSION_HINT})`,
+      dbusOptions(E + "PermissionDenied", options),
+    );
     this.dbusMessage = message;
   }
 }
