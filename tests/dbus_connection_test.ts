@@ -15,6 +15,16 @@ const BUS = {
   interface: "org.freedesktop.DBus",
 } as const;
 
+/** Serves `Wait()`, which never replies, as `name` on `server`; returns the call that waits. */
+async function silentService(server: Connection, name: string) {
+  await server.requestName(name);
+  server.export("/s", [{
+    name: "org.upstart.test.Silent",
+    methods: { Wait: { handler: () => new Promise(() => {}) } },
+  }]);
+  return { destination: name, path: "/s", interface: "org.upstart.test.Silent", member: "Wait" };
+}
+
 Deno.test("a bus connection registers and calls the bus daemon", async () => {
   await using bus = await startBus();
   await using conn = await Connection.open(bus.address);
@@ -203,11 +213,7 @@ Deno.test("a call that gets no reply times out with TimeoutError", async () => {
   await using bus = await startBus();
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
-  await server.requestName("org.upstart.test.Silent");
-  server.export("/s", [{
-    name: "org.upstart.test.Silent",
-    methods: { Wait: { handler: () => new Promise(() => {}) } },
-  }]);
+  const wait = await silentService(server, "org.upstart.test.Silent");
   const t0 = performance.now();
   await assert.rejects(
     client.call({
@@ -226,17 +232,8 @@ Deno.test("close() rejects pending calls and later calls with ConnectionClosedEr
   await using bus = await startBus();
   await using server = await Connection.open(bus.address);
   const client = await Connection.open(bus.address);
-  await server.requestName("org.upstart.test.Silent2");
-  server.export("/s", [{
-    name: "org.upstart.test.Silent",
-    methods: { Wait: { handler: () => new Promise(() => {}) } },
-  }]);
-  const pending = client.call({
-    destination: "org.upstart.test.Silent2",
-    path: "/s",
-    interface: "org.upstart.test.Silent",
-    member: "Wait",
-  });
+  const wait = await silentService(server, "org.upstart.test.Silent2");
+  const pending = client.call(wait);
   await new Promise((r) => setTimeout(r, 20));
   await client.close();
   await assert.rejects(pending, ConnectionClosedError);
@@ -249,17 +246,8 @@ Deno.test("the bus daemon killed mid-call: pending calls reject promptly with Di
   const bus = await startBus();
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
-  await server.requestName("org.upstart.test.Doomed");
-  server.export("/s", [{
-    name: "org.upstart.test.Doomed",
-    methods: { Wait: { handler: () => new Promise(() => {}) } },
-  }]);
-  const pending = client.call({
-    destination: "org.upstart.test.Doomed",
-    path: "/s",
-    interface: "org.upstart.test.Doomed",
-    member: "Wait",
-  });
+  const wait = await silentService(server, "org.upstart.test.Doomed");
+  const pending = client.call(wait);
   await new Promise((r) => setTimeout(r, 20));
   const t0 = performance.now();
   bus.kill();
