@@ -216,13 +216,7 @@ Deno.test("a call that gets no reply times out with TimeoutError", async () => {
   const wait = await silentService(server, "org.upstart.test.Silent");
   const t0 = performance.now();
   await assert.rejects(
-    client.call({
-      destination: "org.upstart.test.Silent",
-      path: "/s",
-      interface: "org.upstart.test.Silent",
-      member: "Wait",
-      timeout: 100,
-    }),
+    client.call({ ...wait, timeout: 100 }),
     TimeoutError,
   );
   assert.ok(performance.now() - t0 < 2000);
