@@ -74,6 +74,8 @@ function dbusOptions(dbusName: string, options: UpstartErrorOptions): UpstartErr
  */
 export class UnknownJobError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Unknown job: NAME`).
    * @param options The D-Bus name and cause.
    */
@@ -93,6 +95,8 @@ export class UnknownJobError extends UpstartError {
  */
 export class UnknownInstanceError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Unknown instance: NAME`).
    * @param options The D-Bus name and cause.
    */
@@ -112,6 +116,8 @@ export class UnknownInstanceError extends UpstartError {
  */
 export class AlreadyStartedError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Job is already running: NAME`).
    * @param options The D-Bus name and cause.
    */
@@ -131,6 +137,8 @@ export class AlreadyStartedError extends UpstartError {
  */
 export class AlreadyStoppedError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Job has already been stopped: NAME`).
    * @param options The D-Bus name and cause.
    */
@@ -150,6 +158,8 @@ export class AlreadyStoppedError extends UpstartError {
  */
 export class NotRunningError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Job is not running: NAME`).
    * @param options The D-Bus name and cause.
    */
@@ -169,6 +179,8 @@ export class NotRunningError extends UpstartError {
  */
 export class JobFailedError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Job failed to start`).
    * @param options The D-Bus name and cause.
    */
@@ -188,6 +200,8 @@ export class JobFailedError extends UpstartError {
  */
 export class EventFailedError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message (`Event failed`).
    * @param options The D-Bus name and cause.
    */
@@ -211,9 +225,12 @@ const PERMISSION_HINT =
  * ```
  */
 export class PermissionDeniedError extends UpstartError {
+  /** The message as Upstart (or the bus) sent it, without the hint. */
   override readonly dbusMessage: string;
 
   /**
+   * Makes the error.
+   *
    * @param message The D-Bus message.
    * @param options The D-Bus name and cause.
    */
@@ -238,6 +255,8 @@ export class PermissionDeniedError extends UpstartError {
  */
 export class InvalidArgumentError extends UpstartError {
   /**
+   * Makes the error.
+   *
    * @param message Upstart's message.
    * @param options The D-Bus name and cause.
    */
@@ -274,6 +293,8 @@ export class UpstartNotRunningError extends UpstartError {
   readonly tried: readonly { readonly target: string; readonly reason: string }[];
 
   /**
+   * Makes the error.
+   *
    * @param tried Each attempt: where, and why it failed.
    * @param options The D-Bus name and cause (the last failure).
    */
@@ -310,6 +331,8 @@ export class UnsupportedError extends UpstartError {
   readonly daemonVersion: string;
 
   /**
+   * Makes the error.
+   *
    * @param feature The D-Bus member or property.
    * @param since The release that added it.
    * @param daemonVersion The daemon's version string.

@@ -1,49 +1,35 @@
 import assert from "node:assert/strict";
-import { type CliIo, main } from "../cli.ts";
+import { cli } from "./support/cli_io.ts";
 import { SHARED } from "./support/shared.ts";
 
-function io(files: Record<string, string>) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const fake: CliIo = {
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readFile: (p) => {
-      if (!(p in files)) throw new Deno.errors.NotFound(`No such file: ${p}`);
-      return new TextEncoder().encode(files[p]);
-    },
-  };
-  return { fake, out: () => out.join(""), err: () => err.join("") };
-}
-
-Deno.test("check reports Upstart's FILE:LINE: REASON and exits 1", () => {
-  const t = io({ "good.conf": "exec /bin/true\n", "bad.conf": "exec /bin/true\nbogus\n" });
-  assert.equal(main(["check", "good.conf", "bad.conf"], t.fake), 1);
-  assert.equal(t.err(), "bad.conf:2: Unknown stanza\n");
-  const ok = io({ "good.conf": "exec /bin/true\n" });
-  assert.equal(main(["check", "good.conf"], ok.fake), 0);
-  assert.equal(ok.err(), "");
+Deno.test("check reports Upstart's FILE:LINE: REASON and exits 1", async () => {
+  const files = { "good.conf": "exec /bin/true\n", "bad.conf": "exec /bin/true\nbogus\n" };
+  const bad = await cli(["check", "good.conf", "bad.conf"], {}, files);
+  assert.equal(bad.code, 1);
+  assert.equal(bad.err, "bad.conf:2: Unknown stanza\n");
+  const ok = await cli(["check", "good.conf"], {}, files);
+  assert.equal(ok.code, 0);
+  assert.equal(ok.err, "");
 });
 
-Deno.test("parse --json prints the typed configuration", () => {
-  const t = io({
+Deno.test("parse --json prints the typed configuration", async () => {
+  const files = {
     "web.conf": 'description "web"\nstart on runlevel [2345]\nrespawn\nexec /usr/bin/web\n',
-  });
-  assert.equal(main(["parse", "--json", "web.conf"], t.fake), 0);
-  const config = JSON.parse(t.out());
+  };
+  const run = await cli(["parse", "--json", "web.conf"], {}, files);
+  assert.equal(run.code, 0);
+  const config = JSON.parse(run.out);
   assert.equal(config.description, "web");
   assert.equal(config.respawn, true);
   assert.deepEqual(config.processes.main, { kind: "exec", command: "/usr/bin/web" });
   assert.equal(config.startOn.name, "runlevel");
 });
 
-Deno.test("usage errors exit 2; --help exits 0", () => {
-  const t = io({});
-  assert.equal(main([], t.fake), 2);
-  assert.equal(main(["check"], t.fake), 2);
-  assert.equal(main(["nosuch", "x"], t.fake), 2);
-  assert.equal(main(["--help"], t.fake), 0);
-  assert.match(t.out(), /Usage:/);
+Deno.test("usage errors exit 2 for our own commands; --help exits 0", async () => {
+  assert.equal((await cli(["check"])).code, 2);
+  const help = await cli(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(help.out, /Usage:/);
 });
 
 Deno.test({

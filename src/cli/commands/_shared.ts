@@ -1,0 +1,152 @@
+/**
+ * Helpers the daemon commands share: initctl's argument rules and the JSON
+ * shape of an instance.
+ *
+ * @module
+ */
+
+import type { InstanceStatus } from "../../instance.ts";
+import type { System } from "../../system.ts";
+import { CliError, type Context } from "../context.ts";
+import { type OptionSpec, UsageError } from "../options.ts";
+
+/** `-n/--no-wait`, as start, stop, restart and emit take it. */
+export const NO_WAIT: OptionSpec = {
+  long: "no-wait",
+  short: "n",
+  help: "return at once instead of waiting for the goal to be reached",
+};
+
+/** An instance in `--json` output. */
+export interface InstanceJson {
+  /** The job. */
+  readonly job: string;
+  /** The instance name (`""` for single-instance jobs). */
+  readonly name: string;
+  /** `start` or `stop`. */
+  readonly goal: string;
+  /** The state. */
+  readonly state: string;
+  /** Running processes. */
+  readonly processes: readonly { readonly type: string; readonly pid: number }[];
+}
+
+/**
+ * An instance's status as `--json` shows it (a stop/waiting instance has gone).
+ *
+ * @param job The job name.
+ * @param s The status, or `null` for no instance.
+ * @returns The JSON object.
+ * @example
+ * ```ts
+ * import { instanceJson } from "./_shared.ts";
+ * console.assert(instanceJson("svc", null).state === "waiting");
+ * ```
+ */
+export function instanceJson(job: string, s: InstanceStatus | null): InstanceJson {
+  if (s === null || (s.goal === "stop" && s.state === "waiting")) {
+    return { job, name: "", goal: "stop", state: "waiting", processes: [] };
+  }
+  return {
+    job,
+    name: s.name,
+    goal: s.goal,
+    state: s.state,
+    processes: s.processes.map((p) => ({ type: p.type, pid: p.pid })),
+  };
+}
+
+/** The job a job command acts on, and its `KEY=VALUE` arguments, or initctl's in-job fallback. */
+export interface JobTarget {
+  /** The job name. */
+  readonly job: string;
+  /** The environment arguments. */
+  readonly env: readonly string[];
+  /** Set when called from inside a job without arguments ($UPSTART_JOB/$UPSTART_INSTANCE). */
+  readonly instance: string | null;
+}
+
+/**
+ * Reads `JOB [KEY=VALUE]...`; with no arguments, initctl falls back to the
+ * job it runs in (`$UPSTART_JOB` and `$UPSTART_INSTANCE`).
+ *
+ * @param ctx The command's context.
+ * @returns The target.
+ * @throws {UsageError} `missing job name`.
+ * @example
+ * ```ts no-eval
+ * const { job, env } = jobTarget(ctx);
+ * ```
+ */
+export function jobTarget(ctx: Context): JobTarget {
+  const [job, ...env] = ctx.args;
+  if (job !== undefined) return { job, env, instance: null };
+  const upJob = ctx.io.env("UPSTART_JOB");
+  const upInstance = ctx.io.env("UPSTART_INSTANCE");
+  if (upJob === undefined || upInstance === undefined) throw new UsageError("missing job name");
+  return { job: upJob, env: [], instance: upInstance };
+}
+
+/**
+ * Checks `KEY=VALUE` arguments the way Upstart does, with its message.
+ *
+ * @param env The arguments.
+ * @returns `env`.
+ * @throws {CliError} `Env must be KEY=VALUE pairs`.
+ * @example
+ * ```ts
+ * import { envPairs } from "./_shared.ts";
+ * console.assert(envPairs(["A=1"]).length === 1);
+ * ```
+ */
+export function envPairs(env: readonly string[]): string[] {
+  if (env.some((e) => e.indexOf("=") <= 0)) throw new CliError("Env must be KEY=VALUE pairs");
+  return [...env];
+}
+
+/**
+ * The daemon's job order (`GetAllJobs`, Upstart's hash order), which
+ * initctl's `list`, `show-config` and `check-config` follow.
+ *
+ * @param system The connection.
+ * @param dest The destination name (ignored on a peer connection).
+ * @returns Job object paths in the daemon's order.
+ * @example
+ * ```ts no-eval
+ * const order = await daemonOrder(system, undefined);
+ * ```
+ */
+export async function daemonOrder(system: System, dest: string | undefined): Promise<string[]> {
+  const peer = system.connection.uniqueName === null;
+  const [paths] = await system.connection.call({
+    destination: peer ? undefined : dest ?? "com.ubuntu.Upstart",
+    path: "/com/ubuntu/Upstart",
+    interface: "com.ubuntu.Upstart0_6",
+    member: "GetAllJobs",
+  });
+  return paths as string[];
+}
+
+/**
+ * Sorts items with a `path` into the daemon's order.
+ *
+ * @param items The items.
+ * @param order Paths in the daemon's order.
+ * @returns A new, sorted array (unknown paths last, by name).
+ * @example
+ * ```ts
+ * import { inDaemonOrder } from "./_shared.ts";
+ * const sorted = inDaemonOrder([{ path: "/b" }, { path: "/a" }], ["/a", "/b"]);
+ * console.assert(sorted[0].path === "/a");
+ * ```
+ */
+export function inDaemonOrder<T extends { path: string }>(
+  items: readonly T[],
+  order: string[],
+): T[] {
+  const rank = new Map(order.map((p, i) => [p, i]));
+  return [...items].sort((a, b) =>
+    (rank.get(a.path) ?? Infinity) - (rank.get(b.path) ?? Infinity) ||
+    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
+  );
+}

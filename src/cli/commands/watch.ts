@@ -1,0 +1,227 @@
+/**
+ * Live commands: `watch` (alias `monitor`) prints Upstart's events as they
+ * happen, like upstart-monitor; `wait` blocks until a job reaches a state.
+ * Both end cleanly on Ctrl-C.
+ *
+ * @module
+ */
+
+import type { UpstartEvent } from "../../events.ts";
+import { EVENT_TYPES, type UpstartEventType } from "../../events.ts";
+import { STATES } from "../../instance.ts";
+import { CliError, type Command, type Context } from "../context.ts";
+import { UsageError } from "../options.ts";
+import { instanceJson } from "./_shared.ts";
+
+/**
+ * One event as `watch` prints it (without the time).
+ *
+ * @param ev The event.
+ * @returns `StateChanged svc (1) running`, `EventEmitted started JOB=svc INSTANCE=`...
+ * @example
+ * ```ts
+ * import { eventText } from "./watch.ts";
+ * console.assert(eventText({ type: "JobAdded", job: "svc", path: "/x" }) === "JobAdded svc");
+ * ```
+ */
+export function eventText(ev: UpstartEvent): string {
+  const inst = (e: { job: string; instance: string }) =>
+    e.instance ? `${e.job} (${e.instance})` : e.job;
+  switch (ev.type) {
+    case "JobAdded":
+    case "JobRemoved":
+      return `${ev.type} ${ev.job}`;
+    case "EventEmitted":
+      return [ev.type, ev.name, ...ev.env].join(" ");
+    case "Restarted":
+      return ev.type;
+    case "InstanceAdded":
+    case "InstanceRemoved":
+      return `${ev.type} ${inst(ev)}`;
+    case "GoalChanged":
+      return `${ev.type} ${inst(ev)} ${ev.goal}`;
+    case "StateChanged":
+      return `${ev.type} ${inst(ev)} ${ev.state}`;
+    case "Failed":
+      return `${ev.type} ${inst(ev)} status ${ev.status}`;
+  }
+}
+
+function timeText(d: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** Resolves when `signal` aborts (never rejects). */
+function aborted(signal: AbortSignal): Promise<"interrupted"> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve("interrupted");
+    else signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
+  });
+}
+
+function parseSeconds(value: unknown, option: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== "string" || value.trim() === "" || !(n >= 0) || !Number.isFinite(n)) {
+    throw new UsageError(`invalid ${option} value: ${value}: expected a number of seconds`);
+  }
+  return n * 1000;
+}
+
+const COLOURS: Partial<Record<UpstartEventType, string>> = {
+  Failed: "31",
+  EventEmitted: "36",
+  StateChanged: "32",
+  GoalChanged: "33",
+};
+
+async function watch(ctx: Context): Promise<number> {
+  const types = ((ctx.opts.type ?? []) as string[]).flatMap((t) => t.split(",")).filter(Boolean);
+  for (const t of types) {
+    if (!(EVENT_TYPES as readonly string[]).includes(t)) {
+      throw new UsageError(`invalid event type: ${t} (expected one of ${EVENT_TYPES.join(", ")})`);
+    }
+  }
+  const count = ctx.opts.count === undefined ? Infinity : Number(ctx.opts.count);
+  if (!(count >= 1) || (count !== Infinity && !Number.isInteger(count))) {
+    throw new UsageError(`invalid --count value: ${ctx.opts.count}: expected a positive integer`);
+  }
+  const system = await ctx.connect();
+  const stream = system.watch({
+    types: types.length ? types as UpstartEventType[] : undefined,
+    job: ctx.args[0],
+  });
+  const colour = ctx.io.stdoutIsTerminal() && ctx.io.env("NO_COLOR") === undefined && !ctx.json;
+  const stop = aborted(ctx.io.interrupt);
+  try {
+    const ready = await Promise.race([stream.ready.then(() => "ready" as const), stop]);
+    if (ready === "interrupted") return 0;
+    if (ctx.io.stderrIsTerminal() || ctx.opts.verbose === true) {
+      ctx.io.stderr("Watching Upstart's events (Ctrl-C ends)\n");
+    }
+    for (let seen = 0; seen < count;) {
+      const r = await Promise.race([stream.next(), stop]);
+      if (r === "interrupted" || r.done) break;
+      const ev = r.value;
+      seen++;
+      const now = new Date();
+      if (ctx.json) ctx.io.stdout(JSON.stringify({ time: now.toISOString(), ...ev }) + "\n");
+      else {
+        const text = eventText(ev);
+        const c = colour ? COLOURS[ev.type] : undefined;
+        ctx.io.stdout(`${timeText(now)} ${c ? `\x1b[${c}m${text}\x1b[0m` : text}\n`);
+      }
+    }
+    return 0;
+  } finally {
+    await stream.return?.();
+  }
+}
+
+/** Parses `STATE` or `GOAL/STATE`. */
+function parseTarget(text: string): { goal: string | null; state: string } {
+  const [goal, state] = text.includes("/") ? text.split("/", 2) : [null, text];
+  if (goal !== null && goal !== "start" && goal !== "stop") {
+    throw new UsageError(`invalid goal: ${goal} (expected start or stop)`);
+  }
+  if (!(STATES as readonly string[]).includes(state)) {
+    throw new UsageError(`invalid state: ${state} (expected one of ${STATES.join(", ")})`);
+  }
+  return { goal, state };
+}
+
+async function wait(ctx: Context): Promise<number> {
+  const [jobName, targetText = "running"] = ctx.args;
+  if (jobName === undefined) throw new UsageError("missing job name");
+  const target = parseTarget(targetText);
+  const timeout = parseSeconds(ctx.opts.timeout, "--timeout");
+  const wanted = ctx.opts.instance as string | undefined;
+  const system = await ctx.connect();
+  const job = await system.job(jobName);
+  const stream = system.watch({ job: job.name });
+  const stop = aborted(ctx.io.interrupt);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    if (timeout !== undefined) timer = setTimeout(() => resolve("timeout"), timeout);
+  });
+  const done = ctx.progress(`waiting for ${job.name} to be ${targetText}`);
+  // Subscribed before the first look, so no transition between the two is missed.
+  const reached = async (): Promise<boolean> => {
+    const all = (await job.status()).filter((i) => wanted === undefined || i.name === wanted);
+    if (target.state === "waiting") {
+      return all.length === 0 || all.every((i) => i.state === "waiting");
+    }
+    return all.some((i) => i.state === target.state && (!target.goal || i.goal === target.goal));
+  };
+  try {
+    const ready = await Promise.race([stream.ready, stop, timedOut]);
+    if (ready === "interrupted") return 130;
+    if (ready === "timeout") {
+      throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+    }
+    let ok = await reached();
+    while (!ok) {
+      const r = await Promise.race([stream.next(), stop, timedOut]);
+      if (r === "interrupted") return 130;
+      if (r === "timeout") {
+        throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+      }
+      if (r.done) throw new CliError("Lost the connection to Upstart");
+      const ev = r.value;
+      if (wanted !== undefined && "instance" in ev && ev.instance !== wanted) continue;
+      // A state seen in a signal counts even if the instance has moved on since.
+      ok = ev.type === "StateChanged" && ev.state === target.state && target.goal === null
+        ? true
+        : ["StateChanged", "GoalChanged", "InstanceAdded", "InstanceRemoved", "JobAdded"]
+          .includes(ev.type) && await reached();
+    }
+    const status = (await job.status()).find((i) => wanted === undefined || i.name === wanted);
+    if (ctx.json) ctx.printJson(instanceJson(job.name, status ?? null));
+    return 0;
+  } finally {
+    done();
+    clearTimeout(timer);
+    await stream.return?.();
+  }
+}
+
+/** The live commands. */
+export const watchCommands: Command[] = [
+  {
+    name: "watch",
+    aliases: ["monitor"],
+    usage: "[JOB]",
+    summary: "Print Upstart's events as they happen.",
+    help:
+      "Prints one line per event (jobs added and removed, events emitted, instances added and removed, goal and state changes, failures), or one JSON object per line with --json, until Ctrl-C. With JOB, only that job's events.",
+    group: "Watching",
+    options: [
+      {
+        long: "type",
+        short: "t",
+        arg: "TYPES",
+        multiple: true,
+        help: `only these comma-separated event types (${EVENT_TYPES.join(", ")})`,
+      },
+      { long: "count", arg: "N", help: "exit after N events" },
+    ],
+    daemon: true,
+    run: watch,
+  },
+  {
+    name: "wait",
+    usage: "JOB [[GOAL/]STATE]",
+    summary: "Wait until a job reaches a state.",
+    help:
+      "Blocks until an instance of JOB is in STATE (default running; `waiting' means no instance is left), then exits 0. Exits 124 on --timeout, 130 on Ctrl-C.",
+    group: "Watching",
+    options: [
+      { long: "timeout", arg: "SECONDS", help: "give up after SECONDS" },
+      { long: "instance", arg: "NAME", help: "only the instance NAME" },
+    ],
+    daemon: true,
+    run: wait,
+  },
+];

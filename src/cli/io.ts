@@ -1,0 +1,72 @@
+/**
+ * Where the CLI reads and writes: the real terminal and environment, or a
+ * test's fakes. Commands touch the outside world only through this (and the
+ * typed API), so tests run `main()` in-process.
+ *
+ * @module
+ */
+
+/** The CLI's view of its process. */
+export interface CliIo {
+  /** Writes to standard output. */
+  stdout(text: string): void;
+  /** Writes to standard error. */
+  stderr(text: string): void;
+  /** Reads a file's bytes (job files, hosts files). */
+  readFile(path: string): Uint8Array;
+  /** Reads an environment variable. */
+  env(name: string): string | undefined;
+  /** Whether standard error is a terminal (progress lines are shown only then). */
+  stderrIsTerminal(): boolean;
+  /** Whether standard output is a terminal (colours in `watch` are used only then). */
+  stdoutIsTerminal(): boolean;
+  /** Aborted on Ctrl-C (SIGINT) or SIGTERM: long-running commands end cleanly. */
+  readonly interrupt: AbortSignal;
+}
+
+function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = new TextEncoder().encode(text);
+  for (let done = 0; done < bytes.length;) done += file.writeSync(bytes.subarray(done));
+}
+
+/**
+ * The real process: standard streams, environment, file system, and an
+ * interrupt signal fed by SIGINT/SIGTERM (listened to only once a command
+ * asks, so short commands never install handlers).
+ *
+ * @returns A fresh io.
+ * @example
+ * ```ts no-eval
+ * import { denoIo } from "./io.ts";
+ * denoIo().stdout("hello\n");
+ * ```
+ */
+export function denoIo(): CliIo {
+  const controller = new AbortController();
+  let listening = false;
+  const onSignal = () => controller.abort();
+  return {
+    stdout: (t) => writeAll(Deno.stdout, t),
+    stderr: (t) => writeAll(Deno.stderr, t),
+    readFile: (p) => Deno.readFileSync(p),
+    env: (n) => {
+      try {
+        return Deno.env.get(n);
+      } catch {
+        return undefined; // no --allow-env: behave as if unset
+      }
+    },
+    stderrIsTerminal: () => Deno.stderr.isTerminal(),
+    stdoutIsTerminal: () => Deno.stdout.isTerminal(),
+    get interrupt() {
+      if (!listening) {
+        listening = true;
+        for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+        controller.signal.addEventListener("abort", () => {
+          for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+        });
+      }
+      return controller.signal;
+    },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * The CLI's entry point: global options, command dispatch, initctl-style
+ * errors and exit statuses, and running a command on many hosts.
+ *
+ * @module
+ */
+
+import { UpstartError } from "../errors.ts";
+import type { SystemOptions } from "../system.ts";
+import { configCommands } from "./commands/config.ts";
+import { daemonCommands } from "./commands/daemon.ts";
+import { envCommands } from "./commands/env.ts";
+import { fileCommands } from "./commands/files.ts";
+import { jobCommands } from "./commands/jobs.ts";
+import { watchCommands } from "./commands/watch.ts";
+import { CliError, type Command, makeContext } from "./context.ts";
+import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
+import { readHosts, runOnHosts } from "./hosts.ts";
+import type { CliIo } from "./io.ts";
+import { type OptionSpec, type OptionValues, parseOptions, UsageError } from "./options.ts";
+
+/** Options every command accepts (before or after the command). */
+export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
+  { long: "system", help: "talk to Upstart on the D-Bus system bus", daemon: true },
+  { long: "session", help: "talk to Upstart on the D-Bus session bus", daemon: true },
+  { long: "user", help: "talk to the user session in $UPSTART_SESSION", daemon: true },
+  {
+    long: "dest",
+    arg: "NAME",
+    help: "Upstart's bus name (default com.ubuntu.Upstart)",
+    daemon: true,
+  },
+  { long: "address", arg: "ADDRESS", help: "talk to Upstart at this D-Bus address", daemon: true },
+  {
+    long: "host",
+    short: "H",
+    arg: "[USER@]HOST,...",
+    multiple: true,
+    help: "run on these hosts over ssh",
+    daemon: true,
+  },
+  { long: "hosts-file", arg: "FILE", help: "run on the hosts listed in FILE", daemon: true },
+  { long: "parallel", arg: "N", help: "hosts handled at once (default 16)", daemon: true },
+  {
+    long: "ssh-command",
+    arg: "PROGRAM",
+    help: "ssh program for --host (default ssh)",
+    daemon: true,
+  },
+  {
+    long: "remote-socket",
+    arg: "SOCKET",
+    help: "far-side socket for --host: private, system, a path or @abstract",
+    daemon: true,
+  },
+  { long: "sudo", help: "run the far-side bridge with sudo -n (for --host)", daemon: true },
+  { long: "json", help: "print one JSON document (JSON lines for watch)" },
+  { long: "quiet", short: "q", help: "print errors only" },
+  { long: "verbose", short: "v", help: "print informational messages too" },
+  { long: "help", help: "show this help and exit" },
+  { long: "version", help: "show the version and exit" },
+];
+
+/** Every command, in help order. */
+export const COMMANDS: readonly Command[] = [
+  ...jobCommands,
+  ...daemonCommands,
+  ...envCommands,
+  ...configCommands,
+  ...watchCommands,
+  ...fileCommands,
+];
+
+/** Options of {@linkcode main}. */
+export interface MainOptions {
+  /**
+   * The name in messages (`initctl: Unknown job: x`). Default `initctl`, so
+   * that scripts matching initctl's messages keep working.
+   */
+  readonly programName?: string;
+}
+
+/** Commands of our own (not initctl's): their usage errors exit 2. */
+const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file"]);
+
+function findCommand(name: string): Command | "help" | undefined {
+  if (name === "help") return "help";
+  return COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
+}
+
+/** initctl prints the daemon's own message; our errors print theirs. */
+function errorMessage(e: unknown): string {
+  if (e instanceof UpstartError) return e.dbusMessage ?? e.message;
+  if (e instanceof TypeError && /^Invalid environment entry/.test(e.message)) {
+    return "Env must be KEY=VALUE pairs";
+  }
+  if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+    return `${e.message} (see the README for the permissions each command needs)`;
+  }
+  return e instanceof Error ? e.message : String(e);
+}
+
+function connectOptions(io: CliIo, v: OptionValues): { options: SystemOptions; userMode: boolean } {
+  const chosen = ["system", "session", "user", "address"].filter((k) => v[k] !== undefined);
+  if (chosen.length > 1) {
+    throw new UsageError(`give only one of ${chosen.map((c) => "--" + c).join(", ")}`);
+  }
+  const dest = v.dest as string | undefined;
+  const upstartSession = io.env("UPSTART_SESSION");
+  if (v.address !== undefined) {
+    return { options: { address: v.address as string, dest }, userMode: false };
+  }
+  if (v.system) return { options: { bus: "system", dest }, userMode: false };
+  if (v.session) {
+    const address = io.env("DBUS_SESSION_BUS_ADDRESS");
+    return {
+      options: address ? { address, peer: false, dest } : { bus: "session", dest },
+      userMode: false,
+    };
+  }
+  if (v.user || upstartSession) {
+    if (!upstartSession) {
+      throw new CliError(
+        "UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.",
+      );
+    }
+    return { options: { address: upstartSession, peer: true }, userMode: true };
+  }
+  if (
+    dest !== undefined && Deno.uid() === 0 && v.host === undefined && v["hosts-file"] === undefined
+  ) {
+    throw new UsageError("--dest given without --system");
+  }
+  return { options: { dest }, userMode: false };
+}
+
+/**
+ * Runs one command line and returns its exit status: 0 on success, 1 on
+ * failure or an initctl usage error (as initctl), 2 on a usage error of one
+ * of our own commands, 124 when `wait` times out.
+ *
+ * @param args The arguments, without the program name.
+ * @param io Where to read and write.
+ * @param options The program name for messages.
+ * @returns The exit status.
+ * @example
+ * ```ts no-eval
+ * import { main } from "./main.ts";
+ * import { denoIo } from "./io.ts";
+ * Deno.exit(await main(["status", "cron"], denoIo()));
+ * ```
+ */
+export async function main(
+  args: readonly string[],
+  io: CliIo,
+  options: MainOptions = {},
+): Promise<number> {
+  const prog = options.programName ?? "initctl";
+  let cmd: Command | "help" | undefined;
+  const usage = (e: UsageError) => {
+    io.stderr(`${prog}: ${e.message}\nTry \`${prog} --help' for more information.\n`);
+    return cmd && cmd !== "help" && OWN_GROUPS.has(cmd.group) ? 2 : 1;
+  };
+  try {
+    const before = parseOptions(args, GLOBAL_OPTIONS, true);
+    if (before.values.help) return io.stdout(mainHelp(prog, COMMANDS, GLOBAL_OPTIONS)), 0;
+    if (before.values.version) return io.stdout(`${prog} (@upstart/upstart ${CLI_VERSION})\n`), 0;
+    const [name, ...rest] = before.args;
+    if (name === undefined) throw new UsageError("missing command");
+    cmd = findCommand(name);
+    if (cmd === undefined) throw new UsageError(`invalid command: ${name}`);
+    if (cmd === "help") return io.stdout(mainHelp(prog, COMMANDS, GLOBAL_OPTIONS)), 0;
+    const after = parseOptions(rest, [...cmd.options, ...GLOBAL_OPTIONS]);
+    const values: OptionValues = { ...before.values };
+    for (const [k, v] of Object.entries(after.values)) {
+      const prev = values[k];
+      values[k] = Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
+    }
+    if (values.help) return io.stdout(commandHelp(prog, cmd, GLOBAL_OPTIONS)), 0;
+    if (values.version) return io.stdout(`${prog} (@upstart/upstart ${CLI_VERSION})\n`), 0;
+    const command = cmd;
+    const hosts = readHosts(io, values);
+    if (hosts.length && !command.daemon) {
+      throw new UsageError(`${command.name} runs locally: --host and --hosts-file do not apply`);
+    }
+    const { options: connect, userMode } = hosts.length
+      ? { options: {}, userMode: false }
+      : connectOptions(io, values);
+    const run = async (runIo: CliIo, extra: SystemOptions) => {
+      const { ctx, close } = makeContext({
+        io: runIo,
+        prog,
+        args: after.args,
+        opts: values,
+        userMode,
+        connectOptions: { ...connect, ...extra },
+      });
+      try {
+        return await command.run(ctx);
+      } catch (e) {
+        if (e instanceof UsageError) throw e;
+        runIo.stderr(`${prog}: ${errorMessage(e)}\n`);
+        return e instanceof CliError ? e.code : 1;
+      } finally {
+        await close();
+      }
+    };
+    if (hosts.length === 0) return await run(io, {});
+    return await runOnHosts(io, prog, hosts, values, run);
+  } catch (e) {
+    if (e instanceof UsageError) return usage(e);
+    io.stderr(`${prog}: ${errorMessage(e)}\n`);
+    return e instanceof CliError ? e.code : 1;
+  }
+}

@@ -1,0 +1,217 @@
+/**
+ * Finding and connecting to Upstart the way `initctl` does, with every choice
+ * forceable: `$UPSTART_SESSION` (a user session, peer-to-peer); as root the
+ * private socket `unix:abstract=/com/ubuntu/upstart` (peer-to-peer) and then
+ * the system bus; else the system bus. Each attempt is probed by reading the
+ * `version` property, which also tells which calls the daemon has.
+ *
+ * @module
+ */
+
+import { Connection, DBusError } from "../ffi/mod.ts";
+import { UpstartNotRunningError } from "./errors.ts";
+import { UPSTART_INTERFACE, UPSTART_PATH, UPSTART_SERVICE } from "./names.ts";
+import { defaultRemoteSocket, remoteAddress, type RemoteOptions } from "./remote.ts";
+
+/** Upstart's private socket. */
+export const PRIVATE_ADDRESS = "unix:abstract=/com/ubuntu/upstart";
+
+/** How to reach Upstart; everything is optional (the default is initctl's). */
+export interface ConnectOptions extends Partial<RemoteOptions> {
+  /**
+   * `"system"`: the system bus; `"session"`: the session bus (`init --session`);
+   * `"user"`: the user session in `$UPSTART_SESSION`; `"private"`: the private socket.
+   */
+  readonly bus?: "system" | "session" | "user" | "private";
+  /** A D-Bus address to use instead (a bus, or a peer with `peer: true`). */
+  readonly address?: string;
+  /** With `address`: `true` for a peer-to-peer address, `false` for a bus; default: try a bus, then a peer. */
+  readonly peer?: boolean;
+  /** The bus name Upstart owns (default `com.ubuntu.Upstart`; unused on peer connections). */
+  readonly dest?: string;
+  /** Milliseconds each call may take (default 25000; `Infinity` for no limit). */
+  readonly timeout?: number;
+}
+
+/** One place to try. */
+export interface Target {
+  /** What it is, for messages (`the system bus`, `the private socket unix:abstract=...`). */
+  readonly label: string;
+  /** The D-Bus address, or `"system"`/`"session"` for the standard buses. */
+  readonly address: string;
+  /** `true` for peer-to-peer (no `Hello`, no destination); `null`: try a bus, then a peer. */
+  readonly peer: boolean | null;
+}
+
+/** A connection that answered as Upstart. */
+export interface UpstartConnection {
+  /** The open connection. */
+  readonly connection: Connection;
+  /** The destination for calls (`undefined` on a peer connection). */
+  readonly dest: string | undefined;
+  /** What answered. */
+  readonly target: Target;
+  /** The daemon's `version` property. */
+  readonly version: string;
+}
+
+function sessionAddress(env: (name: string) => string | undefined): string {
+  return env("DBUS_SESSION_BUS_ADDRESS") ?? "session";
+}
+
+/**
+ * The places to try, in order, for the given options: pure, so it can be
+ * checked without a daemon.
+ *
+ * @param options The connect options.
+ * @param env Reads an environment variable (default `Deno.env.get`).
+ * @param uid The current uid (default `Deno.uid()`).
+ * @returns The targets, in the order they are tried.
+ * @throws {TypeError} for contradictory or invalid options.
+ * @example
+ * ```ts
+ * import { connectTargets } from "@upstart/upstart";
+ * const targets = connectTargets({}, () => undefined, 0);
+ * console.assert(targets.map((t) => t.label).join(", ").startsWith("the private socket"));
+ * ```
+ */
+export function connectTargets(
+  options: ConnectOptions = {},
+  env: (name: string) => string | undefined = (n) => Deno.env.get(n),
+  uid: number | null = Deno.uid(),
+): Target[] {
+  const chosen = ["bus", "address", "host"].filter((k) =>
+    options[k as keyof ConnectOptions] !== undefined
+  );
+  if (chosen.length > 1) {
+    throw new TypeError(`Invalid connect options: give only one of ${chosen.join(", ")}`);
+  }
+  const privateTarget: Target = {
+    label: `the private socket ${PRIVATE_ADDRESS}`,
+    address: PRIVATE_ADDRESS,
+    peer: true,
+  };
+  const system: Target = { label: "the system bus", address: "system", peer: false };
+  if (options.address !== undefined) {
+    if (typeof options.address !== "string" || options.address === "") {
+      throw new TypeError(
+        `Invalid address ${JSON.stringify(options.address)}: expected a D-Bus address`,
+      );
+    }
+    return [{
+      label: `the address ${options.address}`,
+      address: options.address,
+      peer: options.peer ?? null,
+    }];
+  }
+  if (options.host !== undefined) {
+    const remote = { ...options, host: options.host } as RemoteOptions;
+    const sockets = options.remoteSocket !== undefined
+      ? [options.remoteSocket]
+      : defaultRemoteSocket(remote) === "private"
+      ? ["private", "system"]
+      : ["system"];
+    return sockets.map((socket) => ({
+      label: `${options.host} (${
+        socket === "private" ? "private socket" : socket === "system" ? "system bus" : socket
+      }, over ${options.sshCommand ?? "ssh"})`,
+      address: remoteAddress({ ...remote, remoteSocket: socket }),
+      peer: socket === "private" ? true : socket === "system" ? false : (options.peer ?? false),
+    }));
+  }
+  const user = (): Target => {
+    const address = env("UPSTART_SESSION");
+    if (!address) {
+      throw new TypeError("Cannot connect to the user session: UPSTART_SESSION is not set");
+    }
+    return { label: `the user session ${address}`, address, peer: true };
+  };
+  switch (options.bus) {
+    case "system":
+      return [system];
+    case "session":
+      return [{ label: "the session bus", address: sessionAddress(env), peer: false }];
+    case "user":
+      return [user()];
+    case "private":
+      return [privateTarget];
+    case undefined:
+      break;
+    default:
+      throw new TypeError(
+        `Invalid bus ${
+          JSON.stringify(options.bus)
+        }: expected "system", "session", "user" or "private"`,
+      );
+  }
+  if (env("UPSTART_SESSION")) return [user()];
+  return uid === 0 ? [privateTarget, system] : [system];
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DBusError) return error.message.trim() || error.name;
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function openTarget(target: Target, peer: boolean): Promise<Connection> {
+  if (target.address === "system") return await Connection.system();
+  if (target.address === "session") return await Connection.session();
+  return await Connection.open(target.address, { bus: !peer });
+}
+
+/**
+ * Connects to Upstart: tries each target of {@linkcode connectTargets} in
+ * turn and keeps the first one whose `version` property answers.
+ *
+ * @param options The connect options.
+ * @returns The connection, the destination to call, and the daemon's version.
+ * @throws {UpstartNotRunningError} naming every place tried and why it failed.
+ * @example
+ * ```ts no-eval
+ * import { connectUpstart } from "@upstart/upstart";
+ * const { connection, version } = await connectUpstart({ bus: "system" });
+ * console.log(version);
+ * await connection.close();
+ * ```
+ */
+export async function connectUpstart(options: ConnectOptions = {}): Promise<UpstartConnection> {
+  const dest = options.dest ?? UPSTART_SERVICE;
+  if (typeof dest !== "string" || dest === "") {
+    throw new TypeError(`Invalid dest ${JSON.stringify(dest)}: expected a bus name`);
+  }
+  const tried: { target: string; reason: string }[] = [];
+  let lastError: unknown;
+  for (const target of connectTargets(options)) {
+    for (const peer of target.peer === null ? [false, true] : [target.peer]) {
+      let connection: Connection;
+      try {
+        connection = await openTarget(target, peer);
+      } catch (e) {
+        if (e instanceof TypeError) throw e;
+        lastError = e;
+        tried.push({ target: target.label, reason: describe(e) });
+        continue;
+      }
+      try {
+        const version = await connection.getProperty({
+          destination: peer ? undefined : dest,
+          path: UPSTART_PATH,
+          interface: UPSTART_INTERFACE,
+          name: "version",
+        });
+        return { connection, dest: peer ? undefined : dest, target, version: String(version) };
+      } catch (e) {
+        await connection.close();
+        lastError = e;
+        const name = e instanceof DBusError ? e.name : "";
+        const reason = /ServiceUnknown|NameHasNoOwner/.test(name)
+          ? `no owner of ${dest}`
+          : /UnknownMethod|UnknownObject|UnknownInterface/.test(name)
+          ? `no Upstart there (${describe(e)})`
+          : describe(e);
+        tried.push({ target: target.label, reason });
+      }
+    }
+  }
+  throw new UpstartNotRunningError(tried, { cause: lastError });
+}

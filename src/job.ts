@@ -1,0 +1,475 @@
+/**
+ * A job (`/com/ubuntu/Upstart/jobs/JOB`): its published configuration, its
+ * instances and its controls.
+ *
+ * @module
+ */
+
+import { fromUpstartConditions } from "./jobfile/mod.ts";
+import type { Condition } from "./jobfile/types.ts";
+import { clientOf, isNoSuchObject } from "./_client.ts";
+import type { ConnectOptions } from "./connect.ts";
+import { type Env, toEnvList } from "./env.ts";
+import { UnknownJobError } from "./errors.ts";
+import {
+  type ControlOptions,
+  Instance,
+  type InstanceStatus,
+  toInstanceStatus,
+} from "./instance.ts";
+import {
+  assertInstanceName,
+  INSTANCE_INTERFACE,
+  JOB_INTERFACE,
+  unescapePathElement,
+} from "./names.ts";
+import type { System } from "./system.ts";
+
+/** Options of {@linkcode Job.start}, {@linkcode Job.stop} and {@linkcode Job.restart}. */
+export interface JobControlOptions extends ControlOptions {
+  /** The environment (`{ KEY: "v" }` or `["KEY=v"]`); it also selects the instance of an instance job. */
+  readonly env?: Env;
+}
+
+/** The job's properties as Upstart publishes them (`Job` interface). */
+export interface JobInfo {
+  /** The job name (its `.conf` path below the configuration directory). */
+  readonly name: string;
+  /** `description`, or `null`. */
+  readonly description: string | null;
+  /** `author`, or `null`. */
+  readonly author: string | null;
+  /** `version`, or `null`. */
+  readonly version: string | null;
+  /** `usage`, or `null` (always `null` before Upstart 1.5). */
+  readonly usage: string | null;
+  /** `emits` (empty before Upstart 0.6.7). */
+  readonly emits: readonly string[];
+}
+
+function orNull(value: unknown): string | null {
+  return typeof value === "string" && value !== "" ? value : null;
+}
+
+/** Turns a job's `GetAll` dictionary into {@linkcode JobInfo}. */
+export function toJobInfo(props: Record<string, unknown>, fallbackName: string): JobInfo {
+  return {
+    name: typeof props.name === "string" ? props.name : fallbackName,
+    description: orNull(props.description),
+    author: orNull(props.author),
+    version: orNull(props.version),
+    usage: orNull(props.usage),
+    emits: (props.emits as string[] | undefined) ?? [],
+  };
+}
+
+/**
+ * A job. Get one from {@linkcode System.job} or {@linkcode Job.open}.
+ *
+ * @example Start a job with an environment and look at its instances
+ * ```ts no-eval
+ * import { System } from "@upstart/upstart";
+ * await using system = await System.connect();
+ * const job = await system.job("web");
+ * const inst = await job.start({ env: { PORT: "8080" } });
+ * console.log(inst.state, await job.status());
+ * ```
+ */
+export class Job implements AsyncDisposable {
+  /** The connection this job was found on. */
+  readonly system: System;
+  /** Its object path. */
+  readonly path: string;
+  #info: JobInfo;
+  #owned = false;
+
+  /**
+   * Makes the handle of a job from what `GetJobByName` and `GetAll` said;
+   * use {@linkcode System.job} instead.
+   *
+   * @param system The connection.
+   * @param path The job's object path.
+   * @param info Its properties.
+   * @example
+   * ```ts no-eval
+   * import { Job, System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const job: Job = await system.job("cron");
+   * ```
+   */
+  constructor(system: System, path: string, info: JobInfo) {
+    this.system = system;
+    this.path = path;
+    this.#info = info;
+  }
+
+  /**
+   * Connects and finds a job in one step, like the Python library's
+   * `UpstartJob('ssh')`; disposing the job closes its connection.
+   *
+   * @param name The job name.
+   * @param options How to connect (see {@linkcode System.connect}).
+   * @returns The job.
+   * @throws {UnknownJobError} when there is no such job; {UpstartNotRunningError}.
+   * @example
+   * ```ts no-eval
+   * import { Job } from "@upstart/upstart";
+   * await using ssh = await Job.open("ssh");
+   * console.log(await ssh.status());
+   * ```
+   */
+  static async open(name: string, options: ConnectOptions = {}): Promise<Job> {
+    const { System } = await import("./system.ts");
+    const system = await System.connect(options);
+    try {
+      const job = await system.job(name);
+      job.#owned = true;
+      return job;
+    } catch (e) {
+      await system.close();
+      throw e;
+    }
+  }
+
+  /** The job name. */
+  get name(): string {
+    return this.#info.name;
+  }
+  /** `description`, or `null`. */
+  get description(): string | null {
+    return this.#info.description;
+  }
+  /** `author`, or `null`. */
+  get author(): string | null {
+    return this.#info.author;
+  }
+  /** `version`, or `null`. */
+  get version(): string | null {
+    return this.#info.version;
+  }
+  /** `usage`, or `null`. */
+  get usage(): string | null {
+    return this.#info.usage;
+  }
+  /** The events the job says it emits. */
+  get emits(): readonly string[] {
+    return this.#info.emits;
+  }
+
+  #gone(e: unknown): unknown {
+    return isNoSuchObject(e) ? new UnknownJobError(`Unknown job: ${this.name}`, { cause: e }) : e;
+  }
+
+  async #call(member: string, signature = "", body: unknown[] = [], timeout?: number) {
+    try {
+      return await clientOf(this.system).call(
+        this.path,
+        JOB_INTERFACE,
+        member,
+        signature,
+        body,
+        timeout,
+      );
+    } catch (e) {
+      throw this.#gone(e);
+    }
+  }
+
+  /**
+   * Re-reads the job's properties (after its file changed).
+   *
+   * @returns The properties.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const job = await system.job("cron");
+   * console.log((await job.refresh()).description);
+   * ```
+   */
+  async refresh(): Promise<JobInfo> {
+    try {
+      this.#info = toJobInfo(
+        await clientOf(this.system).getAll(this.path, JOB_INTERFACE),
+        this.name,
+      );
+    } catch (e) {
+      throw this.#gone(e);
+    }
+    return this.#info;
+  }
+
+  async #condition(property: "start_on" | "stop_on"): Promise<string[][]> {
+    const client = clientOf(this.system);
+    client.require(`job.${property}`);
+    try {
+      return (await client.get(this.path, JOB_INTERFACE, property)) as string[][];
+    } catch (e) {
+      throw this.#gone(e);
+    }
+  }
+
+  /**
+   * The `start on` condition as the job-file parser's tree, or `null` when none.
+   *
+   * @returns The condition.
+   * @throws {UnsupportedError} before Upstart 0.6.7.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await (await system.job("cron")).startOn());
+   * ```
+   */
+  async startOn(): Promise<Condition | null> {
+    return fromUpstartConditions(await this.#condition("start_on"));
+  }
+
+  /**
+   * The `stop on` condition as a tree, or `null` when none.
+   *
+   * @returns The condition.
+   * @throws {UnsupportedError} before Upstart 0.6.7.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await (await system.job("cron")).stopOn());
+   * ```
+   */
+  async stopOn(): Promise<Condition | null> {
+    return fromUpstartConditions(await this.#condition("stop_on"));
+  }
+
+  /**
+   * The `start_on` property as Upstart sends it: postfix, one array per node.
+   *
+   * @returns E.g. `[["a"], ["b"], ["/AND"]]`.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await (await system.job("cron")).startOnRaw());
+   * ```
+   */
+  startOnRaw(): Promise<string[][]> {
+    return this.#condition("start_on");
+  }
+
+  /**
+   * The `stop_on` property as Upstart sends it.
+   *
+   * @returns E.g. `[["runlevel", "[!2345]"]]`.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await (await system.job("cron")).stopOnRaw());
+   * ```
+   */
+  stopOnRaw(): Promise<string[][]> {
+    return this.#condition("stop_on");
+  }
+
+  /**
+   * The job's current instances.
+   *
+   * @returns One {@linkcode Instance} per instance, with its status read.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * for (const inst of await (await system.job("tty")).instances()) console.log(inst.name, inst.state);
+   * ```
+   */
+  async instances(): Promise<Instance[]> {
+    const [paths] = await this.#call("GetAllInstances");
+    const client = clientOf(this.system);
+    const found = await Promise.all(
+      (paths as string[]).map(async (path) => {
+        try {
+          const status = toInstanceStatus(await client.getAll(path, INSTANCE_INTERFACE));
+          return new Instance(this, status.name, status, path);
+        } catch (e) {
+          if (isNoSuchObject(e)) return null; // stopped in between
+          throw e;
+        }
+      }),
+    );
+    return found.filter((i): i is Instance => i !== null)
+      .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  }
+
+  /**
+   * Each instance's name, goal, state and processes; `[]` when the job is stopped.
+   *
+   * @returns The statuses, by instance name.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await (await system.job("ssh")).status());
+   * // [{ name: "", goal: "start", state: "running", processes: [{ type: "main", pid: 812 }] }]
+   * ```
+   */
+  async status(): Promise<InstanceStatus[]> {
+    return (await this.instances()).map((i) => ({
+      name: i.name,
+      goal: i.goal,
+      state: i.state,
+      processes: i.processes,
+    }));
+  }
+
+  /** The instance at `path`, its status read; named from the path when it has already gone. */
+  async #instanceAt(path: string): Promise<Instance> {
+    const client = clientOf(this.system);
+    try {
+      const status = toInstanceStatus(await client.getAll(path, INSTANCE_INTERFACE));
+      return new Instance(this, status.name, status, path);
+    } catch (e) {
+      if (!isNoSuchObject(e)) throw e;
+      const name = unescapePathElement(path.slice(path.lastIndexOf("/") + 1));
+      return new Instance(this, name, undefined, path);
+    }
+  }
+
+  /**
+   * An instance by name (`GetInstanceByName`).
+   *
+   * @param name The instance name (default `""`: the instance of a job without `instance`).
+   * @returns The instance, with its status read.
+   * @throws {UnknownInstanceError} when there is no such instance (the job is stopped).
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const tty1 = await (await system.job("tty")).instance("tty1");
+   * ```
+   */
+  async instance(name = ""): Promise<Instance> {
+    assertInstanceName(name);
+    const [path] = await this.#call("GetInstanceByName", "s", [name]);
+    const inst = await this.#instanceAt(path as string);
+    return inst.name === name ? inst : new Instance(this, name, undefined, path as string);
+  }
+
+  /**
+   * The instance an environment selects (`GetInstance`): for an instance job,
+   * the one whose `instance` stanza expands to a name with that environment.
+   *
+   * @param env The environment.
+   * @returns The instance, with its status read.
+   * @throws {UnknownInstanceError} when it does not exist; {InvalidEnvError} for a bad environment.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const inst = await (await system.job("tty")).instanceFor({ TTY: "tty1" });
+   * ```
+   */
+  async instanceFor(env: Env = {}): Promise<Instance> {
+    const [path] = await this.#call("GetInstance", "as", [toEnvList(env)]);
+    return await this.#instanceAt(path as string);
+  }
+
+  #options(options: JobControlOptions): [string[], boolean] {
+    const wait = options.wait ?? true;
+    if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
+    return [toEnvList(options.env), wait];
+  }
+
+  /**
+   * Starts an instance (`Job.Start`), waiting until it runs unless `wait: false`.
+   *
+   * @param options `env`, `wait` (default `true`) and `timeout`.
+   * @returns The started instance.
+   * @throws {AlreadyStartedError}; {JobFailedError} when a waited start fails; {InvalidEnvError}.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const inst = await (await system.job("web")).start({ env: { PORT: "8080" } });
+   * console.log(inst.processes);
+   * ```
+   */
+  async start(options: JobControlOptions = {}): Promise<Instance> {
+    const [env, wait] = this.#options(options);
+    const [path] = await this.#call("Start", "asb", [env, wait], options.timeout);
+    return await this.#instanceAt(path as string);
+  }
+
+  /**
+   * Stops an instance (`Job.Stop`), waiting until it has stopped unless `wait: false`.
+   *
+   * @param options `env` (selects the instance), `wait` (default `true`) and `timeout`.
+   * @throws {UnknownInstanceError} when it is not running; {AlreadyStoppedError} when already stopping.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await (await system.job("web")).stop();
+   * ```
+   */
+  async stop(options: JobControlOptions = {}): Promise<void> {
+    const [env, wait] = this.#options(options);
+    await this.#call("Stop", "asb", [env, wait], options.timeout);
+  }
+
+  /**
+   * Restarts an instance (`Job.Restart`): stops it and starts it again.
+   *
+   * @param options `env`, `wait` (default `true`) and `timeout`.
+   * @returns The instance.
+   * @throws {UnknownInstanceError} when it is not running.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await (await system.job("web")).restart();
+   * ```
+   */
+  async restart(options: JobControlOptions = {}): Promise<Instance> {
+    const [env, wait] = this.#options(options);
+    const [path] = await this.#call("Restart", "asb", [env, wait], options.timeout);
+    return await this.#instanceAt(path as string);
+  }
+
+  /**
+   * Sends the reload signal to the main process of the instance `env` selects
+   * (`Instance.Reload`; Upstart 1.10 and later), like `initctl reload`.
+   *
+   * @param options `env` selects the instance.
+   * @throws {UnknownInstanceError} when not running; {NotRunningError}; {UnsupportedError} before 1.10.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await (await system.job("rsyslog")).reload();
+   * ```
+   */
+  async reload(options: { readonly env?: Env } = {}): Promise<void> {
+    clientOf(this.system).require("instance.Reload");
+    const inst = await this.instanceFor(options.env ?? {});
+    await inst.reload();
+  }
+
+  /**
+   * Closes the connection if this job made it ({@linkcode Job.open}); otherwise nothing.
+   *
+   * @example
+   * ```ts no-eval
+   * import { Job } from "@upstart/upstart";
+   * const ssh = await Job.open("ssh");
+   * await ssh.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#owned) await this.system.close();
+  }
+
+  /** Same as {@linkcode Job.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,371 @@
+/**
+ * The D-Bus face of the sandbox: Upstart 1.13's objects, interfaces, properties (with libnih's
+ * Properties quirks), errors and signals, served from an {@linkcode Engine}.
+ *
+ * @module
+ */
+
+import { type Connection, DBusError, type InterfaceDef, Variant } from "../../ffi/mod.ts";
+import { toUpstartConditions } from "../jobfile/mod.ts";
+import {
+  escapePathElement,
+  INSTANCE_INTERFACE,
+  JOB_INTERFACE,
+  JOBS_PATH,
+  UPSTART_INTERFACE,
+  UPSTART_PATH,
+} from "../names.ts";
+import type { Engine } from "./engine.ts";
+import { UpstartError } from "./errors.ts";
+import type { Job } from "./job.ts";
+import type { JobClass } from "./job_class.ts";
+
+const PROPERTIES = "org.freedesktop.DBus.Properties";
+const UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod";
+
+/** Log priorities `log_priority` accepts. */
+export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;
+
+/** The object path of a job class. */
+export function classPath(cls: JobClass): string {
+  return `${JOBS_PATH}/${escapePathElement(cls.name)}`;
+}
+
+/** The object path of an instance. */
+export function jobInstancePath(job: Job): string {
+  return `${classPath(job.cls)}/${escapePathElement(job.name)}`;
+}
+
+/** What the manager object needs besides the engine. */
+export interface ManagerHost {
+  /** The `version` property. */
+  readonly version: string;
+  /** The `log_priority` property. */
+  logPriority: string;
+  /** `ReloadConfiguration`. */
+  reload(): void;
+  /** `GetState`: a JSON dump of the state. */
+  state(): string;
+}
+
+function rethrow(e: unknown): never {
+  if (e instanceof UpstartError) throw new DBusError(e.dbusName, e.message);
+  throw e;
+}
+
+/** Runs an engine call, turning its errors into D-Bus error replies. */
+function guard<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+/** Waits for `done` (replying with its error), or replies at once when there is nothing to wait for. */
+function settle(done: Promise<void> | null): Promise<void> | undefined {
+  return done ? waitFor(done) : undefined;
+}
+
+async function waitFor(done: Promise<void>): Promise<void> {
+  try {
+    await done;
+  } catch (e) {
+    rethrow(e);
+  }
+}
+
+type PropMap = Record<string, { signature: string; get(): unknown; set?(v: unknown): void }>;
+
+/** libnih's `org.freedesktop.DBus.Properties` for one Upstart object. */
+function propertiesInterface(iface: string, props: PropMap): InterfaceDef {
+  const unknown = (member: string, sig: string) =>
+    new DBusError(
+      UNKNOWN_METHOD,
+      `Method "${member}" with signature "${sig}" on interface "${PROPERTIES}" doesn't exist\n`,
+    );
+  const known = (i: string) => i === "" || i === iface;
+  return {
+    name: PROPERTIES,
+    methods: {
+      Get: {
+        in: "ss",
+        out: "v",
+        handler: ([i, name]) => {
+          const p = known(i as string) ? props[name as string] : undefined;
+          if (!p) throw unknown("Get", "ss");
+          return [new Variant(p.signature, p.get())];
+        },
+      },
+      GetAll: {
+        in: "s",
+        out: "a{sv}",
+        handler: ([i]) => {
+          const all = new Map<string, Variant>();
+          if (known(i as string)) {
+            for (const [k, p] of Object.entries(props)) {
+              all.set(k, new Variant(p.signature, p.get()));
+            }
+          }
+          return [all];
+        },
+      },
+      Set: {
+        in: "ssv",
+        handler: ([i, name, value]) => {
+          const p = known(i as string) ? props[name as string] : undefined;
+          if (!p) throw unknown("Set", "ssv");
+          if (!p.set) {
+            throw new DBusError(
+              "org.freedesktop.DBus.Error.AccessDenied",
+              `The ${name} property is read-only`,
+            );
+          }
+          const v = value as Variant;
+          if (v.signature !== p.signature) {
+            throw new DBusError(
+              "org.freedesktop.DBus.Error.InvalidArgs",
+              `Invalid arguments to ${name} property`,
+            );
+          }
+          p.set(v.value);
+        },
+      },
+    },
+  };
+}
+
+/** The manager object's interfaces. */
+export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceDef[] {
+  const env = (details: unknown) => details as string[];
+  const upstart: InterfaceDef = {
+    name: UPSTART_INTERFACE,
+    methods: {
+      ReloadConfiguration: { handler: () => guard(() => host.reload()) },
+      GetJobByName: {
+        in: "s",
+        out: "o",
+        handler: ([name]) =>
+          guard(() => {
+            if (name === "") {
+              throw new DBusError(
+                "org.freedesktop.DBus.Error.InvalidArgs",
+                "Name may not be empty string",
+              );
+            }
+            const cls = engine.getClass(name as string);
+            if (!cls) {
+              throw new DBusError(
+                "com.ubuntu.Upstart0_6.Error.UnknownJob",
+                `Unknown job: ${name}`,
+              );
+            }
+            return [classPath(cls)];
+          }),
+      },
+      GetAllJobs: { out: "ao", handler: () => [engine.classes.map(classPath)] },
+      GetState: { out: "s", handler: () => [host.state()] },
+      Restart: { handler: () => guard(() => host.reload()) },
+      GetEnv: {
+        in: "ass",
+        out: "s",
+        handler: ([d, name]) => guard(() => [engine.getEnv(env(d), name as string)]),
+      },
+      SetEnv: {
+        in: "assb",
+        handler: ([d, v, r]) => guard(() => engine.setEnv(env(d), [v as string], r as boolean)),
+      },
+      SetEnvList: {
+        in: "asasb",
+        handler: ([d, v, r]) => guard(() => engine.setEnv(env(d), v as string[], r as boolean)),
+      },
+      UnsetEnv: {
+        in: "ass",
+        handler: ([d, n]) => guard(() => engine.unsetEnv(env(d), [n as string])),
+      },
+      UnsetEnvList: {
+        in: "asas",
+        handler: ([d, n]) => guard(() => engine.unsetEnv(env(d), n as string[])),
+      },
+      ListEnv: { in: "as", out: "as", handler: ([d]) => guard(() => [engine.listEnv(env(d))]) },
+      ResetEnv: { in: "as", handler: ([d]) => guard(() => engine.resetEnv(env(d))) },
+      EmitEvent: {
+        in: "sasb",
+        handler: ([name, e, wait]) =>
+          settle(guard(() => engine.emitEvent(name as string, e as string[], wait as boolean))),
+      },
+      EmitEventWithFile: {
+        in: "sasbh",
+        handler: ([name, e, wait]) =>
+          settle(guard(() => engine.emitEvent(name as string, e as string[], wait as boolean))),
+      },
+      NotifyDiskWriteable: { handler: () => {} },
+      NotifyDBusAddress: { in: "s", handler: () => {} },
+      NotifyCGroupManagerAddress: { in: "s", handler: () => {} },
+      EndSession: { handler: () => {} },
+    },
+    signals: {
+      JobAdded: { signature: "o" },
+      JobRemoved: { signature: "o" },
+      EventEmitted: { signature: "sas" },
+      Restarted: {},
+    },
+    properties: {
+      version: { signature: "s", get: () => host.version },
+      log_priority: { signature: "s", access: "readwrite", get: () => host.logPriority },
+    },
+  };
+  const props: PropMap = {
+    version: { signature: "s", get: () => host.version },
+    log_priority: {
+      signature: "s",
+      get: () => host.logPriority,
+      set: (v) => {
+        if (!(LOG_PRIORITIES as readonly string[]).includes(v as string)) {
+          throw new DBusError(
+            "org.freedesktop.DBus.Error.InvalidArgs",
+            "The log priority given was not recognised",
+          );
+        }
+        host.logPriority = v as string;
+      },
+    },
+  };
+  return [upstart, propertiesInterface(UPSTART_INTERFACE, props)];
+}
+
+/** A job class object's interfaces. */
+export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
+  const c = cls.config;
+  const path = (job: Job) => jobInstancePath(job);
+  const props: PropMap = {
+    name: { signature: "s", get: () => cls.name },
+    description: { signature: "s", get: () => c.description ?? "" },
+    author: { signature: "s", get: () => c.author ?? "" },
+    version: { signature: "s", get: () => c.version ?? "" },
+    usage: { signature: "s", get: () => c.usage ?? "" },
+    start_on: { signature: "aas", get: () => toUpstartConditions(c.startOn) },
+    stop_on: { signature: "aas", get: () => toUpstartConditions(c.stopOn) },
+    emits: { signature: "as", get: () => [...c.emits] },
+  };
+  const job: InterfaceDef = {
+    name: JOB_INTERFACE,
+    methods: {
+      GetInstance: {
+        in: "as",
+        out: "o",
+        handler: ([e]) => guard(() => [path(engine.getInstance(cls, e as string[]))]),
+      },
+      GetInstanceByName: {
+        in: "s",
+        out: "o",
+        handler: ([name]) => {
+          const j = cls.instances.get(name as string);
+          if (!j) {
+            throw new DBusError(
+              "com.ubuntu.Upstart0_6.Error.UnknownInstance",
+              `Unknown instance: ${name}`,
+            );
+          }
+          return [path(j)];
+        },
+      },
+      GetAllInstances: { out: "ao", handler: () => [[...cls.instances.values()].map(path)] },
+      Start: {
+        in: "asb",
+        out: "o",
+        handler: ([e, wait]) => {
+          const r = guard(() => engine.startJob(cls, e as string[], wait as boolean));
+          if (!r.done) return [path(r.job)];
+          return waitFor(r.done).then(() => [path(r.job)]);
+        },
+      },
+      Stop: {
+        in: "asb",
+        handler: ([e, wait]) =>
+          settle(guard(() => engine.stopJob(cls, e as string[], wait as boolean)).done),
+      },
+      Restart: {
+        in: "asb",
+        out: "o",
+        handler: ([e, wait]) => {
+          const r = guard(() => engine.restartJob(cls, e as string[], wait as boolean));
+          if (!r.done) return [path(r.job)];
+          return waitFor(r.done).then(() => [path(r.job)]);
+        },
+      },
+    },
+    signals: { InstanceAdded: { signature: "o" }, InstanceRemoved: { signature: "o" } },
+    properties: Object.fromEntries(
+      Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
+    ),
+  };
+  return [job, propertiesInterface(JOB_INTERFACE, props)];
+}
+
+/** An instance object's interfaces. */
+export function instanceInterfaces(engine: Engine, job: Job): InterfaceDef[] {
+  const props: PropMap = {
+    name: { signature: "s", get: () => job.name },
+    goal: { signature: "s", get: () => job.goal },
+    state: { signature: "s", get: () => job.state },
+    processes: { signature: "a(si)", get: () => job.processes() },
+  };
+  const syncOrWait = (f: () => { done: Promise<void> | null }) => {
+    return settle(guard(f).done);
+  };
+  const inst: InterfaceDef = {
+    name: INSTANCE_INTERFACE,
+    methods: {
+      Start: {
+        in: "b",
+        handler: ([w]) => syncOrWait(() => engine.startInstance(job, w as boolean)),
+      },
+      Stop: { in: "b", handler: ([w]) => syncOrWait(() => engine.stopInstance(job, w as boolean)) },
+      Restart: {
+        in: "b",
+        handler: ([w]) => syncOrWait(() => engine.restartInstance(job, w as boolean)),
+      },
+      Reload: { handler: () => guard(() => engine.reloadInstance(job)) },
+    },
+    signals: {
+      GoalChanged: { signature: "s" },
+      StateChanged: { signature: "s" },
+      Failed: { signature: "i" },
+    },
+    properties: Object.fromEntries(
+      Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
+    ),
+  };
+  return [inst, propertiesInterface(INSTANCE_INTERFACE, props)];
+}
+
+/** Serves the manager, job and instance objects on `conn`; returns a function that unexports. */
+export function serveUpstart(conn: Connection, engine: Engine, host: ManagerHost): () => void {
+  const manager = conn.export(UPSTART_PATH, managerInterfaces(engine, host));
+  const cache = new WeakMap<object, InterfaceDef[]>();
+  const cached = (key: object, make: () => InterfaceDef[]) => {
+    let defs = cache.get(key);
+    if (!defs) cache.set(key, defs = make());
+    return defs;
+  };
+  const findClass = (el: string) => engine.classes.find((c) => escapePathElement(c.name) === el);
+  const tree = conn.exportSubtree(JOBS_PATH, (p) => {
+    const rest = p.slice(JOBS_PATH.length + 1).split("/");
+    if (p === JOBS_PATH || rest.length > 2) return null;
+    const cls = findClass(rest[0]);
+    if (!cls) return null;
+    if (rest.length === 1) return cached(cls, () => classInterfaces(engine, cls));
+    const job = [...cls.instances.values()].find((j) => escapePathElement(j.name) === rest[1]);
+    return job ? cached(job, () => instanceInterfaces(engine, job)) : null;
+  }, (p) => {
+    if (p === JOBS_PATH) return engine.classes.map((c) => escapePathElement(c.name));
+    const rest = p.slice(JOBS_PATH.length + 1).split("/");
+    const cls = rest.length === 1 ? findClass(rest[0]) : undefined;
+    return cls ? [...cls.instances.values()].map((j) => escapePathElement(j.name)) : [];
+  });
+  return () => {
+    tree.unexport();
+    manager.unexport();
+  };
+}

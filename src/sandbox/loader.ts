@@ -1,0 +1,170 @@
+/**
+ * Loading a job directory as Upstart's `init/conf.c` does (job-files.md §1.2–1.4): every `.conf`
+ * below it (recursively, with libnih's directory filters) is a job named by its path, with its
+ * `.override` applied; a file Upstart would reject is logged as `FILE:LINE: REASON` and defines no
+ * job. The directory is watched and changes are applied within a fraction of a second.
+ *
+ * @module
+ */
+
+import { applyOverride, parseJob } from "../jobfile/mod.ts";
+import type { JobConfig } from "../jobfile/mod.ts";
+
+/** A job found in the directory. */
+export interface FoundJob {
+  /** The job name. */
+  readonly name: string;
+  /** The `.conf` path. */
+  readonly conf: string;
+  /** The `.override` path, or `null`. */
+  readonly override: string | null;
+  /** The file contents, to notice changes. */
+  readonly text: string;
+}
+
+/** One loaded job: its configuration, or `null` when Upstart would register none. */
+export interface LoadedJob extends FoundJob {
+  /** The configuration, or `null`. */
+  readonly config: JobConfig | null;
+  /** Upstart's log lines for this job's files (`FILE:LINE: REASON`). */
+  readonly errors: readonly string[];
+}
+
+// nih_file_ignore: names of directories Upstart does not descend into.
+const IGNORED_DIR = [
+  /^\./,
+  /~$/,
+  /\.bak$/,
+  /\.BAK$/,
+  /^#.*#$/,
+  /\.sw[pon]$/,
+  /,v$/,
+  /^(RCS|CVS|CVS\.adm|SCCS|BitKeeper|\{arch\}|_darcs)$/,
+  /\.dpkg-/,
+  /\.(rpmsave|rpmorig|rpmnew)$/,
+  /;[0-9A-Fa-f]{8}$/,
+];
+
+/** Whether Upstart skips a directory with this name. */
+export function ignoredDirectory(name: string): boolean {
+  return IGNORED_DIR.some((re) => re.test(name));
+}
+
+/** `.conf`, `.override` or `null`, by the last `.` of the name (not its first byte). */
+export function confKind(basename: string): "conf" | "override" | null {
+  const dot = basename.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const ext = basename.slice(dot);
+  return ext === ".conf" ? "conf" : ext === ".override" ? "override" : null;
+}
+
+function isRegular(path: string, follow: boolean): boolean {
+  try {
+    return (follow ? Deno.statSync(path) : Deno.lstatSync(path)).isFile;
+  } catch {
+    return false;
+  }
+}
+
+function readText(path: string): string | null {
+  try {
+    return new TextDecoder().decode(Deno.readFileSync(path));
+  } catch {
+    return null;
+  }
+}
+
+/** Lists the jobs of a directory, in Upstart's walk order (byte order, depth first). */
+export function scanJobDir(dir: string): FoundJob[] {
+  const out: FoundJob[] = [];
+  const walk = (rel: string) => {
+    const here = rel === "" ? dir : `${dir}/${rel}`;
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [...Deno.readDirSync(here)];
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const relPath = rel === "" ? e.name : `${rel}/${e.name}`;
+      const full = `${dir}/${relPath}`;
+      let isDir = e.isDirectory;
+      if (e.isSymlink) {
+        try {
+          isDir = Deno.statSync(full).isDirectory;
+        } catch {
+          continue;
+        }
+      }
+      if (isDir) {
+        if (!ignoredDirectory(e.name)) walk(relPath);
+        continue;
+      }
+      if (confKind(e.name) !== "conf" || !isRegular(full, true)) continue;
+      const name = relPath.slice(0, relPath.lastIndexOf("."));
+      const ovPath = `${dir}/${name}.override`;
+      const override = isRegular(ovPath, false) ? ovPath : null;
+      const confText = readText(full);
+      if (confText === null) continue;
+      const ovText = override ? readText(override) : null;
+      out.push({ name, conf: full, override, text: `${confText}\0${ovText ?? ""}` });
+    }
+  };
+  walk("");
+  return out;
+}
+
+/** Parses one found job (with its override) as Upstart would. */
+export function loadJob(found: FoundJob): LoadedJob {
+  const confBytes = Deno.readFileSync(found.conf);
+  if (found.override) {
+    let ovBytes: Uint8Array;
+    try {
+      ovBytes = Deno.readFileSync(found.override);
+    } catch {
+      ovBytes = new Uint8Array();
+    }
+    const r = applyOverride(confBytes, ovBytes, {
+      confFilename: found.conf,
+      overrideFilename: found.override,
+    });
+    return { ...found, config: r.config, errors: r.errors.map((e) => e.message) };
+  }
+  const doc = parseJob(confBytes, { filename: found.conf, throwOnError: false });
+  return {
+    ...found,
+    config: doc.error ? null : doc.config,
+    errors: doc.error ? [doc.error.message] : [],
+  };
+}
+
+/**
+ * Watches a directory and calls `onChange` (debounced) after files change.
+ *
+ * @returns A function that stops watching.
+ */
+export function watchJobDir(dir: string, onChange: () => void, delayMs = 30): () => void {
+  const watcher = Deno.watchFs(dir, { recursive: true });
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  (async () => {
+    try {
+      for await (const _ of watcher) {
+        if (stopped) break;
+        if (timer !== null) clearTimeout(timer);
+        timer = setTimeout(() => {
+          timer = null;
+          if (!stopped) onChange();
+        }, delayMs);
+      }
+    } catch { /* closed */ }
+  })();
+  return () => {
+    stopped = true;
+    if (timer !== null) clearTimeout(timer);
+    try {
+      watcher.close();
+    } catch { /* already closed */ }
+  };
+}

@@ -1,0 +1,588 @@
+/**
+ * The Upstart daemon (`/com/ubuntu/Upstart`): connecting, version, log
+ * priority, jobs, events, the session environment, notifications, the
+ * pipelined `statusAll()`, and `watch()`.
+ *
+ * @module
+ */
+
+import type { Connection } from "../ffi/mod.ts";
+import { Client, isNoSuchObject, Limiter, registerClient } from "./_client.ts";
+import { type ConnectOptions, connectUpstart, type Target } from "./connect.ts";
+import { type Env, type EnvScope, fromEnvList, jobDetails, toEnvList } from "./env.ts";
+import { InvalidArgumentError, UnknownJobError } from "./errors.ts";
+import type { EventStream, WatchOptions } from "./events.ts";
+import { watchEvents } from "./_watch.ts";
+import { type InstanceStatus, toInstanceStatus } from "./instance.ts";
+import { Job, toJobInfo } from "./job.ts";
+import {
+  assertJobName,
+  INSTANCE_INTERFACE,
+  isLossyPathElement,
+  JOB_INTERFACE,
+  splitUpstartPath,
+  unescapePathElement,
+  UPSTART_INTERFACE,
+  UPSTART_PATH,
+} from "./names.ts";
+import { parseVersion, type UpstartVersion } from "./versions.ts";
+
+/** A log priority. */
+export type LogPriority = "debug" | "info" | "message" | "warn" | "error" | "fatal";
+
+/** Upstart's log priorities, from most to least verbose. */
+export const LOG_PRIORITIES: readonly LogPriority[] = Object.freeze([
+  "debug",
+  "info",
+  "message",
+  "warn",
+  "error",
+  "fatal",
+]);
+
+/** Options of {@linkcode System.connect}. */
+export interface SystemOptions extends ConnectOptions {
+  /**
+   * Most calls in flight at once (default 100 on a bus, whose daemon refuses
+   * more than 128 pending replies per connection by default; no limit on a peer).
+   */
+  readonly maxPendingCalls?: number;
+}
+
+/** Options of {@linkcode System.emit}. */
+export interface EmitOptions {
+  /** Wait until every job the event started or stopped is done (default `true`). */
+  readonly wait?: boolean;
+  /** Milliseconds the call may take (default: the connection's timeout). */
+  readonly timeout?: number;
+}
+
+/** A job with all its instances, from {@linkcode System.statusAll}. */
+export interface JobStatus {
+  /** The job name. */
+  readonly name: string;
+  /** The job's object path. */
+  readonly path: string;
+  /** Its instances (`[]` when stopped). */
+  readonly instances: readonly InstanceStatus[];
+}
+
+/** Options of {@linkcode System.statusAll}. */
+export interface StatusAllOptions {
+  /** Most calls in flight at once (default: as many as the connection allows); 1 is one at a time. */
+  readonly concurrency?: number;
+}
+
+const byName = <T extends { name: string }>(a: T, b: T) =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+/**
+ * A connection to an Upstart daemon.
+ *
+ * @example Status of every job, then start one
+ * ```ts no-eval
+ * import { System } from "@upstart/upstart";
+ * await using system = await System.connect();
+ * console.log(await system.version());
+ * for (const job of await system.statusAll()) console.log(job.name, job.instances);
+ * await (await system.job("web")).start({ env: { PORT: "8080" } });
+ * ```
+ */
+export class System implements AsyncDisposable {
+  /** The D-Bus connection (for calls this API does not wrap). */
+  readonly connection: Connection;
+  /** What answered: the bus, socket or host. */
+  readonly target: Target;
+  /** The daemon's version, parsed when connecting (`null` when it names no version). */
+  readonly versionInfo: UpstartVersion | null;
+  readonly #client: Client;
+
+  private constructor(client: Client, target: Target) {
+    this.#client = client;
+    this.connection = client.connection;
+    this.target = target;
+    this.versionInfo = client.version;
+    registerClient(this, client);
+  }
+
+  /**
+   * Connects to Upstart: by default as `initctl` does (`$UPSTART_SESSION`; as
+   * root the private socket, then the system bus; else the system bus).
+   *
+   * @param options `bus`, `address` (+ `peer`), or `host` (+ ssh options); `dest`, `timeout`, `maxPendingCalls`.
+   * @returns The connected system.
+   * @throws {UpstartNotRunningError} naming everything that was tried.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using local = await System.connect();
+   * await using remote = await System.connect({ host: "root@server" });
+   * console.log(await local.version(), await remote.version());
+   * ```
+   */
+  static async connect(options: SystemOptions = {}): Promise<System> {
+    const { connection, dest, target, version } = await connectUpstart(options);
+    const max = options.maxPendingCalls ?? (dest === undefined ? Infinity : 100);
+    try {
+      const client = new Client(connection, dest, parseVersion(version), options.timeout, max);
+      return new System(client, target);
+    } catch (e) {
+      await connection.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The daemon's version string.
+   *
+   * @returns E.g. `init (upstart 1.13.2)`.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await system.version());
+   * ```
+   */
+  async version(): Promise<string> {
+    return String(await this.#client.get(UPSTART_PATH, UPSTART_INTERFACE, "version"));
+  }
+
+  /**
+   * The daemon's log priority.
+   *
+   * @returns One of {@linkcode LOG_PRIORITIES}.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await system.logPriority());
+   * ```
+   */
+  async logPriority(): Promise<LogPriority> {
+    return String(
+      await this.#client.get(UPSTART_PATH, UPSTART_INTERFACE, "log_priority"),
+    ) as LogPriority;
+  }
+
+  /**
+   * Sets the daemon's log priority.
+   *
+   * @param priority One of {@linkcode LOG_PRIORITIES}.
+   * @throws {RangeError} for another value; {PermissionDeniedError} when not allowed.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await system.setLogPriority("debug");
+   * ```
+   */
+  async setLogPriority(priority: LogPriority): Promise<void> {
+    if (!(LOG_PRIORITIES as readonly string[]).includes(priority)) {
+      throw new RangeError(
+        `Invalid log priority ${JSON.stringify(priority)}: expected one of ${
+          LOG_PRIORITIES.join(", ")
+        }`,
+      );
+    }
+    await this.#client.set(UPSTART_PATH, UPSTART_INTERFACE, "log_priority", "s", priority);
+  }
+
+  /** Calls a manager method. */
+  #call(member: string, signature = "", body: unknown[] = [], timeout?: number) {
+    return this.#client.call(UPSTART_PATH, UPSTART_INTERFACE, member, signature, body, timeout);
+  }
+
+  /** Job object paths with their decoded names (exact, via `name`, for lossy paths). */
+  async #jobPaths(): Promise<{ name: string; path: string }[]> {
+    const [paths] = await this.#call("GetAllJobs");
+    const jobs = await Promise.all((paths as string[]).map(async (path) => {
+      const element = splitUpstartPath(path)?.job ?? path.slice(path.lastIndexOf("/") + 1);
+      if (!isLossyPathElement(element)) return { name: unescapePathElement(element), path };
+      try {
+        return { name: String(await this.#client.get(path, JOB_INTERFACE, "name")), path };
+      } catch (e) {
+        if (isNoSuchObject(e)) return null;
+        throw e;
+      }
+    }));
+    return jobs.filter((j) => j !== null).sort(byName);
+  }
+
+  /**
+   * The names of all jobs, decoded (`avahi-daemon`, not `avahi_2ddaemon`), sorted.
+   *
+   * @returns The names.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(await system.jobNames());
+   * ```
+   */
+  async jobNames(): Promise<string[]> {
+    return (await this.#jobPaths()).map((j) => j.name);
+  }
+
+  /**
+   * A job by name (`GetJobByName`, then its properties).
+   *
+   * @param name The job name.
+   * @returns The job.
+   * @throws {UnknownJobError} when there is no such job; `TypeError` for a name no job can have.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const ssh = await system.job("ssh");
+   * console.log(ssh.description);
+   * ```
+   */
+  async job(name: string): Promise<Job> {
+    assertJobName(name);
+    const [path] = await this.#call("GetJobByName", "s", [name]);
+    return await this.#jobAt(path as string, name);
+  }
+
+  async #jobAt(path: string, name: string): Promise<Job> {
+    try {
+      return new Job(this, path, toJobInfo(await this.#client.getAll(path, JOB_INTERFACE), name));
+    } catch (e) {
+      if (isNoSuchObject(e)) throw new UnknownJobError(`Unknown job: ${name}`, { cause: e });
+      throw e;
+    }
+  }
+
+  /**
+   * Every job, with its properties (pipelined).
+   *
+   * @returns The jobs, sorted by name.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * for (const job of await system.jobs()) console.log(job.name, job.description);
+   * ```
+   */
+  async jobs(): Promise<Job[]> {
+    const found = await Promise.all(
+      (await this.#jobPaths()).map(({ name, path }) =>
+        this.#jobAt(path, name).catch((e) => {
+          if (e instanceof UnknownJobError) return null; // removed in between
+          throw e;
+        })
+      ),
+    );
+    return found.filter((j) => j !== null);
+  }
+
+  /**
+   * Every job with every instance's goal, state and processes. All calls are
+   * pipelined (`GetAllJobs`, then each job's `GetAllInstances`, then each
+   * instance's `GetAll`, many in flight at once), so hundreds of jobs take a
+   * few round trips.
+   *
+   * @param options `concurrency`: most calls in flight (1: one at a time).
+   * @returns The jobs, sorted by name.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * for (const { name, instances } of await system.statusAll()) {
+   *   console.log(name, instances.map((i) => `${i.goal}/${i.state}`).join(", ") || "stop/waiting");
+   * }
+   * ```
+   */
+  async statusAll(options: StatusAllOptions = {}): Promise<JobStatus[]> {
+    const limiter = new Limiter(options.concurrency ?? Infinity);
+    const jobs = await limiter.run(() => this.#jobPaths());
+    const result = await Promise.all(jobs.map(async ({ name, path }) => {
+      let paths: string[];
+      try {
+        [paths] = await limiter.run(() =>
+          this.#client.call(path, JOB_INTERFACE, "GetAllInstances")
+        ) as [string[]];
+      } catch (e) {
+        if (isNoSuchObject(e)) return null; // the job went away meanwhile
+        throw e;
+      }
+      const instances = await Promise.all(paths.map(async (p) => {
+        try {
+          return toInstanceStatus(
+            await limiter.run(() => this.#client.getAll(p, INSTANCE_INTERFACE)),
+          );
+        } catch (e) {
+          if (isNoSuchObject(e)) return null; // the instance stopped meanwhile
+          throw e;
+        }
+      }));
+      return {
+        name,
+        path,
+        instances: instances.filter((i) => i !== null).sort(byName),
+      };
+    }));
+    return result.filter((j) => j !== null);
+  }
+
+  /**
+   * Emits an event (`EmitEvent`).
+   *
+   * @param name The event name.
+   * @param env Its environment: `{ KEY: "v" }` or `["KEY=v"]`.
+   * @param options `wait` (default `true`: until every job it affects is done) and `timeout`.
+   * @throws {EventFailedError} when a waited event made a job fail; `TypeError` for a bad name or env.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await system.emit("my-event", { KEY: "value" });
+   * ```
+   */
+  async emit(name: string, env: Env = {}, options: EmitOptions = {}): Promise<void> {
+    if (typeof name !== "string" || name === "" || name.includes("\0") || !name.isWellFormed()) {
+      throw new TypeError(
+        `Invalid event name ${JSON.stringify(name)}: expected a non-empty string without NUL`,
+      );
+    }
+    const wait = options.wait ?? true;
+    if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
+    await this.#call("EmitEvent", "sasb", [name, toEnvList(env), wait], options.timeout);
+  }
+
+  /**
+   * Re-reads every job file (`ReloadConfiguration`, like `initctl reload-configuration`).
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await system.reloadConfiguration();
+   * ```
+   */
+  async reloadConfiguration(): Promise<void> {
+    await this.#call("ReloadConfiguration");
+  }
+
+  /**
+   * A variable of the session (or a job's) environment (`GetEnv`, Upstart 1.7+).
+   *
+   * @param name The variable.
+   * @param scope `{ job, instance }` for a job's environment; default the global one.
+   * @returns Its value, or `undefined` when it is not set.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * console.log(await system.getEnv("PATH"));
+   * ```
+   */
+  async getEnv(name: string, scope: EnvScope = {}): Promise<string | undefined> {
+    this.#client.require("manager.GetEnv");
+    const details = jobDetails(scope);
+    try {
+      const [value] = await this.#call("GetEnv", "ass", [details, assertVar(name)]);
+      return value as string;
+    } catch (e) {
+      if (e instanceof InvalidArgumentError && /^No such variable/.test(e.message)) {
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Sets variables of the session (or a job's) environment (`SetEnv`; several
+   * at once with `SetEnvList` on Upstart 1.13).
+   *
+   * @param vars `{ KEY: "v" }` or `["KEY=v"]`.
+   * @param options `replace` (default `true`: overwrite an existing value), and `job`/`instance`.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * await system.setEnv({ LANG: "C.UTF-8" });
+   * ```
+   */
+  async setEnv(vars: Env, options: EnvScope & { readonly replace?: boolean } = {}): Promise<void> {
+    this.#client.require("manager.SetEnv");
+    const list = toEnvList(vars);
+    const details = jobDetails(options);
+    const replace = options.replace ?? true;
+    if (typeof replace !== "boolean") {
+      throw new TypeError("Invalid replace option: expected a boolean");
+    }
+    if (list.length > 1 && this.#hasFeature("manager.SetEnvList")) {
+      await this.#call("SetEnvList", "asasb", [details, list, replace]);
+      return;
+    }
+    for (const item of list) await this.#call("SetEnv", "assb", [details, item, replace]);
+  }
+
+  #hasFeature(key: string): boolean {
+    try {
+      this.#client.require(key);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Removes variables from the session (or a job's) environment (`UnsetEnv`).
+   *
+   * @param names One name or several.
+   * @param scope `{ job, instance }`, or the global environment.
+   * @throws {InvalidArgumentError} `No such variable: NAME` only when the environment is empty
+   * (Upstart removes an absent variable without complaint otherwise).
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * await system.unsetEnv("LANG");
+   * ```
+   */
+  async unsetEnv(names: string | readonly string[], scope: EnvScope = {}): Promise<void> {
+    this.#client.require("manager.UnsetEnv");
+    const list = (typeof names === "string" ? [names] : [...names]).map(assertVar);
+    const details = jobDetails(scope);
+    if (list.length > 1 && this.#hasFeature("manager.UnsetEnvList")) {
+      await this.#call("UnsetEnvList", "asas", [details, list]);
+      return;
+    }
+    for (const name of list) await this.#call("UnsetEnv", "ass", [details, name]);
+  }
+
+  /**
+   * The whole session (or a job's) environment (`ListEnv`).
+   *
+   * @param scope `{ job, instance }`, or the global environment.
+   * @returns The variables.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * console.log(await system.listEnv());
+   * ```
+   */
+  async listEnv(scope: EnvScope = {}): Promise<Record<string, string>> {
+    this.#client.require("manager.ListEnv");
+    const [list] = await this.#call("ListEnv", "as", [jobDetails(scope)]);
+    return fromEnvList(list as string[]);
+  }
+
+  /**
+   * Resets the session (or a job's) environment to Upstart's defaults (`ResetEnv`).
+   *
+   * @param scope `{ job, instance }`, or the global environment.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * await system.resetEnv();
+   * ```
+   */
+  async resetEnv(scope: EnvScope = {}): Promise<void> {
+    this.#client.require("manager.ResetEnv");
+    await this.#call("ResetEnv", "as", [jobDetails(scope)]);
+  }
+
+  /**
+   * Tells Upstart the log disk is writable, so it flushes buffered job logs
+   * (`NotifyDiskWriteable`, Upstart 1.5+).
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await system.notifyDiskWriteable();
+   * ```
+   */
+  async notifyDiskWriteable(): Promise<void> {
+    this.#client.require("manager.NotifyDiskWriteable");
+    await this.#call("NotifyDiskWriteable");
+  }
+
+  /**
+   * Tells a user session's Upstart the D-Bus address to connect to
+   * (`NotifyDBusAddress`, Upstart 1.11+).
+   *
+   * @param address A D-Bus address.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * await system.notifyDBusAddress(Deno.env.get("DBUS_SESSION_BUS_ADDRESS")!);
+   * ```
+   */
+  async notifyDBusAddress(address: string): Promise<void> {
+    this.#client.require("manager.NotifyDBusAddress");
+    if (typeof address !== "string" || address === "" || address.includes("\0")) {
+      throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
+    }
+    await this.#call("NotifyDBusAddress", "s", [address]);
+  }
+
+  /**
+   * Ends a user session (`EndSession`, Upstart 1.7+).
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "user" });
+   * await system.endSession();
+   * ```
+   */
+  async endSession(): Promise<void> {
+    this.#client.require("manager.EndSession");
+    await this.#call("EndSession");
+  }
+
+  /**
+   * Watches Upstart's signals as typed events; leaving the `for await` loop
+   * unsubscribes. The subscription starts at once: `await stream.ready` before
+   * acting to be sure to see what the action causes.
+   *
+   * @param options `types` and `job` filters.
+   * @returns The event stream.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * for await (const ev of system.watch({ types: ["StateChanged"] })) {
+   *   console.log(ev);
+   *   if (ev.type === "StateChanged" && ev.state === "running") break;
+   * }
+   * ```
+   */
+  watch(options: WatchOptions = {}): EventStream {
+    return watchEvents(this.#client, options);
+  }
+
+  /**
+   * Closes the connection.
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * const system = await System.connect();
+   * await system.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    await this.connection.close();
+  }
+
+  /** Same as {@linkcode System.close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function assertVar(name: string): string {
+  if (typeof name !== "string" || name === "" || name.includes("\0") || name.includes("=")) {
+    throw new TypeError(
+      `Invalid variable name ${JSON.stringify(name)}: expected a non-empty name without "=" or NUL`,
+    );
+  }
+  return name;
+}

@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { startSandbox } from "./support/sandbox.ts";
+import { cli, fakeIo } from "./support/cli_io.ts";
+import { main } from "../src/cli/main.ts";
+
+const JOBS = { svc: "exec sleep 1000\n" };
+
+async function until(pred: () => boolean, what: string, ms = 10_000) {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("watch prints the events of a start and a stop; Ctrl-C ends it with 0", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const f = fakeIo();
+  const running = main(["--address", sb.address, "-v", "watch"], f.io);
+  await until(() => f.err().includes("Watching"), "the subscription: " + f.err());
+  assert.equal((await cli(["--address", sb.address, "start", "svc"])).code, 0);
+  assert.equal((await cli(["--address", sb.address, "stop", "svc"])).code, 0);
+  await until(() => f.out().includes("InstanceRemoved svc"), "InstanceRemoved");
+  f.interrupt();
+  assert.equal(await running, 0);
+  const events = f.out().trimEnd().split("\n").map((l) => l.replace(/^\S+ \S+ /, ""));
+  for (
+    const e of [
+      "InstanceAdded svc",
+      "GoalChanged svc start",
+      "StateChanged svc running",
+      "EventEmitted started JOB=svc INSTANCE=",
+      "GoalChanged svc stop",
+      "StateChanged svc stopping",
+      "EventEmitted stopped JOB=svc INSTANCE= RESULT=ok",
+      "InstanceRemoved svc",
+    ]
+  ) assert.ok(events.includes(e), `missing ${e} in:\n${events.join("\n")}`);
+  assert.ok(events.indexOf("StateChanged svc running") < events.indexOf("GoalChanged svc stop"));
+});
+
+Deno.test("watch --json prints JSON lines; --count ends it", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const f = fakeIo();
+  const running = main(
+    ["--address", sb.address, "-v", "watch", "--json", "--type", "StateChanged", "--count", "2"],
+    f.io,
+  );
+  await until(() => f.err().includes("Watching"), "the subscription: " + f.err());
+  await cli(["--address", sb.address, "start", "svc"]);
+  assert.equal(await running, 0);
+  const docs = f.out().trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.equal(docs.length, 2);
+  for (const d of docs) {
+    assert.equal(d.type, "StateChanged");
+    assert.equal(d.job, "svc");
+    assert.equal(typeof d.time, "string");
+    assert.ok(!Number.isNaN(Date.parse(d.time)));
+  }
+  assert.equal(docs[0].state, "starting");
+});
+
+Deno.test("wait: reached, already there, timeout (124), unknown job", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const a = ["--address", sb.address];
+  const f = fakeIo();
+  const waiting = main([...a, "wait", "svc", "running", "--timeout", "10", "--json"], f.io);
+  await new Promise((r) => setTimeout(r, 100));
+  await cli([...a, "start", "--no-wait", "svc"]);
+  assert.equal(await waiting, 0, f.err());
+  assert.equal(JSON.parse(f.out()).state, "running");
+  let r = await cli([...a, "wait", "svc", "start/running"]);
+  assert.deepEqual([r.code, r.err], [0, ""]);
+  r = await cli([...a, "wait", "svc", "waiting", "--timeout", "0.2"]);
+  assert.deepEqual([r.code, r.err], [124, "initctl: Timed out waiting for svc to be waiting\n"]);
+  await cli([...a, "stop", "svc"]);
+  r = await cli([...a, "wait", "svc", "waiting"]);
+  assert.equal(r.code, 0);
+  r = await cli([...a, "wait", "nosuch"]);
+  assert.deepEqual([r.code, r.err], [1, "initctl: Unknown job: nosuch\n"]);
+  r = await cli([...a, "wait", "svc", "bogus"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /^initctl: invalid state: bogus/);
+});

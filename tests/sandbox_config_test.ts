@@ -1,0 +1,274 @@
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { type DBusError, Variant } from "../ffi/mod.ts";
+import { SANDBOX_VERSION } from "../src/sandbox/mod.ts";
+import { startSandbox } from "./support/sandbox.ts";
+
+const JOBS = "/com/ubuntu/Upstart/jobs";
+const UPSTART = "/com/ubuntu/Upstart";
+
+Deno.test("job names come from paths; bad files are logged as FILE:LINE: REASON and skipped", async () => {
+  await using sb = await startSandbox({
+    jobs: {
+      "my-job": "exec sleep 1\n",
+      "sub/inner": "exec sleep 1\n",
+      "broken": "description ok\nbogus\n",
+      ".hidden/x": "exec sleep 1\n",
+      "lone.override": "manual\n",
+      "ov": "start on foo\nenv A=1\n",
+      "ov.override": "manual\nenv B=2\n",
+    },
+  });
+  const [jobs] = await sb.call("GetAllJobs");
+  assertEquals((jobs as string[]).sort(), [
+    `${JOBS}/my_2djob`,
+    `${JOBS}/ov`,
+    `${JOBS}/sub_2finner`,
+  ]);
+  assert(
+    sb.sandbox.messages.some((l) => l.message === `${sb.jobDir}/broken.conf:2: Unknown stanza`),
+  );
+  const [path] = await sb.call("GetJobByName", "s", ["sub/inner"]);
+  assertEquals(path, `${JOBS}/sub_2finner`);
+  const props = await sb.client.getAllProperties({
+    destination: "com.ubuntu.Upstart",
+    path: `${JOBS}/ov`,
+    interface: "com.ubuntu.Upstart0_6.Job",
+  });
+  assertEquals(props.start_on, []);
+  assertEquals(props.name, "ov");
+  const [env] = await sb.call("Start", "asb", [[], true], `${JOBS}/ov`)
+    .then(() => sb.call("ListEnv", "as", [["ov", ""]]));
+  assert((env as string[]).includes("A=1") && (env as string[]).includes("B=2"));
+});
+
+Deno.test("a file added or removed sends JobAdded / JobRemoved within a fraction of a second", async () => {
+  await using sb = await startSandbox({ jobs: { a: "exec sleep 1000\n" } });
+  await using rec = await sb.record();
+  await sb.writeJob("b", "exec sleep 1000\n");
+  await rec.until((m) => m.member === "JobAdded" && m.body[0] === `${JOBS}/b`, 2000);
+  await sb.removeJob("a");
+  await rec.until((m) => m.member === "JobRemoved" && m.body[0] === `${JOBS}/a`, 2000);
+  await assert.rejects(sb.call("GetJobByName", "s", ["a"]), /Unknown job: a/);
+});
+
+Deno.test("a running instance keeps its old definition until it stops", async () => {
+  await using sb = await startSandbox({ jobs: { svc: 'description "old"\nexec sleep 1000\n' } });
+  await sb.call("Start", "asb", [[], true], `${JOBS}/svc`);
+  await using rec = await sb.record();
+  await sb.writeJob("svc", 'description "new"\nexec sleep 1000\n');
+  sb.sandbox.rescan();
+  const desc = () =>
+    sb.client.getProperty({
+      destination: "com.ubuntu.Upstart",
+      path: `${JOBS}/svc`,
+      interface: "com.ubuntu.Upstart0_6.Job",
+      name: "description",
+    });
+  assertEquals(await desc(), "old");
+  await sb.call("Stop", "asb", [[], true], `${JOBS}/svc`);
+  await rec.until((m) => m.member === "JobAdded");
+  assertEquals(await desc(), "new");
+  const s = rec.summary();
+  assert(s.indexOf(`JobRemoved(${JOBS}/svc)`) < s.indexOf(`JobAdded(${JOBS}/svc)`));
+});
+
+Deno.test("ReloadConfiguration sends JobRemoved then JobAdded for each job without instances", async () => {
+  await using sb = await startSandbox({ jobs: { a: "exec sleep 1\n" }, watch: false });
+  await using rec = await sb.record();
+  await sb.call("ReloadConfiguration");
+  await rec.until((m) => m.member === "JobAdded");
+  assertEquals(rec.summary(), [`JobRemoved(${JOBS}/a)`, `JobAdded(${JOBS}/a)`]);
+});
+
+Deno.test("Properties: version, log_priority, GetAll quirks and errors", async () => {
+  await using sb = await startSandbox({
+    jobs: { svc: "start on (a and b) or c KEY=val\nexec sleep 1000\n" },
+  });
+  const get = (path: string, iface: string, name: string) =>
+    sb.client.getProperty({ destination: "com.ubuntu.Upstart", path, interface: iface, name });
+  const version = await get(UPSTART, "com.ubuntu.Upstart0_6", "version") as string;
+  assertEquals(version, SANDBOX_VERSION);
+  assert(/^init \(upstart 1\.13\.2\)/.test(version));
+  await sb.client.setProperty({
+    destination: "com.ubuntu.Upstart",
+    path: UPSTART,
+    interface: "com.ubuntu.Upstart0_6",
+    name: "log_priority",
+    signature: "s",
+    value: "debug",
+  });
+  assertEquals(await get(UPSTART, "com.ubuntu.Upstart0_6", "log_priority"), "debug");
+  await assert.rejects(
+    sb.call(
+      "Set",
+      "ssv",
+      ["com.ubuntu.Upstart0_6", "log_priority", new Variant("s", "loud")],
+      UPSTART,
+      "org.freedesktop.DBus.Properties",
+    ),
+    (e: DBusError) => e.message === "The log priority given was not recognised",
+  );
+  await assert.rejects(
+    sb.call(
+      "Set",
+      "ssv",
+      ["com.ubuntu.Upstart0_6", "version", new Variant("s", "x")],
+      UPSTART,
+      "org.freedesktop.DBus.Properties",
+    ),
+    (e: DBusError) =>
+      e.name === "org.freedesktop.DBus.Error.AccessDenied" &&
+      e.message === "The version property is read-only",
+  );
+  const [all] = await sb.call(
+    "GetAll",
+    "s",
+    [""],
+    `${JOBS}/svc`,
+    "org.freedesktop.DBus.Properties",
+  );
+  const map = all as Map<string, Variant>;
+  assertEquals([...map.keys()].sort(), [
+    "author",
+    "description",
+    "emits",
+    "name",
+    "start_on",
+    "stop_on",
+    "usage",
+    "version",
+  ]);
+  assertEquals(map.get("start_on")!.value, [["a"], ["b"], ["/AND"], ["c", "KEY=val"], ["/OR"]]);
+  const [foreign] = await sb.call(
+    "GetAll",
+    "s",
+    ["org.example.Other"],
+    `${JOBS}/svc`,
+    "org.freedesktop.DBus.Properties",
+  );
+  assertEquals((foreign as Map<string, Variant>).size, 0);
+  await assert.rejects(
+    get(`${JOBS}/svc`, "com.ubuntu.Upstart0_6.Job", "nope"),
+    (e: DBusError) =>
+      e.name === "org.freedesktop.DBus.Error.UnknownMethod" &&
+      e.message ===
+        'Method "Get" with signature "ss" on interface "org.freedesktop.DBus.Properties" doesn\'t exist\n',
+  );
+  await assert.rejects(
+    sb.call("GetAll", "s", [""], `${JOBS}/svc/_`, "org.freedesktop.DBus.Properties"),
+    (e: DBusError) => e.name === "org.freedesktop.DBus.Error.UnknownMethod",
+  );
+});
+
+Deno.test("session environment methods, with and without job_details", async () => {
+  await using sb = await startSandbox({ jobs: { svc: "env FOO=bar\nexec sleep 1000\n" } });
+  const [env0] = await sb.call("ListEnv", "as", [[]]);
+  assert((env0 as string[]).some((e) => e.startsWith("PATH=")));
+  await sb.call("SetEnv", "assb", [[], "X=1", true]);
+  assertEquals((await sb.call("GetEnv", "ass", [[], "X"]))[0], "1");
+  await sb.call("SetEnv", "assb", [[], "X=2", false]);
+  assertEquals((await sb.call("GetEnv", "ass", [[], "X"]))[0], "1");
+  await sb.call("SetEnvList", "asasb", [[], ["Y=3", "Z"], true]);
+  assertEquals((await sb.call("GetEnv", "ass", [[], "Z"]))[0], "");
+  await sb.call("UnsetEnvList", "asas", [[], ["Y", "Z"]]);
+  await assert.rejects(
+    sb.call("GetEnv", "ass", [[], "Y"]),
+    (e: DBusError) =>
+      e.name === "org.freedesktop.DBus.Error.InvalidArgs" && e.message === "No such variable: Y",
+  );
+  await sb.call("Start", "asb", [[], true], `${JOBS}/svc`);
+  assertEquals((await sb.call("GetEnv", "ass", [["svc", ""], "FOO"]))[0], "bar");
+  assertEquals((await sb.call("GetEnv", "ass", [["svc", ""], "X"]))[0], "1");
+  await assert.rejects(
+    sb.call("ListEnv", "as", [["nope", ""]]),
+    (e: DBusError) => e.message === "Unknown job: nope",
+  );
+  await assert.rejects(
+    sb.call("ListEnv", "as", [["svc", "i"]]),
+    (e: DBusError) =>
+      e.name === "com.ubuntu.Upstart0_6.Error.UnknownJobInstance" &&
+      e.message === "Unknown instance: i of job svc",
+  );
+  await sb.call("ResetEnv", "as", [[]]);
+  await assert.rejects(sb.call("GetEnv", "ass", [[], "X"]), /No such variable: X/);
+});
+
+Deno.test("console log writes <logdir>/<job>.log and <job>-<instance>.log", async () => {
+  await using sb = await startSandbox({
+    jobs: {
+      t: "task\nexec echo hello from $UPSTART_JOB\n",
+      i: "task\ninstance $N\nscript\n  echo one\n  echo two >&2\nend script\n",
+    },
+  });
+  await sb.call("Start", "asb", [[], true], `${JOBS}/t`);
+  await sb.call("Start", "asb", [["N=a/b"], true], `${JOBS}/i`);
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "hello from t\n");
+  const log = await Deno.readTextFile(`${sb.sandbox.logDir}/i-a_b.log`);
+  assertEquals(log.split("\n").sort(), ["", "one", "two"]);
+});
+
+Deno.test("kill signal and kill timeout: SIGKILL follows when the process ignores the signal", async () => {
+  await using sb = await startSandbox({
+    jobs: {
+      stubborn: "kill timeout 1\nkill signal USR1\n" +
+        "exec sh -c 'trap \"echo got-usr1\" USR1; while true; do sleep 0.1; done'\n",
+    },
+  });
+  await using rec = await sb.record();
+  await sb.call("Start", "asb", [[], true], `${JOBS}/stubborn`);
+  const t0 = performance.now();
+  await sb.call("Stop", "asb", [[], true], `${JOBS}/stubborn`);
+  const took = performance.now() - t0;
+  assert(took >= 900, `stopped after ${took} ms, before the kill timeout`);
+  assert(
+    sb.sandbox.messages.some((l) => /Sending USR1 signal to stubborn main process/.test(l.message)),
+  );
+  assert(
+    sb.sandbox.messages.some((l) => /Sending KILL signal to stubborn main process/.test(l.message)),
+  );
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/stubborn.log`), "got-usr1\n");
+  const stopping = rec.seen.find((m) => m.member === "EventEmitted" && m.body[0] === "stopping")!;
+  assertEquals(stopping.body[1], ["JOB=stubborn", "INSTANCE=", "RESULT=ok"]);
+});
+
+Deno.test("Reload sends the reload signal; NotRunning when there is no main process", async () => {
+  await using sb = await startSandbox({
+    jobs: {
+      r: "exec sh -c 'trap \"echo reloaded\" HUP; while true; do sleep 0.1; done'\n",
+      nomain: "pre-start exec true\n",
+    },
+  });
+  await sb.call("Start", "asb", [[], true], `${JOBS}/r`);
+  await sb.call("Reload", "", [], `${JOBS}/r/_`);
+  const end = Date.now() + 3000;
+  let log = "";
+  while (Date.now() < end && !log.includes("reloaded")) {
+    await new Promise((r) => setTimeout(r, 50));
+    log = await Deno.readTextFile(`${sb.sandbox.logDir}/r.log`).catch(() => "");
+  }
+  assertEquals(log, "reloaded\n");
+  await sb.call("Start", "asb", [[], true], `${JOBS}/nomain`);
+  await assert.rejects(
+    sb.call("Reload", "", [], `${JOBS}/nomain/_`),
+    (e: DBusError) =>
+      e.name === "com.ubuntu.Upstart0_6.Error.NotRunning" &&
+      e.message === "Job is not running: nomain",
+  );
+});
+
+Deno.test("what the sandbox cannot enforce is loaded, published and reported", async () => {
+  await using sb = await startSandbox({
+    jobs: {
+      root: 'description "needs root"\nsetuid nobody\nchroot /srv\noom score 100\nexec sleep 1\n',
+    },
+  });
+  const [path] = await sb.call("GetJobByName", "s", ["root"]);
+  assertEquals(path, `${JOBS}/root`);
+  const ne = sb.sandbox.notEnforced("root");
+  assert(ne.some((l) => l.startsWith("setuid nobody")));
+  assert(ne.some((l) => l.startsWith("chroot /srv")));
+  assert(ne.some((l) => l.startsWith("oom score 100")));
+  assert(
+    sb.sandbox.messages.some((l) => l.message.startsWith("root: not enforced by the sandbox: ")),
+  );
+});
