@@ -19,6 +19,21 @@ export interface PrivateBus extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+// As root, dbus-daemon tries to raise its fd limit and says so when a container forbids it:
+// harmless, and noise in every test's output.
+const HARMLESS = /Failed to set fd limit/;
+
+/** Copies the daemon's stderr to ours, line by line, without the harmless warning. */
+async function forwardStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop()!;
+    for (const line of lines) if (!HARMLESS.test(line)) console.error(line);
+  }
+  if (pending && !HARMLESS.test(pending)) console.error(pending);
+}
+
 /** Starts a private bus with `tests/support/bus.conf`, listening in a fresh temp dir. */
 export async function startBus(): Promise<PrivateBus> {
   const dir = await Deno.makeTempDir({ prefix: "upstart-bus-" });
@@ -26,9 +41,10 @@ export async function startBus(): Promise<PrivateBus> {
   const child = new Deno.Command("dbus-daemon", {
     args: [`--config-file=${CONFIG}`, `--address=${address}`, "--nofork", "--print-address=1"],
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
     stdin: "null",
   }).spawn();
+  forwardStderr(child.stderr);
   // The daemon prints its address once it is listening.
   const reader = child.stdout.getReader();
   const decoder = new TextDecoder();
