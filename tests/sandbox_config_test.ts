@@ -207,26 +207,47 @@ Deno.test("console log writes <logdir>/<job>.log and <job>-<instance>.log", asyn
   assertEquals(log.split("\n").sort(), ["", "one", "two"]);
 });
 
+/** Waits until the job's log contains `text` (a job writes a marker once its traps are set). */
+async function waitForLog(path: string, text: string): Promise<string> {
+  const end = Date.now() + 10000;
+  for (;;) {
+    const log = await Deno.readTextFile(path).catch(() => "");
+    if (log.includes(text)) return log;
+    if (Date.now() > end) {
+      throw new Error(`${path} never contained ${JSON.stringify(text)}: ${log}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 Deno.test("kill signal and kill timeout: SIGKILL follows when the process ignores the signal", async () => {
   await using sb = await startSandbox({
     jobs: {
       stubborn: "kill timeout 1\nkill signal USR1\n" +
-        "exec sh -c 'trap \"echo got-usr1\" USR1; while true; do sleep 0.1; done'\n",
+        "exec sh -c 'trap \"echo got-usr1\" USR1; echo ready; while true; do sleep 0.1; done'\n",
     },
   });
+  const log = `${sb.sandbox.logDir}/stubborn.log`;
   await using rec = await sb.record();
   await sb.call("Start", "asb", [[], true], `${JOBS}/stubborn`);
-  const t0 = performance.now();
+  // The signal must not arrive before the shell has set its trap (a race real Upstart has too).
+  await waitForLog(log, "ready\n");
   await sb.call("Stop", "asb", [[], true], `${JOBS}/stubborn`);
-  const took = performance.now() - t0;
-  assert(took >= 900, `stopped after ${took} ms, before the kill timeout`);
-  assert(
-    sb.sandbox.messages.some((l) => /Sending USR1 signal to stubborn main process/.test(l.message)),
+  const usr1 = sb.sandbox.messages.findIndex((l) =>
+    /Sending USR1 signal to stubborn main process/.test(l.message)
   );
-  assert(
-    sb.sandbox.messages.some((l) => /Sending KILL signal to stubborn main process/.test(l.message)),
+  const kill = sb.sandbox.messages.findIndex((l) =>
+    /Sending KILL signal to stubborn main process/.test(l.message)
   );
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/stubborn.log`), "got-usr1\n");
+  assert(usr1 >= 0 && kill > usr1, "USR1 first, then KILL once the kill timeout ran out");
+  assert(
+    sb.sandbox.messages.some((l) =>
+      l.message.startsWith("stubborn main process") &&
+      l.message.endsWith("killed by KILL signal")
+    ),
+  );
+  // The trap ran (dash may also report the `sleep` child that USR1 killed).
+  assert((await waitForLog(log, "got-usr1\n")).startsWith("ready\n"));
   const stopping = rec.seen.find((m) => m.member === "EventEmitted" && m.body[0] === "stopping")!;
   assertEquals(stopping.body[1], ["JOB=stubborn", "INSTANCE=", "RESULT=ok"]);
 });
@@ -234,19 +255,28 @@ Deno.test("kill signal and kill timeout: SIGKILL follows when the process ignore
 Deno.test("Reload sends the reload signal; NotRunning when there is no main process", async () => {
   await using sb = await startSandbox({
     jobs: {
-      r: "exec sh -c 'trap \"echo reloaded\" HUP; while true; do sleep 0.1; done'\n",
+      r: "exec sh -c 'trap \"echo reloaded\" HUP; echo ready; while true; do sleep 0.1; done'\n",
+      usr2: "reload signal USR2\n" +
+        "exec sh -c 'trap \"echo got-usr2\" USR2; echo ready; while true; do sleep 0.1; done'\n",
       nomain: "pre-start exec true\n",
     },
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/r`);
+  await waitForLog(`${sb.sandbox.logDir}/r.log`, "ready\n");
   await sb.call("Reload", "", [], `${JOBS}/r/_`);
-  const end = Date.now() + 3000;
-  let log = "";
-  while (Date.now() < end && !log.includes("reloaded")) {
-    await new Promise((r) => setTimeout(r, 50));
-    log = await Deno.readTextFile(`${sb.sandbox.logDir}/r.log`).catch(() => "");
-  }
-  assertEquals(log, "reloaded\n");
+  assert(await waitForLog(`${sb.sandbox.logDir}/r.log`, "reloaded\n"));
+  await sb.call("Start", "asb", [[], true], `${JOBS}/usr2`);
+  await waitForLog(`${sb.sandbox.logDir}/usr2.log`, "ready\n");
+  await sb.call("Reload", "", [], `${JOBS}/usr2/_`);
+  assert(await waitForLog(`${sb.sandbox.logDir}/usr2.log`, "got-usr2\n"));
+  // Still running: a trapped reload signal does not stop the job.
+  const state = await sb.client.getProperty({
+    destination: "com.ubuntu.Upstart",
+    path: `${JOBS}/usr2/_`,
+    interface: "com.ubuntu.Upstart0_6.Instance",
+    name: "state",
+  });
+  assertEquals(state, "running");
   await sb.call("Start", "asb", [[], true], `${JOBS}/nomain`);
   await assert.rejects(
     sb.call("Reload", "", [], `${JOBS}/nomain/_`),
@@ -271,4 +301,106 @@ Deno.test("what the sandbox cannot enforce is loaded, published and reported", a
   assert(
     sb.sandbox.messages.some((l) => l.message.startsWith("root: not enforced by the sandbox: ")),
   );
+});
+
+Deno.test("object paths escape job and instance names as libnih does", async () => {
+  await using sb = await startSandbox({
+    jobs: { "a.b": "instance $N\nexec sleep 1000\n", "x_y": "exec sleep 1000\n" },
+  });
+  assertEquals((await sb.call("GetJobByName", "s", ["a.b"]))[0], `${JOBS}/a_2eb`);
+  assertEquals((await sb.call("GetJobByName", "s", ["x_y"]))[0], `${JOBS}/x_5fy`);
+  const [inst] = await sb.call("Start", "asb", [["N=with space"], true], `${JOBS}/a_2eb`);
+  assertEquals(inst, `${JOBS}/a_2eb/with_20space`);
+  assertEquals((await sb.call("GetInstanceByName", "s", ["with space"], `${JOBS}/a_2eb`))[0], inst);
+  assertEquals((await sb.call("GetInstance", "as", [["N=with space"]], `${JOBS}/a_2eb`))[0], inst);
+  const name = await sb.client.getProperty({
+    destination: "com.ubuntu.Upstart",
+    path: inst as string,
+    interface: "com.ubuntu.Upstart0_6.Instance",
+    name: "name",
+  });
+  assertEquals(name, "with space");
+  await assert.rejects(
+    sb.call("GetInstanceByName", "s", ["nope"], `${JOBS}/a_2eb`),
+    (e: DBusError) =>
+      e.name === "com.ubuntu.Upstart0_6.Error.UnknownInstance" &&
+      e.message === "Unknown instance: nope",
+  );
+  assertEquals((await sb.call("Start", "asb", [[], true], `${JOBS}/x_5fy`))[0], `${JOBS}/x_5fy/_`);
+});
+
+Deno.test("Introspect lists Upstart's methods, signals and properties with their signatures", async () => {
+  await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
+  await sb.call("Start", "asb", [[], true], `${JOBS}/svc`);
+  const xml = async (path: string) =>
+    (await sb.call("Introspect", "", [], path, "org.freedesktop.DBus.Introspectable"))[0] as string;
+  const manager = await xml(UPSTART);
+  for (
+    const m of [
+      "ReloadConfiguration",
+      "GetJobByName",
+      "GetAllJobs",
+      "GetState",
+      "Restart",
+      "GetEnv",
+      "SetEnv",
+      "SetEnvList",
+      "UnsetEnv",
+      "UnsetEnvList",
+      "ListEnv",
+      "ResetEnv",
+      "EmitEvent",
+      "EmitEventWithFile",
+      "NotifyDiskWriteable",
+      "NotifyDBusAddress",
+      "NotifyCGroupManagerAddress",
+      "EndSession",
+    ]
+  ) assert(manager.includes(`<method name="${m}">`), m);
+  assert(manager.includes('<arg name="job_details" type="as" direction="in"/>'));
+  assert(manager.includes('<property name="log_priority" type="s" access="readwrite"/>'));
+  assert(manager.includes('<signal name="Restarted">'));
+  const job = await xml(`${JOBS}/svc`);
+  assert(
+    /<method name="Start">\s*<arg name="env" type="as" direction="in"\/>\s*<arg name="wait" type="b" direction="in"\/>\s*<arg name="instance" type="o" direction="out"\/>/
+      .test(job),
+  );
+  assert(job.includes('<property name="start_on" type="aas" access="read"/>'));
+  const inst = await xml(`${JOBS}/svc/_`);
+  assert(
+    /<method name="Stop">\s*<arg name="wait" type="b" direction="in"\/>\s*<\/method>/.test(inst),
+  );
+  assert(inst.includes('<property name="processes" type="a(si)" access="read"/>'));
+  assert(/<signal name="Failed">\s*<arg name="status" type="i"\/>/.test(inst));
+});
+
+Deno.test("a changed file replaces a job with no instance: JobRemoved, then JobAdded", async () => {
+  await using sb = await startSandbox({ jobs: { a: 'description "one"\nexec sleep 1\n' } });
+  await using rec = await sb.record();
+  await sb.writeJob("a", 'description "two"\nexec sleep 1\n');
+  await rec.until((m) => m.member === "JobAdded", 2000);
+  assertEquals(rec.summary(), [`JobRemoved(${JOBS}/a)`, `JobAdded(${JOBS}/a)`]);
+  const desc = await sb.client.getProperty({
+    destination: "com.ubuntu.Upstart",
+    path: `${JOBS}/a`,
+    interface: "com.ubuntu.Upstart0_6.Job",
+    name: "description",
+  });
+  assertEquals(desc, "two");
+  // A file that no longer parses removes the job, with Upstart's log line.
+  await sb.writeJob("a", "bogus\n");
+  await rec.until((m) => m.member === "JobRemoved" && rec.seen.indexOf(m) > 1, 2000);
+  assert(sb.sandbox.messages.some((l) => l.message === `${sb.jobDir}/a.conf:1: Unknown stanza`));
+  await assert.rejects(sb.call("GetJobByName", "s", ["a"]), /Unknown job: a/);
+});
+
+Deno.test("Restart re-reads the job files and sends Restarted; jobs keep running", async () => {
+  await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" }, watch: false });
+  await sb.call("Start", "asb", [[], true], `${JOBS}/svc`);
+  await sb.writeJob("new", "exec sleep 1\n");
+  await using rec = await sb.record();
+  await sb.call("Restart");
+  await rec.until((m) => m.member === "Restarted");
+  assertEquals((await sb.call("GetJobByName", "s", ["new"]))[0], `${JOBS}/new`);
+  assertEquals((await sb.call("GetAllInstances", "", [], `${JOBS}/svc`))[0], [`${JOBS}/svc/_`]);
 });

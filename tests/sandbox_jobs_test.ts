@@ -126,7 +126,10 @@ Deno.test("a main process that cannot be spawned fails with -1 and PROCESS=main"
 });
 
 Deno.test("errors: unknown job, already started, already stopped, unknown instance", async () => {
-  await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
+  await using sb = await startSandbox({
+    // pre-stop never ends, so the stop stays under way and the instance object stays there.
+    jobs: { svc: "exec sleep 1000\npre-stop exec sleep 1000\n" },
+  });
   await assert.rejects(
     sb.call("GetJobByName", "s", ["nope"]),
     (e: DBusError) =>
@@ -145,8 +148,16 @@ Deno.test("errors: unknown job, already started, already stopped, unknown instan
       e.name === "com.ubuntu.Upstart0_6.Error.AlreadyStarted" &&
       e.message === "Job is already running: svc",
   );
+  await using rec = await sb.record();
   await sb.call("Stop", "asb", [[], false], `${JOBS}/svc`);
-  // The stop is under way (pre-stop…killed): a second stop is refused.
+  await rec.until((m) => m.member === "StateChanged" && m.body[0] === "pre-stop");
+  // The stop is under way (in pre-stop): a second stop is refused, by the job and the instance.
+  await assert.rejects(
+    sb.call("Stop", "asb", [[], false], `${JOBS}/svc`),
+    (e: DBusError) =>
+      e.name === "com.ubuntu.Upstart0_6.Error.AlreadyStopped" &&
+      e.message === "Job has already been stopped: svc",
+  );
   await assert.rejects(
     sb.call("Stop", "b", [false], `${JOBS}/svc/_`),
     (e: DBusError) =>

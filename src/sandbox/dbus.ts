@@ -44,6 +44,8 @@ export interface ManagerHost {
   logPriority: string;
   /** `ReloadConfiguration`. */
   reload(): void;
+  /** `Restart`: Upstart re-execs itself, keeping its jobs, and then sends `Restarted`. */
+  restart(): void;
   /** `GetState`: a JSON dump of the state. */
   state(): string;
 }
@@ -73,6 +75,65 @@ async function waitFor(done: Promise<void>): Promise<void> {
   } catch (e) {
     rethrow(e);
   }
+}
+
+/** Argument names of Upstart's XML (`dbus/com.ubuntu.Upstart*.xml`), for `Introspect`. */
+const ARG_NAMES: Record<string, Record<string, [readonly string[], readonly string[]]>> = {
+  [UPSTART_INTERFACE]: {
+    GetJobByName: [["name"], ["job"]],
+    GetAllJobs: [[], ["jobs"]],
+    GetState: [[], ["state"]],
+    GetEnv: [["job_details", "name"], ["value"]],
+    SetEnv: [["job_details", "var", "replace"], []],
+    SetEnvList: [["job_details", "vars", "replace"], []],
+    UnsetEnv: [["job_details", "name"], []],
+    UnsetEnvList: [["job_details", "name"], []],
+    ListEnv: [["job_details"], ["env"]],
+    ResetEnv: [["job_details"], []],
+    EmitEvent: [["name", "env", "wait"], []],
+    EmitEventWithFile: [["name", "env", "wait", "file"], []],
+    NotifyDBusAddress: [["address"], []],
+    NotifyCGroupManagerAddress: [["address"], []],
+    JobAdded: [["job"], []],
+    JobRemoved: [["job"], []],
+    EventEmitted: [["name", "env"], []],
+  },
+  [JOB_INTERFACE]: {
+    GetInstance: [["env"], ["instance"]],
+    GetInstanceByName: [["name"], ["instance"]],
+    GetAllInstances: [[], ["instances"]],
+    Start: [["env", "wait"], ["instance"]],
+    Stop: [["env", "wait"], []],
+    Restart: [["env", "wait"], ["instance"]],
+    InstanceAdded: [["instance"], []],
+    InstanceRemoved: [["instance"], []],
+  },
+  [INSTANCE_INTERFACE]: {
+    Start: [["wait"], []],
+    Stop: [["wait"], []],
+    Restart: [["wait"], []],
+    GoalChanged: [["goal"], []],
+    StateChanged: [["state"], []],
+    Failed: [["status"], []],
+  },
+};
+
+/** Adds Upstart's argument names to an interface's methods and signals. */
+function named(def: InterfaceDef): InterfaceDef {
+  const names = ARG_NAMES[def.name] ?? {};
+  const methods = Object.fromEntries(
+    Object.entries(def.methods ?? {}).map(([k, m]) => [
+      k,
+      names[k] ? { ...m, inNames: names[k][0], outNames: names[k][1] } : m,
+    ]),
+  );
+  const signals = Object.fromEntries(
+    Object.entries(def.signals ?? {}).map(([k, sig]) => [
+      k,
+      names[k] ? { ...sig, names: names[k][0] } : sig,
+    ]),
+  );
+  return { ...def, methods, signals };
 }
 
 type PropMap = Record<string, { signature: string; get(): unknown; set?(v: unknown): void }>;
@@ -165,7 +226,7 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
       },
       GetAllJobs: { out: "ao", handler: () => [engine.classes.map(classPath)] },
       GetState: { out: "s", handler: () => [host.state()] },
-      Restart: { handler: () => guard(() => host.reload()) },
+      Restart: { handler: () => guard(() => host.restart()) },
       GetEnv: {
         in: "ass",
         out: "s",
@@ -231,7 +292,7 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
       },
     },
   };
-  return [upstart, propertiesInterface(UPSTART_INTERFACE, props)];
+  return [named(upstart), propertiesInterface(UPSTART_INTERFACE, props)];
 }
 
 /** A job class object's interfaces. */
@@ -300,7 +361,7 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
       Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
     ),
   };
-  return [job, propertiesInterface(JOB_INTERFACE, props)];
+  return [named(job), propertiesInterface(JOB_INTERFACE, props)];
 }
 
 /** An instance object's interfaces. */
@@ -337,7 +398,7 @@ export function instanceInterfaces(engine: Engine, job: Job): InterfaceDef[] {
       Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
     ),
   };
-  return [inst, propertiesInterface(INSTANCE_INTERFACE, props)];
+  return [named(inst), propertiesInterface(INSTANCE_INTERFACE, props)];
 }
 
 /** Serves the manager, job and instance objects on `conn`; returns a function that unexports. */

@@ -27,6 +27,8 @@ export class UpstartError extends Error {
   readonly dbusName: string;
 
   /**
+   * Makes the error.
+   *
    * @param dbusName The D-Bus error name.
    * @param message Upstart's message.
    */

@@ -391,12 +391,18 @@ export class Job {
   }
 
   #logExit(type: ProcessType, pid: number, status: number): void {
-    const normal = this.#isNormalExit(status);
+    // `job_process_handler` picks the priority by comparing the raw wait status (for a signal:
+    // its bare number) with `normal exit`, which stores signals shifted left by 8, so a death
+    // by a signal is a warning even when `normal exit` names that signal. Kept as Upstart has it.
+    const raw = status & ~0xff ? status >> 8 : status;
+    const normal = this.#isNormalExit(raw);
     if (status & ~0xff) {
-      const sig = signalName(status >> 8) ?? String(status >> 8);
+      const name = signalName(raw);
       this.#host.hooks.log(
-        normal ? "info" : "warn",
-        `${this.displayName} ${type} process (${pid}) killed by ${sig} signal`,
+        normal && name !== null ? "info" : "warn",
+        name === null
+          ? `${this.displayName} ${type} process (${pid}) killed by signal ${raw}`
+          : `${this.displayName} ${type} process (${pid}) killed by ${name} signal`,
       );
     } else if (status) {
       this.#host.hooks.log(

@@ -5,13 +5,21 @@
  * @module
  */
 
+import { type PrivateBus, startPrivateBus } from "./private_bus.ts";
 import { Sandbox } from "./sandbox.ts";
 
-const USAGE = `Usage: deno task sandbox [--log-dir DIR] [--verbose] [JOBDIR]
+const USAGE = `Usage: deno task sandbox [OPTION]... [JOBDIR]
 
 Runs an Upstart 1.13-compatible sandbox on a private D-Bus bus, with the jobs of JOBDIR
 (default: examples/jobs). Talk to it with DBUS_SESSION_BUS_ADDRESS=... (printed at start),
-e.g. initctl --session, or this project's CLI and API.
+e.g. initctl --session, or this project's CLI and API. Ctrl-C stops it and every job.
+
+Options:
+  --log-dir DIR          where console log output goes (default: a temp dir, removed at exit)
+  --startup-event NAME   the event emitted at start (default: startup)
+  --no-startup-event     emit no event at start
+  -v, --verbose          log at priority info (every goal and state change)
+  -h, --help             show this help and exit
 `;
 
 /** Parsed command line. */
@@ -19,6 +27,13 @@ interface Args {
   jobDir: string;
   logDir: string | null;
   verbose: boolean;
+  startupEvent: string | null;
+}
+
+/** `deno task` runs in the project's directory; a relative path means the user's (`INIT_CWD`). */
+function fromUserCwd(path: string): string {
+  const cwd = Deno.env.get("INIT_CWD");
+  return path.startsWith("/") || !cwd ? path : `${cwd.replace(/\/+$/, "")}/${path}`;
 }
 
 function parseArgs(args: string[]): Args | string {
@@ -26,6 +41,7 @@ function parseArgs(args: string[]): Args | string {
     jobDir: new URL("../../examples/jobs", import.meta.url).pathname,
     logDir: null,
     verbose: false,
+    startupEvent: "startup",
   };
   let dirSeen = false;
   for (let i = 0; i < args.length; i++) {
@@ -34,40 +50,34 @@ function parseArgs(args: string[]): Args | string {
     if (a === "--verbose" || a === "-v") out.verbose = true;
     else if (a === "--log-dir") {
       if (i + 1 >= args.length) return "Option --log-dir needs a directory";
-      out.logDir = args[++i];
-    } else if (a.startsWith("-")) return `Unknown option: ${a}`;
+      out.logDir = fromUserCwd(args[++i]);
+    } else if (a === "--startup-event") {
+      if (i + 1 >= args.length || args[i + 1] === "") return "Option --startup-event needs a name";
+      out.startupEvent = args[++i];
+    } else if (a === "--no-startup-event") out.startupEvent = null;
+    else if (a.startsWith("-")) return `Unknown option: ${a}`;
     else if (dirSeen) return `Unexpected argument: ${a}`;
     else {
-      out.jobDir = a;
+      out.jobDir = fromUserCwd(a);
       dirSeen = true;
     }
   }
   return out;
 }
 
-/** Starts `dbus-daemon` with the sandbox's config on a socket in `dir`; resolves to its address. */
-async function startDaemon(dir: string): Promise<{ address: string; child: Deno.ChildProcess }> {
-  const config = new URL("./bus.conf", import.meta.url).pathname;
-  const address = `unix:path=${dir}/bus`;
-  const child = new Deno.Command("dbus-daemon", {
-    args: [`--config-file=${config}`, `--address=${address}`, "--nofork", "--print-address=1"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  let printed = "";
-  while (!printed.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("dbus-daemon exited before listening");
-    printed += new TextDecoder().decode(value);
-  }
-  reader.releaseLock();
-  child.stdout.cancel().catch(() => {});
-  return { address: printed.trim(), child };
-}
+const STOP_SIGNALS: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** Runs the sandbox until a signal; returns the exit code. */
+/**
+ * Runs the sandbox until SIGINT, SIGTERM or SIGHUP; returns the exit code.
+ *
+ * @param args The command line, without the program name.
+ * @returns 0 after a clean stop, 1 when the sandbox could not start, 2 on a usage error.
+ * @example
+ * ```ts no-eval
+ * import { main } from "./main.ts";
+ * Deno.exit(await main(["examples/jobs"]));
+ * ```
+ */
 export async function main(args: string[]): Promise<number> {
   const parsed = parseArgs(args);
   if (parsed === "help") {
@@ -78,26 +88,33 @@ export async function main(args: string[]): Promise<number> {
     console.error(`sandbox: ${parsed}\n${USAGE}`);
     return 2;
   }
-  const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-" });
-  let daemon: { address: string; child: Deno.ChildProcess } | null = null;
+  // Listen first, so that a Ctrl-C while starting still stops the daemon and the jobs.
+  const { promise: signalled, resolve } = Promise.withResolvers<void>();
+  for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, resolve);
+  let logTemp: string | null = null;
+  let daemon: PrivateBus | null = null;
   let sandbox: Sandbox | null = null;
+  let stopping = false;
   const stop = async () => {
+    stopping = true;
+    for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, resolve);
     await sandbox?.close();
-    try {
-      daemon?.child.kill("SIGTERM");
-      await daemon?.child.status;
-    } catch { /* already gone */ }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    await daemon?.close();
+    if (logTemp !== null) await Deno.remove(logTemp, { recursive: true }).catch(() => {});
   };
   try {
-    daemon = await startDaemon(dir);
+    daemon = await startPrivateBus();
+    logTemp = parsed.logDir === null
+      ? await Deno.makeTempDir({ prefix: "upstart-sandbox-log-" })
+      : null;
     sandbox = await Sandbox.start({
       jobDir: parsed.jobDir,
       address: daemon.address,
-      logDir: parsed.logDir ?? `${dir}/log`,
+      logDir: parsed.logDir ?? logTemp!,
       onLog: (l) => console.error(`init: ${l.message}`),
+      logPriority: parsed.verbose ? "info" : "message",
+      startupEvent: parsed.startupEvent,
     });
-    if (parsed.verbose) sandbox.logPriority = "info";
   } catch (e) {
     console.error(`sandbox: ${e instanceof Error ? e.message : e}`);
     await stop();
@@ -108,18 +125,10 @@ export async function main(args: string[]): Promise<number> {
     `sandbox: serving ${sandbox.engine.classes.length} job(s) from ${parsed.jobDir}; ` +
       `logs in ${sandbox.logDir}; Ctrl-C stops`,
   );
-  const { promise, resolve } = Promise.withResolvers<void>();
-  const onSignal = () => resolve();
-  Deno.addSignalListener("SIGINT", onSignal);
-  Deno.addSignalListener("SIGTERM", onSignal);
-  let stopping = false;
-  const busGone = daemon.child.status.then(() => {
+  const busGone = daemon.exited.then(() => {
     if (!stopping) console.error("sandbox: the bus went away");
   });
-  await Promise.race([promise, busGone]);
-  stopping = true;
-  Deno.removeSignalListener("SIGINT", onSignal);
-  Deno.removeSignalListener("SIGTERM", onSignal);
+  await Promise.race([signalled, busGone]);
   console.error("sandbox: stopping");
   await stop();
   return 0;

@@ -12,6 +12,7 @@
  */
 
 export { Sandbox, SANDBOX_VERSION } from "./sandbox.ts";
+export { type PrivateBus, startPrivateBus } from "./private_bus.ts";
 export type { LogLine, SandboxOptions } from "./sandbox.ts";
 export { Engine } from "./engine.ts";
 export type { EngineHooks, EngineOptions, Outcome } from "./engine.ts";

@@ -39,6 +39,13 @@ export interface SandboxOptions {
   readonly watch?: boolean;
   /** Give jobs our whole environment, as `init --user` does (default: only PATH and TERM). */
   readonly inheritEnv?: boolean;
+  /** The initial `log_priority` (default `message`, as Upstart's). */
+  readonly logPriority?: string;
+  /**
+   * The event emitted once the jobs are loaded, as `init` emits `startup` (default: none, so
+   * that tests start quiet; `deno task sandbox` emits `startup`).
+   */
+  readonly startupEvent?: string | null;
 }
 
 const RANK: Record<string, number> = {
@@ -85,6 +92,7 @@ export class Sandbox implements AsyncDisposable {
     this.connection = conn;
     this.logDir = logDir;
     this.#onLog = opts.onLog ?? (() => {});
+    if (opts.logPriority !== undefined) this.logPriority = opts.logPriority;
     this.engine = new Engine({
       hooks: this.#hooks(),
       logDir,
@@ -103,9 +111,18 @@ export class Sandbox implements AsyncDisposable {
    * Connects to the bus, takes the name `com.ubuntu.Upstart`, loads the job directory and serves
    * Upstart's objects.
    *
+   * @param opts The job directory, the bus address and options.
+   * @returns The running sandbox; `close()` (or `await using`) stops it and kills every job.
+   * @throws {RangeError} When `logPriority` is not one of Upstart's priorities.
    * @throws {Error} When the job directory cannot be read or the name is taken.
    */
   static async start(opts: SandboxOptions): Promise<Sandbox> {
+    if (
+      opts.logPriority !== undefined &&
+      !(LOG_PRIORITIES as readonly string[]).includes(opts.logPriority)
+    ) {
+      throw new RangeError(`Unknown log priority: "${opts.logPriority}"`);
+    }
     const st = await Deno.stat(opts.jobDir).catch(() => null);
     if (!st?.isDirectory) throw new Error(`Job directory not found: ${opts.jobDir}`);
     const logDir = opts.logDir ?? await Deno.makeTempDir({ prefix: "upstart-sandbox-log-" });
@@ -122,6 +139,7 @@ export class Sandbox implements AsyncDisposable {
           sb.logPriority = v;
         },
         reload: () => sb.reload(),
+        restart: () => sb.#restart(),
         state: () => sb.stateJson(),
       });
       sb.#load(false);
@@ -130,6 +148,7 @@ export class Sandbox implements AsyncDisposable {
         throw new Error(`The name ${UPSTART_SERVICE} is already owned on ${opts.address}`);
       }
       if (opts.watch !== false) sb.#unwatch = watchJobDir(sb.jobDir, () => sb.#load(false));
+      if (opts.startupEvent) sb.engine.emit(opts.startupEvent, []);
     } catch (e) {
       await sb.close();
       throw e;
@@ -208,8 +227,21 @@ export class Sandbox implements AsyncDisposable {
     }
   }
 
+  /**
+   * `Restart`: a re-exec keeps every job and re-reads the job files; nothing is re-executed here,
+   * but changed files are applied and `Restarted` follows the reply, as after a real re-exec.
+   */
+  #restart(): void {
+    this.#log("info", "Restarting");
+    setTimeout(() => {
+      this.#load(false);
+      this.#signal(UPSTART_PATH, UPSTART_INTERFACE, "Restarted", "", []);
+    }, 0);
+  }
+
   /** `ReloadConfiguration`: re-reads every job file now. */
   reload(): void {
+    this.#log("info", "Reloading configuration");
     this.#load(true);
   }
 

@@ -1,0 +1,102 @@
+/**
+ * A private `dbus-daemon` for the sandbox: a session-style bus on a socket in a fresh temp
+ * directory, which only this user can reach, stopped (and its directory removed) by `close()`.
+ *
+ * @module
+ */
+
+// As root in a container, dbus-daemon cannot raise its fd limit and says so: harmless noise.
+const HARMLESS = /Failed to set fd limit/;
+
+/** A running private bus. */
+export interface PrivateBus extends AsyncDisposable {
+  /** The address clients connect to (what `DBUS_SESSION_BUS_ADDRESS` should be). */
+  readonly address: string;
+  /** The daemon's pid. */
+  readonly pid: number;
+  /** Settles when the daemon has exited (for any reason). */
+  readonly exited: Promise<Deno.CommandStatus>;
+  /** Stops the daemon and removes its directory; safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** Copies the daemon's stderr to ours, line by line, without the harmless warning. */
+async function forwardStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+  let pending = "";
+  try {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const lines = (pending + chunk).split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) if (!HARMLESS.test(line)) console.error(line);
+    }
+  } catch { /* the daemon is gone */ }
+  if (pending && !HARMLESS.test(pending)) console.error(pending);
+}
+
+/**
+ * Starts `dbus-daemon` with the sandbox's bus configuration (`bus.conf`) in a fresh temp dir.
+ *
+ * @returns The bus, once it listens.
+ * @throws {Error} When `dbus-daemon` is not installed or exits before listening.
+ * @example Starting and stopping a private bus
+ * ```ts no-eval
+ * import { startPrivateBus } from "./private_bus.ts";
+ * await using bus = await startPrivateBus();
+ * console.log(`DBUS_SESSION_BUS_ADDRESS=${bus.address}`);
+ * ```
+ */
+export async function startPrivateBus(): Promise<PrivateBus> {
+  const config = new URL("./bus.conf", import.meta.url).pathname;
+  const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-bus-" });
+  const address = `unix:path=${dir}/bus`;
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command("dbus-daemon", {
+      args: [`--config-file=${config}`, `--address=${address}`, "--nofork", "--print-address=1"],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (e) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    if (e instanceof Deno.errors.NotFound) {
+      throw new Error("dbus-daemon not found: install the dbus package (e.g. apt install dbus)", {
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  const stderrDone = forwardStderr(child.stderr);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    await stderrDone;
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  // The daemon prints its address once it is listening.
+  const reader = child.stdout.getReader();
+  const decoder = new TextDecoder();
+  let printed = "";
+  while (!printed.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) {
+      await close();
+      throw new Error(`dbus-daemon exited before listening (config ${config})`);
+    }
+    printed += decoder.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  child.stdout.cancel().catch(() => {});
+  return {
+    address: printed.trim(),
+    pid: child.pid,
+    exited: child.status,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}

@@ -1,0 +1,156 @@
+import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { Connection } from "../ffi/mod.ts";
+
+const JOBS = "/com/ubuntu/Upstart/jobs";
+const MAIN = new URL("../src/sandbox/main.ts", import.meta.url).pathname;
+
+/** Whether a process exists and is not a zombie (an orphan may wait for a non-reaping pid 1). */
+function alive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const end = Date.now() + 10000;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`Not in time: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Reads lines from a stream until one matches; returns it (the rest keeps flowing into `all`). */
+function lines(stream: ReadableStream<Uint8Array>) {
+  const all: string[] = [];
+  const waiters = new Set<() => void>();
+  const done = (async () => {
+    let pending = "";
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      const parts = (pending + chunk).split("\n");
+      pending = parts.pop()!;
+      all.push(...parts);
+      for (const w of [...waiters]) w();
+    }
+    if (pending) all.push(pending);
+    for (const w of [...waiters]) w();
+  })();
+  return {
+    all,
+    done,
+    async find(re: RegExp): Promise<string> {
+      await waitFor(() => all.some((l) => re.test(l)), `a line matching ${re}: ${all.join("|")}`);
+      return all.find((l) => re.test(l))!;
+    },
+  };
+}
+
+Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops bus and every job process", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-main-" });
+  const forked = `${dir}/forked.pid`;
+  await Deno.writeTextFile(`${dir}/svc.conf`, "exec sleep 1000\n");
+  // A job whose main process has a child of its own (in its process group).
+  await Deno.writeTextFile(
+    `${dir}/fork.conf`,
+    `console none\nscript\n  sleep 1000 &\n  echo $! > ${forked}\n  wait\nend script\n`,
+  );
+  await Deno.writeTextFile(`${dir}/boot.conf`, "start on startup\nexec sleep 1000\n");
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, dir],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const out = lines(child.stdout);
+  const err = lines(child.stderr);
+  let conn: Connection | null = null;
+  try {
+    const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
+    const address = line.slice("DBUS_SESSION_BUS_ADDRESS=".length);
+    await err.find(/^sandbox: serving 3 job\(s\)/);
+    conn = await Connection.open(address);
+    const c = conn;
+    const call = (
+      path: string,
+      iface: string,
+      member: string,
+      signature = "",
+      body: unknown[] = [],
+    ) =>
+      c.call({
+        destination: "com.ubuntu.Upstart",
+        path,
+        interface: iface,
+        member,
+        signature,
+        body,
+      });
+    const pidOf = async (job: string) => {
+      const procs = await c.getProperty({
+        destination: "com.ubuntu.Upstart",
+        path: `${JOBS}/${job}/_`,
+        interface: "com.ubuntu.Upstart0_6.Instance",
+        name: "processes",
+      }) as [string, number][];
+      return procs[0][1];
+    };
+    await call(`${JOBS}/svc`, "com.ubuntu.Upstart0_6.Job", "Start", "asb", [[], true]);
+    await call(`${JOBS}/fork`, "com.ubuntu.Upstart0_6.Job", "Start", "asb", [[], true]);
+    // `startup` was emitted at start, as `init` does, and started `boot`.
+    await waitFor(async () => {
+      const [all] = await call(`${JOBS}/boot`, "com.ubuntu.Upstart0_6.Job", "GetAllInstances");
+      return (all as string[]).length === 1;
+    }, "boot started by the startup event");
+    const pids = [await pidOf("svc"), await pidOf("fork"), await pidOf("boot")];
+    await waitFor(
+      async () => (await Deno.readTextFile(forked).catch(() => "")).endsWith("\n"),
+      "pid file",
+    );
+    pids.push(Number((await Deno.readTextFile(forked)).trim()));
+    assert(pids.every((p) => p > 0 && alive(p)), `all alive: ${pids}`);
+    await conn.close();
+    conn = null;
+
+    child.kill("SIGINT");
+    const status = await child.status;
+    await Promise.all([out.done, err.done]);
+    assertEquals(status.code, 0);
+    assert(err.all.includes("sandbox: stopping"));
+    assert(!err.all.some((l) => /Failed to set fd limit/.test(l)), "daemon noise filtered");
+    await waitFor(() => pids.every((p) => !alive(p)), `job processes gone: ${pids.filter(alive)}`);
+    // The bus went with it.
+    await assert.rejects(Connection.open(address));
+  } finally {
+    await conn?.close();
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+    await child.status;
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task sandbox: usage errors exit 2, --help exits 0, a missing job directory exits 1", async () => {
+  const run = async (...args: string[]) => {
+    const o = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", MAIN, ...args],
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const dec = new TextDecoder();
+    return { code: o.code, out: dec.decode(o.stdout), err: dec.decode(o.stderr) };
+  };
+  const help = await run("--help");
+  assertEquals(help.code, 0);
+  assert(help.out.startsWith("Usage: deno task sandbox"));
+  const bad = await run("--bogus");
+  assertEquals(bad.code, 2);
+  assert(bad.err.startsWith("sandbox: Unknown option: --bogus"));
+  const missing = await run("/nonexistent/jobs");
+  assertEquals(missing.code, 1);
+  assert(missing.err.includes("sandbox: Job directory not found: /nonexistent/jobs"));
+});
