@@ -6,6 +6,15 @@
  * Importing this module loads nothing native: libdbus is loaded on the first
  * connection, so the job-file tools need no `--allow-ffi`.
  *
+ * @example Start a job and wait until it runs
+ * ```ts no-eval
+ * import { System } from "@upstart/upstart";
+ * await using system = await System.connect(); // like initctl
+ * const web = await system.job("web");
+ * const inst = await web.start({ env: { PORT: "8080" } });
+ * console.log(inst.state, inst.processes); // "running" [{ type: "main", pid: 4242 }]
+ * ```
+ *
  * @example Parse a job file and read its configuration
  * ```ts
  * import { parseJob } from "@upstart/upstart";
@@ -17,3 +26,58 @@
  */
 
 export * from "./src/jobfile/mod.ts";
+
+// The typed Upstart API.
+export { LOG_PRIORITIES, System } from "./src/system.ts";
+export type {
+  EmitOptions,
+  JobStatus,
+  LogPriority,
+  StatusAllOptions,
+  SystemOptions,
+} from "./src/system.ts";
+export { Job } from "./src/job.ts";
+export type { JobControlOptions, JobInfo } from "./src/job.ts";
+export { failureText, Instance, STATES } from "./src/instance.ts";
+export type {
+  ControlOptions,
+  Goal,
+  InstanceStatus,
+  ProcessInfo,
+  State,
+  WaitOptions,
+} from "./src/instance.ts";
+export { EVENT_TYPES, toUpstartEvent } from "./src/events.ts";
+export type {
+  EventEmittedEvent,
+  EventStream,
+  FailedEvent,
+  GoalChangedEvent,
+  InstanceAddedEvent,
+  InstanceRef,
+  InstanceRemovedEvent,
+  JobAddedEvent,
+  JobRemovedEvent,
+  RestartedEvent,
+  StateChangedEvent,
+  UpstartEvent,
+  UpstartEventType,
+  WatchOptions,
+} from "./src/events.ts";
+export { assertEnvKey, fromEnvList, jobDetails, toEnvList } from "./src/env.ts";
+export type { Env, EnvScope } from "./src/env.ts";
+export { connectTargets, connectUpstart, PRIVATE_ADDRESS } from "./src/connect.ts";
+export type { ConnectOptions, Target, UpstartConnection } from "./src/connect.ts";
+export {
+  bridgeScript,
+  defaultRemoteSocket,
+  escapeAddressValue,
+  PRIVATE_SOCKET,
+  remoteAddress,
+  shellQuote,
+  SYSTEM_BUS_SOCKET,
+} from "./src/remote.ts";
+export type { RemoteBridge, RemoteOptions, RemoteSocket } from "./src/remote.ts";
+export * from "./src/errors.ts";
+export * from "./src/names.ts";
+export * from "./src/versions.ts";

@@ -13,7 +13,6 @@ import {
   type UpstartEvent,
   type WatchOptions,
 } from "./events.ts";
-import { UPSTART_PATH } from "./names.ts";
 
 /** Subscribes at once (not on the first `next()`), so `ready` can be awaited before acting. */
 export function watchEvents(client: Client, options: WatchOptions = {}): EventStream {
@@ -22,7 +21,10 @@ export function watchEvents(client: Client, options: WatchOptions = {}): EventSt
     throw new TypeError(`Invalid event types: expected some of ${EVENT_TYPES.join(", ")}`);
   }
   const wanted = new Set(types);
-  const streamPromise = client.signals({ pathNamespace: UPSTART_PATH });
+  // Every signal Upstart sends (the client adds `sender` on a bus); toUpstartEvent drops the
+  // rest. No `path_namespace` key: the dbus-daemon of Ubuntu 12.04 (1.4) and RHEL 6 (1.2)
+  // predates it and would refuse the whole match rule.
+  const streamPromise = client.signals({});
   let closed = false;
   const ready = streamPromise.then(() => {});
   ready.catch(() => {}); // surfaced by next()

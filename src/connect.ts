@@ -13,7 +13,15 @@ import { UpstartNotRunningError } from "./errors.ts";
 import { UPSTART_INTERFACE, UPSTART_PATH, UPSTART_SERVICE } from "./names.ts";
 import { defaultRemoteSocket, remoteAddress, type RemoteOptions } from "./remote.ts";
 
-/** Upstart's private socket. */
+/**
+ * Upstart's private socket (peer-to-peer; root only).
+ *
+ * @example
+ * ```ts
+ * import { PRIVATE_ADDRESS } from "@upstart/upstart";
+ * console.assert(PRIVATE_ADDRESS === "unix:abstract=/com/ubuntu/upstart");
+ * ```
+ */
 export const PRIVATE_ADDRESS = "unix:abstract=/com/ubuntu/upstart";
 
 /** How to reach Upstart; everything is optional (the default is initctl's). */
@@ -65,7 +73,8 @@ function sessionAddress(env: (name: string) => string | undefined): string {
  *
  * @param options The connect options.
  * @param env Reads an environment variable (default `Deno.env.get`).
- * @param uid The current uid (default `Deno.uid()`).
+ * @param uid The current uid (default `Deno.uid()`, asked only when needed: it takes
+ * `--allow-sys=uid`, which a given `bus`, `address` or `host` does without).
  * @returns The targets, in the order they are tried.
  * @throws {TypeError} for contradictory or invalid options.
  * @example
@@ -78,7 +87,7 @@ function sessionAddress(env: (name: string) => string | undefined): string {
 export function connectTargets(
   options: ConnectOptions = {},
   env: (name: string) => string | undefined = (n) => Deno.env.get(n),
-  uid: number | null = Deno.uid(),
+  uid?: number | null,
 ): Target[] {
   const chosen = ["bus", "address", "host"].filter((k) =>
     options[k as keyof ConnectOptions] !== undefined
@@ -145,12 +154,20 @@ export function connectTargets(
       );
   }
   if (env("UPSTART_SESSION")) return [user()];
-  return uid === 0 ? [privateTarget, system] : [system];
+  return (uid === undefined ? Deno.uid() : uid) === 0 ? [privateTarget, system] : [system];
 }
 
 function describe(error: unknown): string {
   if (error instanceof DBusError) return error.message.trim() || error.name;
   return error instanceof Error ? error.message : String(error);
+}
+
+// Over ssh, libdbus only sees the pipe close: the reason (ssh's own error, or the bridge's
+// "cannot connect" line) went to our stderr, so point there.
+function remoteHint(target: Target): string {
+  return target.address.startsWith("unixexec:")
+    ? " (ssh or the far-side bridge failed: their messages are on stderr)"
+    : "";
 }
 
 async function openTarget(target: Target, peer: boolean): Promise<Connection> {
@@ -189,7 +206,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
       } catch (e) {
         if (e instanceof TypeError) throw e;
         lastError = e;
-        tried.push({ target: target.label, reason: describe(e) });
+        tried.push({ target: target.label, reason: describe(e) + remoteHint(target) });
         continue;
       }
       try {
@@ -208,7 +225,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
           ? `no owner of ${dest}`
           : /UnknownMethod|UnknownObject|UnknownInterface/.test(name)
           ? `no Upstart there (${describe(e)})`
-          : describe(e);
+          : describe(e) + remoteHint(target);
         tried.push({ target: target.label, reason });
       }
     }

@@ -58,6 +58,7 @@ export class UpstartError extends Error {
 
 const E = "com.ubuntu.Upstart0_6.Error.";
 const INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs";
+const ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied";
 
 function dbusOptions(dbusName: string, options: UpstartErrorOptions): UpstartErrorOptions {
   return { dbusName: options.dbusName ?? dbusName, cause: options.cause };
@@ -375,7 +376,7 @@ const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions
     [E + "JobFailed"]: JobFailedError,
     [E + "EventFailed"]: EventFailedError,
     [E + "PermissionDenied"]: PermissionDeniedError,
-    "org.freedesktop.DBus.Error.AccessDenied": PermissionDeniedError,
+    [ACCESS_DENIED]: PermissionDeniedError,
   };
 
 /**
@@ -395,6 +396,11 @@ const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions
 export function toUpstartError(error: unknown): unknown {
   if (!(error instanceof DBusError)) return error;
   const options = { dbusName: error.name, cause: error };
+  // Upstart answers a write to a read-only property with AccessDenied too: that is a bad
+  // argument, not a permission root would have.
+  if (error.name === ACCESS_DENIED && /property is read-only\s*$/.test(error.message)) {
+    return new InvalidArgumentError(error.message, options);
+  }
   const Known = BY_NAME[error.name];
   if (Known) return new Known(error.message, options);
   if (error.name === INVALID_ARGS) {

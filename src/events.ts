@@ -113,7 +113,15 @@ export type UpstartEvent =
 /** The type names of {@linkcode UpstartEvent}. */
 export type UpstartEventType = UpstartEvent["type"];
 
-/** Every event type. */
+/**
+ * Every event type.
+ *
+ * @example
+ * ```ts
+ * import { EVENT_TYPES } from "@upstart/upstart";
+ * console.assert(EVENT_TYPES.includes("StateChanged"));
+ * ```
+ */
 export const EVENT_TYPES: readonly UpstartEventType[] = Object.freeze([
   "JobAdded",
   "JobRemoved",

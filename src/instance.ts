@@ -12,8 +12,12 @@ import { JobFailedError, UnknownInstanceError, WaitTimeoutError } from "./errors
 import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
 
-/** An instance's goal. */
-export type Goal = "start" | "stop";
+/**
+ * An instance's goal: `start` or `stop`, and briefly `respawn` while a
+ * respawn waits for a running post-start or pre-stop process (Upstart's
+ * `JOB_RESPAWN`).
+ */
+export type Goal = "start" | "stop" | "respawn";
 
 /** An instance's state. */
 export type State =
@@ -35,7 +39,15 @@ export type State =
   | "post-stopping"
   | "post-stop";
 
-/** Upstart's instance states, in the order a start and a stop go through them. */
+/**
+ * Upstart's instance states, in the order a start and a stop go through them.
+ *
+ * @example
+ * ```ts
+ * import { STATES } from "@upstart/upstart";
+ * console.assert(STATES.indexOf("spawned") < STATES.indexOf("running"));
+ * ```
+ */
 export const STATES: readonly State[] = Object.freeze([
   "waiting",
   "starting",
@@ -68,7 +80,7 @@ export interface ProcessInfo {
 export interface InstanceStatus {
   /** The instance name (`""` for a job without `instance`). */
   readonly name: string;
-  /** `start` or `stop`. */
+  /** `start` or `stop` (`respawn` briefly, while respawning). */
   readonly goal: Goal;
   /** The state. */
   readonly state: State;
@@ -433,7 +445,18 @@ export class Instance {
   }
 }
 
-/** Explains the status of a `Failed` signal: -1, an exit status, or a signal << 8. */
+/**
+ * Explains the status of a `Failed` signal: -1, an exit status, or a signal << 8.
+ *
+ * @param status The signal's value.
+ * @returns `could not be spawned`, `exit status N` or `killed by signal N`.
+ *
+ * @example
+ * ```ts
+ * import { failureText } from "@upstart/upstart";
+ * console.assert(failureText(256) === "killed by signal 1");
+ * ```
+ */
 export function failureText(status: number): string {
   if (status === -1) return "could not be spawned";
   if (status >= 256 && status % 256 === 0) return `killed by signal ${status >> 8}`;

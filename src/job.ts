@@ -8,7 +8,6 @@
 import { fromUpstartConditions } from "./jobfile/mod.ts";
 import type { Condition } from "./jobfile/types.ts";
 import { clientOf, isNoSuchObject } from "./_client.ts";
-import type { ConnectOptions } from "./connect.ts";
 import { type Env, toEnvList } from "./env.ts";
 import { UnknownJobError } from "./errors.ts";
 import {
@@ -23,7 +22,7 @@ import {
   JOB_INTERFACE,
   unescapePathElement,
 } from "./names.ts";
-import type { System } from "./system.ts";
+import type { System, SystemOptions } from "./system.ts";
 
 /** Options of {@linkcode Job.start}, {@linkcode Job.stop} and {@linkcode Job.restart}. */
 export interface JobControlOptions extends ControlOptions {
@@ -118,7 +117,7 @@ export class Job implements AsyncDisposable {
    * console.log(await ssh.status());
    * ```
    */
-  static async open(name: string, options: ConnectOptions = {}): Promise<Job> {
+  static async open(name: string, options: SystemOptions = {}): Promise<Job> {
     const { System } = await import("./system.ts");
     const system = await System.connect(options);
     try {

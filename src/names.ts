@@ -6,17 +6,65 @@
  * @module
  */
 
-/** The manager object. */
+/**
+ * The manager object.
+ *
+ * @example
+ * ```ts
+ * import { UPSTART_PATH } from "@upstart/upstart";
+ * console.assert(UPSTART_PATH === "/com/ubuntu/Upstart");
+ * ```
+ */
 export const UPSTART_PATH = "/com/ubuntu/Upstart";
-/** The parent of every job object. */
+/**
+ * The parent of every job object.
+ *
+ * @example
+ * ```ts
+ * import { JOBS_PATH, jobPath } from "@upstart/upstart";
+ * console.assert(jobPath("ssh").startsWith(JOBS_PATH + "/"));
+ * ```
+ */
 export const JOBS_PATH = "/com/ubuntu/Upstart/jobs";
-/** The bus name Upstart owns on the system (or session) bus. */
+/**
+ * The bus name Upstart owns on the system (or session) bus.
+ *
+ * @example
+ * ```ts
+ * import { UPSTART_SERVICE } from "@upstart/upstart";
+ * console.assert(UPSTART_SERVICE === "com.ubuntu.Upstart");
+ * ```
+ */
 export const UPSTART_SERVICE = "com.ubuntu.Upstart";
-/** The manager interface. */
+/**
+ * The manager interface.
+ *
+ * @example
+ * ```ts
+ * import { UPSTART_INTERFACE } from "@upstart/upstart";
+ * console.assert(UPSTART_INTERFACE === "com.ubuntu.Upstart0_6");
+ * ```
+ */
 export const UPSTART_INTERFACE = "com.ubuntu.Upstart0_6";
-/** The job interface. */
+/**
+ * The job interface.
+ *
+ * @example
+ * ```ts
+ * import { JOB_INTERFACE } from "@upstart/upstart";
+ * console.assert(JOB_INTERFACE === "com.ubuntu.Upstart0_6.Job");
+ * ```
+ */
 export const JOB_INTERFACE = "com.ubuntu.Upstart0_6.Job";
-/** The instance interface. */
+/**
+ * The instance interface.
+ *
+ * @example
+ * ```ts
+ * import { INSTANCE_INTERFACE } from "@upstart/upstart";
+ * console.assert(INSTANCE_INTERFACE === "com.ubuntu.Upstart0_6.Instance");
+ * ```
+ */
 export const INSTANCE_INTERFACE = "com.ubuntu.Upstart0_6.Instance";
 
 const encoder = new TextEncoder();

@@ -39,9 +39,25 @@ export interface RemoteOptions {
   readonly bridge?: RemoteBridge;
 }
 
-/** The private socket's abstract name (`unix:abstract=/com/ubuntu/upstart`). */
+/**
+ * The private socket's abstract name (`unix:abstract=/com/ubuntu/upstart`), as a remote socket.
+ *
+ * @example
+ * ```ts
+ * import { PRIVATE_SOCKET } from "@upstart/upstart";
+ * console.assert(PRIVATE_SOCKET.startsWith("@"));
+ * ```
+ */
 export const PRIVATE_SOCKET = "@/com/ubuntu/upstart";
-/** The system bus socket on every Upstart-era distribution. */
+/**
+ * The system bus socket on every Upstart-era distribution.
+ *
+ * @example
+ * ```ts
+ * import { SYSTEM_BUS_SOCKET } from "@upstart/upstart";
+ * console.assert(SYSTEM_BUS_SOCKET.endsWith("system_bus_socket"));
+ * ```
+ */
 export const SYSTEM_BUS_SOCKET = "/var/run/dbus/system_bus_socket";
 
 /**

@@ -30,7 +30,15 @@ import { parseVersion, type UpstartVersion } from "./versions.ts";
 /** A log priority. */
 export type LogPriority = "debug" | "info" | "message" | "warn" | "error" | "fatal";
 
-/** Upstart's log priorities, from most to least verbose. */
+/**
+ * Upstart's log priorities, from most to least verbose.
+ *
+ * @example
+ * ```ts
+ * import { LOG_PRIORITIES } from "@upstart/upstart";
+ * console.assert(LOG_PRIORITIES.indexOf("debug") < LOG_PRIORITIES.indexOf("error"));
+ * ```
+ */
 export const LOG_PRIORITIES: readonly LogPriority[] = Object.freeze([
   "debug",
   "info",
@@ -520,6 +528,53 @@ export class System implements AsyncDisposable {
       throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
     }
     await this.#call("NotifyDBusAddress", "s", [address]);
+  }
+
+  /**
+   * Tells Upstart the address of the cgroup manager, so that jobs with `cgroup`
+   * stanzas can run (`NotifyCGroupManagerAddress`, Upstart 1.13+).
+   *
+   * @param address A D-Bus address (cgmanager's `unix:path=/sys/fs/cgroup/cgmanager/sock`).
+   * @throws {UnsupportedError} before 1.13; `TypeError` for an empty address.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * await system.notifyCGroupManagerAddress("unix:path=/sys/fs/cgroup/cgmanager/sock");
+   * ```
+   */
+  async notifyCGroupManagerAddress(address: string): Promise<void> {
+    this.#client.require("manager.NotifyCGroupManagerAddress");
+    if (typeof address !== "string" || address === "" || address.includes("\0")) {
+      throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
+    }
+    await this.#call("NotifyCGroupManagerAddress", "s", [address]);
+  }
+
+  /**
+   * Makes Upstart re-execute itself, keeping its state (`Restart`, Upstart
+   * 1.6.1+; what `telinit u` does). Upstart sends no reply: this returns once
+   * the request is sent, and the connection drops when the daemon re-executes
+   * (its private socket and user sessions), so connect again afterwards.
+   *
+   * @throws {UnsupportedError} before 1.6.1.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * const system = await System.connect();
+   * await system.reexec();
+   * await system.close();
+   * ```
+   */
+  async reexec(): Promise<void> {
+    this.#client.require("manager.Restart");
+    await this.connection.call({
+      destination: this.#client.dest,
+      path: UPSTART_PATH,
+      interface: UPSTART_INTERFACE,
+      member: "Restart",
+      noReply: true,
+    });
   }
 
   /**

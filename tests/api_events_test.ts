@@ -1,6 +1,6 @@
 /** statusAll, watch() and the remote path against the sandboxed Upstart. */
 import assert from "node:assert/strict";
-import { sandboxSystem } from "./support/api_sandbox.ts";
+import { python, sandboxSystem } from "./support/api_sandbox.ts";
 import { System } from "../src/system.ts";
 import type { UpstartEvent } from "../src/events.ts";
 
@@ -23,6 +23,32 @@ Deno.test("statusAll lists every job and instance, equal to job.status(), at any
   assert.deepEqual(all.find((j) => j.name === "job-1")?.instances, []);
   assert.deepEqual(all.find((j) => j.name === "inst")?.instances.map((i) => i.name), ["a", "b"]);
   assert.deepEqual(await sb.system.statusAll({ concurrency: 1 }), all);
+  // python3-dbus walks the same objects one call at a time and sees the same.
+  const py = await python(
+    sb.address,
+    `out = {}
+for p in up.GetAllJobs(dbus_interface="com.ubuntu.Upstart0_6"):
+    j = bus.get_object("com.ubuntu.Upstart", p)
+    name = str(j.Get("com.ubuntu.Upstart0_6.Job", "name", dbus_interface=dbus.PROPERTIES_IFACE))
+    insts = []
+    for ip in j.GetAllInstances(dbus_interface="com.ubuntu.Upstart0_6.Job"):
+        i = bus.get_object("com.ubuntu.Upstart", ip)
+        insts.append(plain(i.GetAll("com.ubuntu.Upstart0_6.Instance", dbus_interface=dbus.PROPERTIES_IFACE)))
+    out[name] = {"path": str(p), "instances": sorted(insts, key=lambda x: x["name"])}
+print(json.dumps(out))`,
+  ) as Record<string, { path: string; instances: Record<string, unknown>[] }>;
+  assert.deepEqual(
+    Object.fromEntries(all.map((j) => [j.name, {
+      path: j.path,
+      instances: j.instances.map((i) => ({
+        name: i.name,
+        goal: i.goal,
+        state: i.state,
+        processes: i.processes.map((p) => [p.type, p.pid]),
+      })),
+    }])),
+    py,
+  );
   await assert.rejects(() => sb.system.statusAll({ concurrency: 0 }), RangeError);
 });
 

@@ -168,6 +168,11 @@ Deno.test("toUpstartError maps every Upstart error name and keeps name and messa
     [E + "EventFailed", "Event failed", EventFailedError],
     [E + "PermissionDenied", "You do not have permission to modify job: x", PermissionDeniedError],
     ["org.freedesktop.DBus.Error.AccessDenied", "Rejected send message", PermissionDeniedError],
+    [
+      "org.freedesktop.DBus.Error.AccessDenied",
+      "The version property is read-only",
+      InvalidArgumentError,
+    ],
     ["org.freedesktop.DBus.Error.InvalidArgs", "Env must be KEY=VALUE pairs", InvalidEnvError],
     ["org.freedesktop.DBus.Error.InvalidArgs", "Unknown parameter: N", InvalidEnvError],
     ["org.freedesktop.DBus.Error.InvalidArgs", "No such variable: X", InvalidArgumentError],

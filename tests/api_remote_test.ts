@@ -13,6 +13,10 @@ import {
   shellQuote,
 } from "../src/remote.ts";
 import { connectTargets } from "../src/connect.ts";
+import { System } from "../src/system.ts";
+import { UpstartNotRunningError } from "../src/errors.ts";
+import { peerProxy } from "./support/api_sandbox.ts";
+import { startSandbox } from "./support/sandbox.ts";
 
 const CONFIG = new URL("./support/bus.conf", import.meta.url).pathname;
 
@@ -228,6 +232,54 @@ Deno.test("a far side with nothing listening fails the connection with a clear e
       });
       await assert.rejects(() => Connection.open(address));
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("System.connect to a remote peer socket (like the private socket) runs the whole API", async () => {
+  await using sb = await startSandbox({ jobs: { "svc": "exec sleep 1000\n" } });
+  await using proxy = await peerProxy(sb.address);
+  const dir = await Deno.makeTempDir({ prefix: "upstart-remote-" });
+  try {
+    const ssh = await fakeSsh(dir);
+    await using remote = await System.connect({
+      host: "root@far",
+      sshCommand: ssh,
+      remoteSocket: proxy.socket,
+      peer: true,
+    });
+    assert.equal(remote.target.peer, true);
+    assert.equal(remote.connection.isBus, false);
+    const job = await remote.job("svc");
+    const stream = remote.watch({ types: ["StateChanged"], job: "svc" });
+    await stream.ready;
+    const inst = await job.start({ wait: false });
+    for await (const ev of stream) if (ev.type === "StateChanged" && ev.state === "running") break;
+    assert.equal((await inst.waitFor("running", { timeout: 10_000 })).state, "running");
+    assert.equal((await remote.statusAll())[0].instances[0].state, "running");
+    await job.stop();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("root@host tries the private socket, then the system bus, and says so", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "upstart-remote-" });
+  try {
+    const ssh = await fakeSsh(dir);
+    // Nothing listens on the far side's private socket, and it has no system bus (or no Upstart).
+    await assert.rejects(
+      () => System.connect({ host: "root@far", sshCommand: ssh, bridge: "python3" }),
+      (e: unknown) => {
+        assert.ok(e instanceof UpstartNotRunningError);
+        assert.deepEqual(e.tried.map((t) => t.target), [
+          `root@far (private socket, over ${ssh})`,
+          `root@far (system bus, over ${ssh})`,
+        ]);
+        return true;
+      },
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

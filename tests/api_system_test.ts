@@ -61,6 +61,14 @@ Deno.test("job(name) reads the job's properties; UnknownJobError keeps Upstart's
   assert.equal(job.version, "1.0");
   assert.equal(job.usage, "svc PORT=n");
   assert.deepEqual(job.emits, ["svc-ready"]);
+  const py = await python(
+    sb.address,
+    `j = bus.get_object("com.ubuntu.Upstart", "/com/ubuntu/Upstart/jobs/svc")
+print(json.dumps(plain(j.GetAll("com.ubuntu.Upstart0_6.Job", dbus_interface=dbus.PROPERTIES_IFACE))))`,
+  ) as Record<string, unknown>;
+  for (const key of ["name", "description", "author", "version", "usage", "emits"] as const) {
+    assert.deepEqual(job[key], py[key], key);
+  }
   const plain = await sb.system.job("my-job");
   assert.equal(plain.description, null);
   await assert.rejects(() => sb.system.job("nope"), (e: unknown) => {
@@ -161,6 +169,15 @@ Deno.test("notifyDiskWriteable and notifyDBusAddress answer", async () => {
   await sb.system.notifyDiskWriteable();
   await sb.system.notifyDBusAddress(sb.address);
   await assert.rejects(() => sb.system.notifyDBusAddress(""), TypeError);
+  await sb.system.notifyCGroupManagerAddress("unix:path=/sys/fs/cgroup/cgmanager/sock");
+  await assert.rejects(() => sb.system.notifyCGroupManagerAddress(""), TypeError);
+});
+
+Deno.test("reexec sends Restart without waiting for a reply (Upstart sends none)", async () => {
+  await using sb = await sandboxSystem(JOBS, { peer: true });
+  await sb.system.reexec();
+  assert.match(await sb.system.version(), /upstart/); // the sandbox stays; a real daemon drops us
+  await sb.proxy!.until((calls) => calls.includes("com.ubuntu.Upstart0_6.Restart"));
 });
 
 Deno.test("endSession answers with success or a typed Upstart error", async () => {
