@@ -12,61 +12,8 @@ import { JobFailedError, UnknownInstanceError, WaitTimeoutError } from "./errors
 import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
 
-/**
- * An instance's goal: `start` or `stop`, and briefly `respawn` while a
- * respawn waits for a running post-start or pre-stop process (Upstart's
- * `JOB_RESPAWN`).
- */
-export type Goal = "start" | "stop" | "respawn";
-
-/** An instance's state. */
-export type State =
-  | "waiting"
-  | "starting"
-  | "security-spawning"
-  | "security"
-  | "pre-starting"
-  | "pre-start"
-  | "spawning"
-  | "spawned"
-  | "post-starting"
-  | "post-start"
-  | "running"
-  | "pre-stopping"
-  | "pre-stop"
-  | "stopping"
-  | "killed"
-  | "post-stopping"
-  | "post-stop";
-
-/**
- * Upstart's instance states, in the order a start and a stop go through them.
- *
- * @example
- * ```ts
- * import { STATES } from "@upstart/upstart";
- * console.assert(STATES.indexOf("spawned") < STATES.indexOf("running"));
- * ```
- */
-export const STATES: readonly State[] = Object.freeze([
-  "waiting",
-  "starting",
-  "security-spawning",
-  "security",
-  "pre-starting",
-  "pre-start",
-  "spawning",
-  "spawned",
-  "post-starting",
-  "post-start",
-  "running",
-  "pre-stopping",
-  "pre-stop",
-  "stopping",
-  "killed",
-  "post-stopping",
-  "post-stop",
-]);
+import { type Goal, type State, STATES } from "./states.ts";
+export { type Goal, type State, STATES };
 
 /** A process of an instance. */
 export interface ProcessInfo {

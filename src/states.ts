@@ -1,0 +1,65 @@
+/**
+ * Upstart's instance goals and states, in its own order: shared by the typed
+ * API and the sandbox so that both speak the same names.
+ *
+ * @module
+ */
+
+/**
+ * An instance's goal: `start` or `stop`, and briefly `respawn` while a
+ * respawn waits for a running post-start or pre-stop process (Upstart's
+ * `JOB_RESPAWN`).
+ */
+export type Goal = "start" | "stop" | "respawn";
+
+/** An instance's state. */
+export type State =
+  | "waiting"
+  | "starting"
+  | "security-spawning"
+  | "security"
+  | "pre-starting"
+  | "pre-start"
+  | "spawning"
+  | "spawned"
+  | "post-starting"
+  | "post-start"
+  | "running"
+  | "pre-stopping"
+  | "pre-stop"
+  | "stopping"
+  | "killed"
+  | "post-stopping"
+  | "post-stop";
+
+/**
+ * Upstart's instance states, in the order a start and a stop go through them.
+ *
+ * @example
+ * ```ts
+ * import { STATES } from "@upstart/upstart";
+ * console.assert(STATES.indexOf("spawned") < STATES.indexOf("running"));
+ * ```
+ */
+export const STATES: readonly State[] = Object.freeze([
+  "waiting",
+  "starting",
+  "security-spawning",
+  "security",
+  "pre-starting",
+  "pre-start",
+  "spawning",
+  "spawned",
+  "post-starting",
+  "post-start",
+  "running",
+  "pre-stopping",
+  "pre-stop",
+  "stopping",
+  "killed",
+  "post-stopping",
+  "post-stop",
+]);
+
+/** The process slots in Upstart's order (`job_get_processes` lists them so). */
+export const PROCESS_ORDER = ["main", "pre-start", "post-start", "pre-stop", "post-stop"] as const;
