@@ -1,6 +1,7 @@
 /**
  * Upstart job files (`/etc/init/*.conf`, `*.override`): a lossless parser that accepts exactly
- * what Upstart 1.13 accepts, with the values it loads and the errors it logs.
+ * what Upstart 1.13 accepts, with the values it loads and the errors it logs; edits that keep
+ * comments; a canonical formatter; a typed builder; a checker; and an atomic installer.
  *
  * @example Parsing, editing and printing a job file
  * ```ts
@@ -10,6 +11,17 @@
  * console.assert(doc.toString() === "# my job\nstart on runlevel [2345]\nexec /usr/bin/web\nrespawn\n");
  * ```
  *
+ * @example Building, checking and installing a job
+ * ```ts
+ * import { checkJob, formatJob, installJob, JobBuilder } from "@upstart/upstart";
+ * const text = new JobBuilder().description("web").startOnRunlevel().respawn().exec("/usr/bin/web").toString();
+ * console.assert(formatJob(text) === text);
+ * console.assert(checkJob(text).length === 0);
+ * const dir = await Deno.makeTempDir();
+ * await installJob(dir, "web", text);
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ *
  * @module
  */
 
@@ -17,6 +29,25 @@ export { DEFAULT_FILENAME, JobDocument, parseJob } from "./document.ts";
 export type { ParseOptions } from "./document.ts";
 export { ParseError } from "./errors.ts";
 export type { ParseReason } from "./errors.ts";
+export { formatJob } from "./format.ts";
+export { JobBuilder } from "./builder.ts";
+export type {
+  CgroupOptions,
+  ConditionInput,
+  EventSpec,
+  InterpreterScriptOptions,
+  ScriptOptions,
+} from "./builder.ts";
+export { checkJob } from "./check.ts";
+export type { CheckOptions, JobProblem } from "./check.ts";
+export {
+  installJob,
+  JobCheckError,
+  JobExistsError,
+  JobInstallError,
+  validateJobName,
+} from "./install.ts";
+export type { InstallOptions, InstallResult } from "./install.ts";
 export { applyOverride } from "./override.ts";
 export type { OverrideOptions, OverrideResult } from "./override.ts";
 export {

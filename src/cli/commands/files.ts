@@ -6,12 +6,21 @@
  */
 
 import {
+  checkJob,
+  type CheckOptions,
+  formatJob,
+  installJob,
+  JobBuilder,
+  JobCheckError,
   type JobDocument,
+  JobExistsError,
+  type JobProblem,
   ParseError,
   parseJob,
-  renderStanza,
   toUpstartConditions,
+  validateJobName,
 } from "../../jobfile/mod.ts";
+import { writeFileAtomic } from "../../jobfile/_atomic.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
 import { daemonOrder, inDaemonOrder } from "./_shared.ts";
@@ -40,7 +49,36 @@ function files(ctx: Context, what = "file name"): readonly string[] {
   return ctx.args;
 }
 
-const JOB_NAME = /^[^/\s.][^/\s]*$/;
+/** User or group names from a passwd/group-format file given with `--passwd`/`--group`. */
+function accountFile(ctx: Context, opt: "passwd" | "group"): CheckOptions["users"] {
+  if (ctx.opts["no-accounts"] === true) return null;
+  const path = ctx.opts[opt];
+  if (typeof path !== "string") return undefined; // checkJob reads /etc/passwd or /etc/group
+  let text: string;
+  try {
+    text = new TextDecoder().decode(ctx.io.readFile(path));
+  } catch (e) {
+    throw new CliError(`${path}: ${(e as Error).message}`);
+  }
+  return text.split("\n").filter((l) => l.includes(":") && !l.startsWith("#"))
+    .map((l) => l.slice(0, l.indexOf(":")));
+}
+
+/** A problem as printed: Upstart's own message for errors, `FILE:LINE: warning: …` otherwise. */
+function problemLine(file: string, p: JobProblem): string {
+  if (p.error) return p.error.message;
+  return `${file}:${p.line}: ${p.severity}: ${p.message}`;
+}
+
+function problemJson(p: JobProblem) {
+  return {
+    line: p.line,
+    column: p.column,
+    severity: p.severity,
+    code: p.code,
+    message: p.error ? p.error.message : p.message,
+  };
+}
 
 /** The job-file commands. */
 export const fileCommands: Command[] = [
@@ -49,31 +87,121 @@ export const fileCommands: Command[] = [
     usage: "FILE...",
     summary: "Check job files as Upstart would load them.",
     help:
-      "Parses each FILE exactly as Upstart 1.13 does and reports what it would reject, as FILE:LINE: REASON on stderr. Exits 1 if any file has an error.",
+      "Parses each FILE exactly as Upstart 1.13 does and reports what it would reject, as FILE:LINE: REASON on stderr, and what it would load but probably not as meant, as FILE:LINE: warning: MESSAGE (a task that respawns, expect fork on a script, stanzas overridden by later ones, a setuid user or setgid group missing from /etc/passwd or /etc/group, backslashes libnih keeps or mangles, …). Exits 1 if any file has an error (or, with --strict, a warning). -q prints errors only.",
     group: "Job file",
-    options: [],
+    options: [
+      { long: "strict", help: "exit 1 on warnings too" },
+      { long: "passwd", arg: "FILE", help: "check setuid users against FILE, not /etc/passwd" },
+      { long: "group", arg: "FILE", help: "check setgid groups against FILE, not /etc/group" },
+      { long: "no-accounts", help: "do not check setuid users and setgid groups" },
+    ],
     daemon: false,
     run(ctx) {
+      const users = accountFile(ctx, "passwd");
+      const groups = accountFile(ctx, "group");
+      const quiet = ctx.opts.quiet === true;
+      const strict = ctx.opts.strict === true;
       const report: {
         file: string;
         ok: boolean;
-        problems: { line: number | null; severity: string; message: string }[];
+        problems: ReturnType<typeof problemJson>[];
       }[] = [];
       let status = 0;
       for (const file of files(ctx)) {
-        const r = load(ctx, file);
-        if (r.doc === null) {
+        let bytes: Uint8Array;
+        try {
+          bytes = ctx.io.readFile(file);
+        } catch (e) {
+          const message = `${file}: ${(e as Error).message}`;
           status = 1;
-          if (!ctx.json) ctx.io.stderr(`${r.error}\n`);
+          if (!ctx.json) ctx.io.stderr(`${message}\n`);
           report.push({
             file,
             ok: false,
-            problems: [{ line: r.line, severity: "error", message: r.error }],
+            problems: [{ line: 0, column: 0, severity: "error", code: "read", message }],
           });
-        } else report.push({ file, ok: true, problems: [] });
+          continue;
+        }
+        const problems = checkJob(parseJob(bytes, { filename: file, throwOnError: false }), {
+          users,
+          groups,
+        });
+        const failed = problems.some((p) => p.severity === "error" || strict);
+        if (failed) status = 1;
+        if (!ctx.json) {
+          for (const p of problems) {
+            if (p.severity === "error" || !quiet) ctx.io.stderr(problemLine(file, p) + "\n");
+          }
+        }
+        report.push({ file, ok: !failed, problems: problems.map(problemJson) });
       }
       if (ctx.json) ctx.printJson({ ok: status === 0, files: report });
       return Promise.resolve(status);
+    },
+  },
+  {
+    name: "fmt",
+    usage: "[--check] FILE...",
+    summary: "Rewrite job files in canonical form.",
+    help:
+      "Rewrites each FILE in place in the canonical form of formatJob (stanzas grouped and ordered, values re-quoted, comments kept with their stanzas), atomically and keeping its permissions; what Upstart loads does not change. With --check, writes nothing and lists the files that are not formatted, exiting 1 if there are any. Files Upstart rejects are reported and left alone (exit 1).",
+    group: "Job file",
+    options: [{ long: "check", help: "only list unformatted files; exit 1 if there are any" }],
+    daemon: false,
+    async run(ctx) {
+      const check = ctx.opts.check === true;
+      const report: { file: string; formatted: boolean; changed: boolean; error?: string }[] = [];
+      let status = 0;
+      const fail = (file: string, error: string) => {
+        status = 1;
+        if (!ctx.json) ctx.io.stderr(error + "\n");
+        report.push({ file, formatted: false, changed: false, error });
+      };
+      for (const file of files(ctx)) {
+        const r = load(ctx, file);
+        if (r.doc === null) {
+          fail(file, r.error);
+          continue;
+        }
+        let text: string;
+        try {
+          text = formatJob(r.doc);
+        } catch (e) {
+          fail(file, `${file}: ${(e as Error).message}`);
+          continue;
+        }
+        const bytes = new TextEncoder().encode(text);
+        const old = r.doc.toBytes();
+        const same = bytes.length === old.length && bytes.every((b, i) => b === old[i]);
+        if (same) {
+          report.push({ file, formatted: true, changed: false });
+          continue;
+        }
+        if (check) {
+          status = 1;
+          if (!ctx.json) ctx.print(file);
+          report.push({ file, formatted: false, changed: false });
+          continue;
+        }
+        try {
+          // Write through a symlink to its target, keeping the file's mode and owner.
+          const real = await Deno.realPath(file);
+          const st = await Deno.stat(real);
+          await writeFileAtomic(real, bytes, {
+            overwrite: true,
+            mode: (st.mode ?? 0o644) & 0o7777,
+            owner: { uid: st.uid, gid: st.gid },
+          });
+        } catch (e) {
+          if (e instanceof Deno.errors.NotCapable) throw e;
+          fail(file, `${file}: cannot write: ${(e as Error).message}`);
+          continue;
+        }
+        ctx.info(`Formatted ${file}`);
+        report.push({ file, formatted: true, changed: true });
+      }
+      if (ctx.json) ctx.printJson({ ok: status === 0, files: report });
+      return status;
     },
   },
   {
@@ -88,7 +216,7 @@ export const fileCommands: Command[] = [
       const [file, extra] = files(ctx);
       if (extra !== undefined) throw new UsageError("parse takes one file");
       const r = load(ctx, file);
-      if (r.doc === null) throw new CliError(r.error.startsWith(file) ? r.error : r.error);
+      if (r.doc === null) throw new CliError(r.error);
       ctx.printJson(r.doc.config);
       return Promise.resolve(0);
     },
@@ -98,7 +226,7 @@ export const fileCommands: Command[] = [
     usage: "NAME --exec COMMAND [OPTION]...",
     summary: "Write a new job file and load it.",
     help:
-      "Writes DIR/NAME.conf (default /etc/init) for a service running COMMAND, refusing to replace an existing file, then asks Upstart to reload its configuration (unless --no-reload).",
+      "Builds DIR/NAME.conf (default /etc/init) for a service running COMMAND, checks it, and writes it atomically, refusing to replace an existing file (unless --overwrite); then asks Upstart to reload its configuration (unless --no-reload). Warnings from the checker are printed on stderr.",
     group: "Job file",
     options: [
       { long: "exec", arg: "COMMAND", help: "the command the job runs (required)" },
@@ -108,6 +236,10 @@ export const fileCommands: Command[] = [
       { long: "stop-on", arg: "CONDITION", help: "when to stop (e.g. 'runlevel [!2345]')" },
       { long: "respawn", help: "restart the job when it dies" },
       { long: "task", help: "a task: runs to completion" },
+      { long: "instance", arg: "NAME", help: "instance name template (e.g. '$PORT')" },
+      { long: "expect", arg: "KIND", help: "how the process forks: fork, daemon or stop" },
+      { long: "console", arg: "MODE", help: "where output goes: log, output, owner or none" },
+      { long: "kill-timeout", arg: "SECONDS", help: "seconds between the kill signal and SIGKILL" },
       {
         long: "env",
         arg: "KEY=VALUE",
@@ -115,8 +247,10 @@ export const fileCommands: Command[] = [
         help: "a variable of the job's environment",
       },
       { long: "setuid", arg: "USER", help: "run as USER" },
+      { long: "setgid", arg: "GROUP", help: "run as GROUP" },
       { long: "chdir", arg: "DIR", help: "working directory" },
       { long: "dir", arg: "DIR", help: "where to write (default /etc/init)" },
+      { long: "overwrite", help: "replace an existing job file" },
       { long: "no-reload", help: "do not ask Upstart to reload" },
       { long: "dry-run", help: "print the job file instead of writing it" },
     ],
@@ -125,49 +259,83 @@ export const fileCommands: Command[] = [
       const [name, extra] = ctx.args;
       if (name === undefined) throw new UsageError("missing job name");
       if (extra !== undefined) throw new UsageError(`unexpected argument: ${extra}`);
-      if (!JOB_NAME.test(name)) throw new UsageError(`invalid job name: ${JSON.stringify(name)}`);
+      try {
+        validateJobName(name);
+      } catch (e) {
+        throw new UsageError((e as Error).message);
+      }
       const o = ctx.opts;
       if (typeof o.exec !== "string" || o.exec.trim() === "") {
         throw new UsageError("missing --exec COMMAND");
       }
+      const str = (k: string) => (typeof o[k] === "string" ? o[k] as string : undefined);
       let text: string;
       try {
-        const stanzas: string[] = [];
-        if (typeof o.description === "string") {
-          stanzas.push(renderStanza("description", o.description));
-        }
-        if (typeof o.author === "string") stanzas.push(renderStanza("author", o.author));
-        if (typeof o["start-on"] === "string") {
-          stanzas.push(renderStanza("start on", o["start-on"]));
-        }
-        if (typeof o["stop-on"] === "string") stanzas.push(renderStanza("stop on", o["stop-on"]));
+        const b = new JobBuilder();
+        const v = (k: string, f: (s: string) => unknown) => {
+          const s = str(k);
+          if (s !== undefined) f(s);
+        };
+        v("description", (s) => b.description(s));
+        v("author", (s) => b.author(s));
+        v("start-on", (s) => b.startOn(s));
+        v("stop-on", (s) => b.stopOn(s));
+        v("instance", (s) => b.instance(s));
+        v("expect", (s) => b.expect(s as "fork"));
+        v("console", (s) => b.console(s as "log"));
+        v("kill-timeout", (s) => {
+          if (!/^\d+$/.test(s)) throw new UsageError(`invalid --kill-timeout value: ${s}`);
+          b.killTimeout(Number(s));
+        });
         for (const kv of (o.env ?? []) as string[]) {
           if (kv.indexOf("=") <= 0) {
             throw new UsageError(`invalid --env value: ${kv}: expected KEY=VALUE`);
           }
-          stanzas.push(renderStanza("env", kv));
+          b.env(kv);
         }
-        if (typeof o.setuid === "string") stanzas.push(renderStanza("setuid", o.setuid));
-        if (typeof o.chdir === "string") stanzas.push(renderStanza("chdir", o.chdir));
-        if (o.task === true) stanzas.push(renderStanza("task"));
-        if (o.respawn === true) stanzas.push(renderStanza("respawn"));
-        stanzas.push(renderStanza("exec", o.exec));
-        text = stanzas.join("");
+        v("setuid", (s) => b.setuid(s));
+        v("setgid", (s) => b.setgid(s));
+        v("chdir", (s) => b.chdir(s));
+        if (o.task === true) b.task();
+        if (o.respawn === true) b.respawn();
+        b.exec(o.exec);
+        text = b.toString();
       } catch (e) {
         if (e instanceof UsageError) throw e;
-        throw new CliError(`invalid job: ${(e as Error).message}`);
+        if (e instanceof TypeError || e instanceof RangeError) {
+          throw new CliError(`invalid job: ${e.message.replace(/^JobBuilder\.\w+: /, "")}`);
+        }
+        throw e;
       }
-      // What we wrote must load back as written.
-      const doc = parseJob(text, { filename: `${name}.conf` });
       if (o["dry-run"] === true) {
         ctx.io.stdout(text);
         return 0;
       }
-      const dir = typeof o.dir === "string" ? o.dir : "/etc/init";
-      const path = await installFile(dir, name, doc.toString());
+      const dir = str("dir") ?? "/etc/init";
+      let result;
+      try {
+        result = await installJob(dir, name, text, { overwrite: o.overwrite === true });
+      } catch (e) {
+        if (e instanceof JobExistsError || e instanceof JobCheckError) {
+          throw new CliError(e.message);
+        }
+        if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+          throw e;
+        }
+        throw new CliError(`cannot write ${dir}/${name}.conf: ${(e as Error).message}`);
+      }
+      if (!ctx.json && ctx.opts.quiet !== true) {
+        for (const p of result.warnings) ctx.io.stderr(problemLine(result.path, p) + "\n");
+      }
       if (o["no-reload"] !== true) await (await ctx.connect()).reloadConfiguration();
-      if (ctx.json) ctx.printJson({ path, job: name, reloaded: o["no-reload"] !== true });
-      else ctx.info(`Created ${path}`);
+      if (ctx.json) {
+        ctx.printJson({
+          path: result.path,
+          job: name,
+          reloaded: o["no-reload"] !== true,
+          warnings: result.warnings.map(problemJson),
+        });
+      } else ctx.info(`Created ${result.path}`);
       return 0;
     },
   },
@@ -238,29 +406,4 @@ function readDirs(ctx: Context, dirs: readonly string[]): GraphJob[] {
     }
   }
   return jobs;
-}
-
-/** Writes DIR/NAME.conf atomically, never replacing a file. */
-async function installFile(dir: string, name: string, text: string): Promise<string> {
-  const path = `${dir}/${name}.conf`;
-  const tmp = `${dir}/.${name}.conf.${crypto.randomUUID().slice(0, 8)}.tmp`;
-  try {
-    const f = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
-    try {
-      await f.write(new TextEncoder().encode(text));
-      await f.sync();
-    } finally {
-      f.close();
-    }
-    // link() fails if the target exists: no window where another file could be replaced.
-    await Deno.link(tmp, path);
-  } catch (e) {
-    if (e instanceof Deno.errors.AlreadyExists) {
-      throw new CliError(`${path} already exists: not replacing it`);
-    }
-    throw new CliError(`cannot write ${path}: ${(e as Error).message}`);
-  } finally {
-    await Deno.remove(tmp).catch(() => {});
-  }
-  return path;
 }
