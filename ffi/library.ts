@@ -50,7 +50,7 @@ export function loadDBus(): DBusLib {
   return dbus;
 }
 
-/** Loads the libc subset (poll, eventfd, read, write, close) on first use. */
+/** Loads the libc subset (poll, eventfd, read, write, close, getuid) on first use. */
 export function loadLibC(): LibC {
   if (libc) return libc;
   try {

@@ -1,5 +1,5 @@
 /**
- * The C surface this binding uses: libdbus-1 and four libc calls. This file is
+ * The C surface this binding uses: libdbus-1 and a few libc calls. This file is
  * the only place that names C functions; everything else calls them through
  * the typed tables below.
  *
@@ -164,6 +164,8 @@ export const libcSymbols = {
   read: { parameters: ["i32", "buffer", "u64"], result: "i64" },
   // int close(int fd)
   close: { parameters: ["i32"], result: "i32" },
+  // uid_t getuid(void)  (Deno.uid() would need --allow-sys; --allow-ffi is granted already)
+  getuid: { parameters: [], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded libdbus-1. */

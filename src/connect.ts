@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Connection, DBusError } from "../ffi/mod.ts";
+import { Connection, DBusError, processUid } from "../ffi/mod.ts";
 import { UpstartNotRunningError } from "./errors.ts";
 import { UPSTART_INTERFACE, UPSTART_PATH, UPSTART_SERVICE } from "./names.ts";
 import { defaultRemoteSocket, remoteAddress, type RemoteOptions } from "./remote.ts";
@@ -73,8 +73,8 @@ function sessionAddress(env: (name: string) => string | undefined): string {
  *
  * @param options The connect options.
  * @param env Reads an environment variable (default `Deno.env.get`).
- * @param uid The current uid (default `Deno.uid()`, asked only when needed: it takes
- * `--allow-sys=uid`, which a given `bus`, `address` or `host` does without).
+ * @param uid The current uid (default: this process's, read through libc only when needed,
+ * so a given `bus`, `address` or `host` loads nothing native).
  * @returns The targets, in the order they are tried.
  * @throws {TypeError} for contradictory or invalid options.
  * @example
@@ -154,7 +154,7 @@ export function connectTargets(
       );
   }
   if (env("UPSTART_SESSION")) return [user()];
-  return (uid === undefined ? Deno.uid() : uid) === 0 ? [privateTarget, system] : [system];
+  return (uid === undefined ? processUid() : uid) === 0 ? [privateTarget, system] : [system];
 }
 
 function describe(error: unknown): string {

@@ -79,7 +79,7 @@ try {
   await Deno.writeTextFile(file, script);
   // The permissions the README asks for: libdbus, the environment, and the uid (root or not).
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "--allow-ffi", "--allow-env", "--allow-sys=uid", file],
+    args: ["run", "--no-prompt", "--allow-ffi", "--allow-env", file],
     env: { ...clean, ...env, NO_COLOR: "1" },
     clearEnv: true,
     stdout: "piped",
