@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
-import { cli, maskPids } from "./support/cli_io.ts";
+import { cli, fakeIo, maskPids } from "./support/cli_io.ts";
+import { main } from "../src/cli/main.ts";
 
 // Stands in for ssh: runs the far-side command locally; host "down" is unreachable.
 const FAKE_SSH = `#!/bin/sh
@@ -68,4 +69,76 @@ Deno.test("an unreachable host fails alone; --json gives one document per host",
   assert.match(r.err, /invalid host/);
   r = await cli(["-H", "a", "check", "x.conf"]);
   assert.equal(r.code, 2);
+});
+
+/** A fake ssh that records how many connections are open at once (at most `barrier` meet). */
+async function countingSsh(dir: string, barrier: number): Promise<string> {
+  const ssh = `${dir}/counting-ssh`;
+  await Deno.mkdir(`${dir}/open`);
+  await Deno.writeTextFile(
+    ssh,
+    `#!/bin/sh
+shift
+host="$1"; shift
+touch "${dir}/open/$$"
+# Wait (up to 2 s) until ${barrier} connections are open, so the count below sees the real overlap.
+i=0
+while [ "$(ls "${dir}/open" | wc -l)" -lt ${barrier} ] && [ $i -lt 40 ]; do sleep 0.05; i=$((i+1)); done
+ls "${dir}/open" | wc -l >> "${dir}/counts"
+echo "$host" >> "${dir}/hosts"
+sh -c "$1"
+rm -f "${dir}/open/$$"
+`,
+  );
+  await Deno.chmod(ssh, 0o755);
+  return ssh;
+}
+
+Deno.test("many hosts run concurrently, never more than --parallel (default 16) at once", async () => {
+  await using s = await setup();
+  for (const [parallel, hosts] of [[2, 6], [undefined, 20]] as const) {
+    const dir = await Deno.makeTempDir({ dir: s.dir });
+    const limit = parallel ?? 16;
+    const ssh = await countingSsh(dir, limit);
+    const names = Array.from({ length: hosts }, (_, i) => `h${i}`);
+    const args = [...s.args, "--ssh-command", ssh, "-H", names.join(",")];
+    if (parallel) args.push("--parallel", String(parallel));
+    const r = await cli([...args, "status", "svc"]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(
+      r.out.trimEnd().split("\n").sort(),
+      names.map((h) => `${h}: svc stop/waiting`).sort(),
+    );
+    const counts = (await Deno.readTextFile(`${dir}/counts`)).trim().split(/\s+/).map(Number);
+    assert.equal(counts.length, hosts);
+    assert.equal(Math.max(...counts), limit, `at most ${limit} at once, and that many`);
+    assert.deepEqual(
+      (await Deno.readTextFile(`${dir}/hosts`)).trim().split("\n").sort(),
+      names.sort(),
+    );
+  }
+  const r = await cli([...s.args, "-H", "a,b", "--parallel", "0", "list"]);
+  assert.deepEqual([r.code, r.err.split("\n")[0]], [
+    1,
+    "initctl: invalid --parallel value: 0: expected a positive integer",
+  ]);
+});
+
+Deno.test("watch --json on many hosts: one JSON line per event, tagged with its host", async () => {
+  await using s = await setup();
+  const f = fakeIo();
+  const watching = main(
+    [...s.args, "-H", "alpha,beta", "--json", "watch", "-t", "GoalChanged", "--count", "1"],
+    f.io,
+  );
+  // Both hosts are the same sandbox, so one start reaches both watchers.
+  const end = Date.now() + 10_000;
+  while (f.out().split("\n").length < 3 && Date.now() < end) {
+    await cli(["--address", s.sb.address, "start", "svc"]);
+    await cli(["--address", s.sb.address, "stop", "svc"]);
+  }
+  assert.equal(await watching, 0, f.err());
+  const docs = f.out().trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(docs.map((d) => d.host).sort(), ["alpha", "beta"]);
+  for (const d of docs) assert.deepEqual([d.type, d.job], ["GoalChanged", "svc"]);
 });

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
-import { cli, fakeIo } from "./support/cli_io.ts";
+import { cli, CLI_PERMISSIONS, fakeIo } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
 
 const JOBS = { svc: "exec sleep 1000\n" };
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
 
 async function until(pred: () => boolean, what: string, ms = 10_000) {
   const end = Date.now() + ms;
@@ -81,4 +82,56 @@ Deno.test("wait: reached, already there, timeout (124), unknown job", async () =
   r = await cli([...a, "wait", "svc", "bogus"]);
   assert.equal(r.code, 2);
   assert.match(r.err, /^initctl: invalid state: bogus/);
+});
+
+Deno.test("watch colours lines only on a terminal, and not with NO_COLOR set", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const a = ["--address", sb.address];
+  const run = async (env: Record<string, string>, stdout: boolean) => {
+    const f = fakeIo(env, {}, { stdout });
+    const watching = main([...a, "-v", "watch", "-t", "StateChanged", "--count", "1"], f.io);
+    await until(() => f.err().includes("Watching"), "the subscription: " + f.err());
+    await cli([...a, "start", "svc"]);
+    assert.equal(await watching, 0);
+    await cli([...a, "stop", "svc"]);
+    return f.out();
+  };
+  const ESC = "\x1b";
+  const coloured = await run({}, true);
+  assert.ok(coloured.endsWith(` ${ESC}[32mStateChanged svc starting${ESC}[0m\n`), coloured);
+  // no-color.org: set and not empty turns colour off; empty does not.
+  assert.match(await run({ NO_COLOR: "1" }, true), /^\S+ \S+ StateChanged svc starting\n$/);
+  assert.ok((await run({ NO_COLOR: "" }, true)).includes(`${ESC}[32m`));
+  assert.match(await run({}, false), /^\S+ \S+ StateChanged svc starting\n$/);
+});
+
+Deno.test("a real watch process ends with status 0 on SIGINT (Ctrl-C)", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", ...CLI_PERMISSIONS, CLI, "--address", sb.address, "-v", "watch"],
+    env: { NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  let err = "";
+  const d = new TextDecoder();
+  const reading = Promise.all([
+    child.stdout.pipeTo(new WritableStream({ write: (c) => void (out += d.decode(c)) })),
+    child.stderr.pipeTo(new WritableStream({ write: (c) => void (err += d.decode(c)) })),
+  ]);
+  try {
+    await until(() => err.includes("Watching"), "the subscription: " + err);
+    assert.equal((await cli(["--address", sb.address, "start", "svc"])).code, 0);
+    await until(() => out.includes("StateChanged svc running"), "the events: " + out);
+    child.kill("SIGINT");
+    const status = await child.status;
+    await reading;
+    assert.equal(status.code, 0, err);
+    assert.ok(out.endsWith("\n"), "whole lines only");
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+  }
 });

@@ -94,6 +94,9 @@ async function bounded<T>(items: readonly T[], limit: number, fn: (t: T) => Prom
  * @param hosts The hosts.
  * @param values The parsed options (`parallel`, `json`, ssh settings).
  * @param run Runs the command with an io and extra connect options.
+ * @param streaming The command prints JSON lines as it goes (`watch`): with
+ *   `--json`, each line is passed on at once with a `host` field added,
+ *   instead of one document at the end.
  * @returns The exit status.
  * @example
  * ```ts no-eval
@@ -106,6 +109,7 @@ export async function runOnHosts(
   hosts: HostList,
   values: OptionValues,
   run: (io: CliIo, extra: SystemOptions) => Promise<number>,
+  streaming = false,
 ): Promise<number> {
   const parallel = values.parallel === undefined ? 16 : Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) {
@@ -122,13 +126,23 @@ export async function runOnHosts(
   });
   if (!hosts.prefixed) return await run(io, remote(hosts[0]));
 
-  const json = values.json === true;
+  const json = values.json === true && !streaming;
+  const jsonLines = values.json === true && streaming;
   const results: Record<string, unknown> = {};
   let status = 0;
   await bounded(hosts, parallel, async (host) => {
     let out = "";
     let err = "";
-    const stdout = lineWriter((l) => io.stdout(`${host}: ${l}\n`));
+    const stdout = lineWriter((l) => {
+      if (!jsonLines) return io.stdout(`${host}: ${l}\n`);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(l);
+      } catch {
+        doc = { line: l };
+      }
+      io.stdout(JSON.stringify({ host, ...(doc as object) }) + "\n");
+    });
     const stderr = lineWriter((l) => io.stderr(`${host}: ${l}\n`));
     const hostIo: CliIo = {
       stdout: (t) => json ? out += t : stdout.write(t),

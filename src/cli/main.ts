@@ -90,6 +90,9 @@ function findCommand(name: string): Command | "help" | undefined {
 
 /** initctl prints the daemon's own message; our errors print theirs. */
 function errorMessage(e: unknown): string {
+  // A missing permission surfaces wrapped (e.g. in "not running"): say what it is.
+  const cause = e instanceof Error ? e.cause : undefined;
+  if (cause instanceof Deno.errors.NotCapable) e = cause;
   if (e instanceof UpstartError) return e.dbusMessage ?? e.message;
   if (e instanceof TypeError && /^Invalid environment entry/.test(e.message)) {
     return "Env must be KEY=VALUE pairs";
@@ -206,7 +209,7 @@ export async function main(
       }
     };
     if (hosts.length === 0) return await run(io, {});
-    return await runOnHosts(io, prog, hosts, values, run);
+    return await runOnHosts(io, prog, hosts, values, run, command.streaming === true);
   } catch (e) {
     if (e instanceof UsageError) return usage(e);
     io.stderr(`${prog}: ${errorMessage(e)}\n`);

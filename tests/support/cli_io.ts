@@ -23,10 +23,17 @@ export interface FakeIo {
   interrupt(): void;
 }
 
+/** Which fake streams claim to be terminals (default: neither, as when piped). */
+export interface Terminals {
+  readonly stdout?: boolean;
+  readonly stderr?: boolean;
+}
+
 /** Makes a fake io with the given environment and files (falling back to the real file system). */
 export function fakeIo(
   env: Record<string, string> = {},
   files: Record<string, string> = {},
+  terminals: Terminals = {},
 ): FakeIo {
   let out = "";
   let err = "";
@@ -37,8 +44,8 @@ export function fakeIo(
       stderr: (t) => void (err += t),
       readFile: (p) => p in files ? new TextEncoder().encode(files[p]) : Deno.readFileSync(p),
       env: (n) => env[n],
-      stderrIsTerminal: () => false,
-      stdoutIsTerminal: () => false,
+      stderrIsTerminal: () => terminals.stderr === true,
+      stdoutIsTerminal: () => terminals.stdout === true,
       interrupt: controller.signal,
     },
     out: () => out,
@@ -63,23 +70,24 @@ export function maskPids(text: string): string {
   return text.replace(/process \d+/g, "process PID");
 }
 
-/** Runs `cli.ts` as a real subprocess. */
+/** The permissions of `deno task cli`: what every command together needs. */
+export const CLI_PERMISSIONS: readonly string[] = [
+  "--allow-ffi",
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+  "--allow-sys=uid", // the typed API reads the uid when connecting
+];
+
+/** Runs `cli.ts` (or `script`) as a real subprocess with the given permissions. */
 export async function cliProcess(
   args: string[],
   env: Record<string, string> = {},
+  permissions: readonly string[] = CLI_PERMISSIONS,
+  script: string = new URL("../../cli.ts", import.meta.url).pathname,
 ): Promise<CliRun> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-ffi",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      "--allow-run",
-      "--allow-sys=uid", // the typed API reads the uid when connecting
-      new URL("../../cli.ts", import.meta.url).pathname,
-      ...args,
-    ],
+    args: ["run", ...permissions, script, ...args],
     env: { NO_COLOR: "1", ...env },
     stdout: "piped",
     stderr: "piped",

@@ -47,6 +47,7 @@ export function readSessions(
     entries = [...Deno.readDirSync(dir)];
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return { sessions, stale }; // initctl would create it
+    if (e instanceof Deno.errors.NotCapable) throw e; // reported with the permissions hint
     throw new CliError("unable to determine sessions");
   }
   for (const entry of entries) {
@@ -73,11 +74,13 @@ export function readSessions(
   return { sessions, stale };
 }
 
+/** initctl asks `kill(pid, 0)`; /proc tells the same without a signal permission. */
 function processAlive(pid: number): boolean {
   try {
     Deno.statSync(`/proc/${pid}`);
     return true;
-  } catch {
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
     return false;
   }
 }
@@ -190,6 +193,22 @@ export const daemonCommands: Command[] = [
       const [address] = ctx.args;
       if (address === undefined) throw new UsageError("missing D-Bus address");
       await (await ctx.connect()).notifyDBusAddress(address);
+      return done(ctx);
+    },
+  },
+  {
+    name: "notify-cgroup-manager-address",
+    usage: "ADDRESS",
+    summary: "Tell Upstart where the cgroup manager listens.",
+    help:
+      "Gives Upstart the D-Bus address of the cgroup manager, so that jobs with `cgroup' stanzas can start (Upstart 1.13 and later).",
+    group: "Daemon",
+    options: [],
+    daemon: true,
+    async run(ctx) {
+      const [address] = ctx.args;
+      if (address === undefined) throw new UsageError("missing address");
+      await (await ctx.connect()).notifyCGroupManagerAddress(address);
       return done(ctx);
     },
   },

@@ -6,7 +6,7 @@
 
 import type { Instance } from "../../instance.ts";
 import type { Job } from "../../job.ts";
-import type { Command, Context } from "../context.ts";
+import { CliError, type Command, type Context } from "../context.ts";
 import { statusText } from "../format.ts";
 import {
   daemonOrder,
@@ -16,7 +16,7 @@ import {
   jobTarget,
   NO_WAIT,
 } from "./_shared.ts";
-import { UnknownInstanceError } from "../../errors.ts";
+import { UnknownInstanceError, UnsupportedError } from "../../errors.ts";
 
 const ENV_HELP =
   "KEY=VALUE arguments are passed to the job and select the instance, as with initctl.";
@@ -102,7 +102,16 @@ export const jobCommands: Command[] = [
       const inst = target.instance !== null
         ? await job.instance(target.instance)
         : await job.instanceFor(envPairs(target.env));
-      await inst.reload();
+      try {
+        await inst.reload();
+      } catch (e) {
+        // Upstart before 1.10 has no Reload: initctl then sends SIGHUP to the main
+        // process itself, which only makes sense for a daemon on this machine.
+        if (!(e instanceof UnsupportedError) || ctx.connectOptions.host !== undefined) throw e;
+        const main = (await inst.status()).processes[0];
+        if (main?.type !== "main") throw new CliError("Not running");
+        Deno.kill(main.pid, "SIGHUP");
+      }
       if (ctx.json) ctx.printJson({});
       return 0;
     },

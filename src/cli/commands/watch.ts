@@ -93,7 +93,8 @@ async function watch(ctx: Context): Promise<number> {
     types: types.length ? types as UpstartEventType[] : undefined,
     job: ctx.args[0],
   });
-  const colour = ctx.io.stdoutIsTerminal() && ctx.io.env("NO_COLOR") === undefined && !ctx.json;
+  // no-color.org: a NO_COLOR that is set and not empty turns colour off.
+  const colour = ctx.io.stdoutIsTerminal() && !ctx.io.env("NO_COLOR") && !ctx.json;
   const stop = aborted(ctx.io.interrupt);
   try {
     const ready = await Promise.race([stream.ready.then(() => "ready" as const), stop]);
@@ -197,6 +198,7 @@ export const watchCommands: Command[] = [
     help:
       "Prints one line per event (jobs added and removed, events emitted, instances added and removed, goal and state changes, failures), or one JSON object per line with --json, until Ctrl-C. With JOB, only that job's events.",
     group: "Watching",
+    streaming: true,
     options: [
       {
         long: "type",

@@ -1,0 +1,403 @@
+/**
+ * The rest of initctl's commands and options against the sandbox, golden (pids
+ * masked): notify-*, list-sessions, usage, reload, restart, the environment
+ * commands (set-env -r, -g, inside a job), show-config -e, check-config -w/-i,
+ * --user/--system/--dest/--help/--version, -q, --json on every reporting
+ * command, and the progress line on a terminal.
+ */
+import assert from "node:assert/strict";
+import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
+import { peerProxy } from "./support/api_sandbox.ts";
+import { cli, cliProcess, fakeIo, maskPids } from "./support/cli_io.ts";
+import { main } from "../src/cli/main.ts";
+
+const JOBS: Record<string, string> = {
+  svc: "exec sleep 1000\n",
+  meta: 'usage "meta FOO=bar - needs FOO"\nemits meta-ready\nemits meta-done\n',
+  slow: "pre-start exec sleep 0.6\nexec sleep 1000\n",
+  either: "start on a or meta-ready\nemits x\n",
+  wild: "emits net-*\n",
+  uses: "start on net-up and started either\nstop on stopped nosuchjob or zz\n",
+  inst: "instance $N\nexec sleep 1000\n",
+};
+
+async function withSandbox(
+  fn: (sb: TestSandbox, a: string[]) => Promise<void>,
+  jobs: Record<string, string> = JOBS,
+) {
+  const sb = await startSandbox({ jobs });
+  try {
+    await fn(sb, ["--address", sb.address]);
+  } finally {
+    await sb.close();
+  }
+}
+
+const HINT = "Try `initctl --help' for more information.\n";
+
+Deno.test("notify-*: no output, status 0; a missing address is a usage error", async () => {
+  await withSandbox(async (_sb, a) => {
+    for (
+      const args of [
+        ["notify-disk-writeable"],
+        ["notify-dbus-address", "unix:path=/run/user/1000/bus"],
+        ["notify-cgroup-manager-address", "unix:path=/sys/fs/cgroup/cgmanager/sock"],
+      ]
+    ) {
+      const r = await cli([...a, ...args]);
+      assert.deepEqual([r.code, r.out, r.err], [0, "", ""], args[0]);
+    }
+    let r = await cli([...a, "notify-dbus-address"]);
+    assert.deepEqual([r.code, r.out, r.err], [1, "", `initctl: missing D-Bus address\n${HINT}`]);
+    r = await cli([...a, "notify-cgroup-manager-address"]);
+    assert.deepEqual([r.code, r.err], [1, `initctl: missing address\n${HINT}`]);
+    r = await cli([...a, "--json", "notify-disk-writeable"]);
+    assert.deepEqual(JSON.parse(r.out), {});
+  });
+});
+
+Deno.test("list-sessions reads live session files as initctl does, no daemon needed", async () => {
+  const runtime = await Deno.makeTempDir();
+  try {
+    const dir = `${runtime}/upstart/sessions`;
+    await Deno.mkdir(dir, { recursive: true });
+    const address = "unix:abstract=/com/ubuntu/upstart-session/1000/4242";
+    await Deno.writeTextFile(`${dir}/${Deno.pid}.session`, `UPSTART_SESSION=${address}\n`);
+    await Deno.writeTextFile(`${dir}/4194305.session`, "UPSTART_SESSION=unix:abstract=/x\n");
+    await Deno.writeTextFile(`${dir}/notapid.session`, "UPSTART_SESSION=unix:abstract=/y\n");
+    await Deno.writeTextFile(`${dir}/1.conf`, "UPSTART_SESSION=unix:abstract=/z\n");
+    const env = { XDG_RUNTIME_DIR: runtime };
+    let r = await cli(["list-sessions"], env);
+    assert.deepEqual([r.code, r.out, r.err], [0, `${Deno.pid} ${address}\n`, ""]);
+    r = await cli(["-v", "list-sessions"], env);
+    assert.equal(
+      r.out,
+      `Ignoring stale session file: ${dir}/4194305.session\n${Deno.pid} ${address}\n`,
+    );
+    r = await cli(["--json", "list-sessions"], env);
+    assert.deepEqual(JSON.parse(r.out), { sessions: [{ pid: Deno.pid, address }] });
+    r = await cli(["list-sessions"]);
+    assert.deepEqual([r.code, r.err], [1, "initctl: Unable to query session directory\n"]);
+    r = await cli(["list-sessions"], { XDG_RUNTIME_DIR: `${runtime}/none` });
+    assert.deepEqual([r.code, r.out], [0, ""]);
+  } finally {
+    await Deno.remove(runtime, { recursive: true });
+  }
+});
+
+Deno.test("usage, restart and reload (the job gets SIGHUP)", async () => {
+  const log = await Deno.makeTempFile();
+  const jobs = {
+    ...JOBS,
+    hup:
+      `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`,
+  };
+  try {
+    await withSandbox(async (_sb, a) => {
+      let r = await cli([...a, "usage", "meta"]);
+      assert.deepEqual([r.code, r.out], [0, "Usage: meta FOO=bar - needs FOO\n"]);
+      r = await cli([...a, "--json", "usage", "meta"]);
+      assert.deepEqual(JSON.parse(r.out), { job: "meta", usage: "meta FOO=bar - needs FOO" });
+      r = await cli([...a, "usage"]);
+      assert.deepEqual([r.code, r.err], [1, `initctl: missing job name\n${HINT}`]);
+      r = await cli([...a, "usage", "nosuch"]);
+      assert.deepEqual([r.code, r.err], [1, "initctl: Unknown job: nosuch\n"]);
+
+      r = await cli([...a, "reload", "hup"]);
+      assert.deepEqual([r.code, r.err], [1, "initctl: Unknown instance: \n"]);
+      const started = await cli([...a, "start", "hup"]);
+      assert.equal(maskPids(started.out), "hup start/running, process PID\n");
+      // A SIGHUP before the shell's trap is set would kill it.
+      await until(async () => (await Deno.readTextFile(log)).includes("ready"), "the trap");
+      r = await cli([...a, "reload", "hup"]);
+      assert.deepEqual([r.code, r.out, r.err], [0, "", ""]);
+      await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the SIGHUP");
+
+      r = await cli([...a, "restart", "hup"]);
+      assert.equal(r.code, 0, r.err);
+      assert.equal(maskPids(r.out), "hup start/running, process PID\n");
+      assert.notEqual(r.out, started.out, "a new main process");
+      r = await cli([...a, "--json", "restart", "hup"]);
+      assert.equal(JSON.parse(r.out).state, "running");
+      await cli([...a, "stop", "hup"]);
+    }, jobs);
+  } finally {
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("reload on an Upstart without Reload (1.5): SIGHUP from here, as initctl does", async () => {
+  const log = await Deno.makeTempFile();
+  const sb = await startSandbox({
+    jobs: {
+      hup:
+        `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`,
+    },
+  });
+  try {
+    assert.equal((await cli(["--address", sb.address, "start", "hup"])).code, 0);
+    await until(async () => (await Deno.readTextFile(log)).includes("ready"), "the trap");
+    // (One CLI run per proxy: the python proxy fails every second peer connection.)
+    await using proxy = await peerProxy(sb.address, { version: "init (upstart 1.5)" });
+    const r = await cli(["reload", "hup"], { UPSTART_SESSION: proxy.address });
+    assert.deepEqual([r.code, r.err], [0, ""]);
+    await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the SIGHUP");
+    assert.ok(!proxy.calls.includes("com.ubuntu.Upstart0_6.Instance.Reload"));
+    assert.ok(proxy.calls.includes("com.ubuntu.Upstart0_6.Job.GetInstance"));
+  } finally {
+    await sb.close();
+    await Deno.remove(log);
+  }
+});
+
+Deno.test("environment: set-env -r, several at once, -g, and from inside a job", async () => {
+  await withSandbox(async (_sb, a) => {
+    let r = await cli([...a, "set-env", "A=1", "B"]);
+    assert.deepEqual([r.code, r.out, r.err], [0, "", ""]);
+    r = await cli([...a, "set-env", "-r", "A=2", "C=3"]);
+    assert.equal(r.code, 0);
+    r = await cli([...a, "list-env"]);
+    const lines = r.out.trimEnd().split("\n");
+    assert.deepEqual(lines.filter((l) => /^[ABC]=/.test(l)), ["A=1", "B=", "C=3"]);
+    r = await cli([...a, "--json", "get-env", "A"]);
+    assert.deepEqual(JSON.parse(r.out), { name: "A", value: "1" });
+    r = await cli([...a, "set-env"]);
+    assert.deepEqual([r.code, r.err], [1, `initctl: missing variable value\n${HINT}`]);
+    r = await cli([...a, "unset-env"]);
+    assert.deepEqual([r.code, r.err], [1, `initctl: missing variable name\n${HINT}`]);
+    r = await cli([...a, "unset-env", "A", "C"]);
+    assert.equal(r.code, 0);
+    r = await cli([...a, "get-env", "C"]);
+    assert.deepEqual([r.code, r.err], [1, "initctl: No such variable: C\n"]);
+
+    // Inside a job (UPSTART_JOB/UPSTART_INSTANCE), the job's own table, unless -g.
+    assert.equal((await cli([...a, "start", "svc"])).code, 0);
+    const inJob = { UPSTART_JOB: "svc", UPSTART_INSTANCE: "" };
+    r = await cli([...a, "set-env", "LOCAL=yes"], inJob);
+    assert.equal(r.code, 0, r.err);
+    r = await cli([...a, "get-env", "LOCAL"], inJob);
+    assert.deepEqual([r.code, r.out], [0, "yes\n"]);
+    r = await cli([...a, "get-env", "-g", "LOCAL"], inJob);
+    assert.deepEqual([r.code, r.err], [1, "initctl: No such variable: LOCAL\n"]);
+    r = await cli([...a, "set-env", "-g", "GLOBAL=1"], inJob);
+    r = await cli([...a, "get-env", "GLOBAL"]);
+    assert.equal(r.out, "1\n");
+    r = await cli([...a, "get-env", "X"], { UPSTART_JOB: "svc" });
+    assert.deepEqual([r.code, r.err], [1, `initctl: missing job name\n${HINT}`]);
+    r = await cli([...a, "reset-env"]);
+    assert.equal(r.code, 0);
+    r = await cli([...a, "get-env", "GLOBAL"]);
+    assert.equal(r.code, 1);
+  });
+});
+
+Deno.test("job commands without JOB act on the job they run in ($UPSTART_JOB)", async () => {
+  await withSandbox(async (_sb, a) => {
+    const inJob = { UPSTART_JOB: "svc", UPSTART_INSTANCE: "" };
+    let r = await cli([...a, "status"], inJob);
+    assert.deepEqual([r.code, r.err], [1, "initctl: Unknown instance: \n"]);
+    assert.equal((await cli([...a, "start", "svc"])).code, 0);
+    r = await cli([...a, "status"], inJob);
+    assert.equal(maskPids(r.out), "svc start/running, process PID\n");
+    // From inside a job initctl never waits (that would block the job calling it).
+    r = await cli([...a, "stop"], inJob);
+    assert.equal(r.code, 0, r.err);
+    assert.match(maskPids(r.out), /^svc stop\/\S+/);
+  });
+});
+
+Deno.test("show-config -e and check-config -w, -i as initctl computes them", async () => {
+  await withSandbox(async (_sb, a) => {
+    let r = await cli([...a, "show-config", "-e", "uses"]);
+    assert.deepEqual([r.code, r.out], [
+      0,
+      "uses\n" +
+      "  start on net-up (job:, env:)\n" +
+      "  start on started (job: either, env:)\n" +
+      "  stop on stopped (job: nosuchjob, env:)\n" +
+      "  stop on zz (job:, env:)\n",
+    ]);
+    r = await cli([...a, "show-config", "wild"]);
+    assert.equal(r.out, "wild\n  emits net-*\n");
+    r = await cli([...a, "show-config", "nosuch"]);
+    assert.deepEqual([r.code, r.err], [1, "initctl: Unknown job: nosuch\n"]);
+    r = await cli([...a, "--json", "show-config", "-e", "either"]);
+    assert.deepEqual(JSON.parse(r.out), {
+      jobs: [{
+        name: "either",
+        emits: ["x"],
+        startOn: "(a or meta-ready)",
+        stopOn: null,
+        startOnRaw: [["a"], ["meta-ready"], ["/OR"]],
+        stopOnRaw: [],
+        events: [
+          { stanza: "start on", event: "a", job: null, env: [] },
+          { stanza: "start on", event: "meta-ready", job: null, env: [] },
+        ],
+      }],
+    });
+
+    // `a or meta-ready`: one satisfiable side is enough, unless -w.
+    r = await cli([...a, "check-config"]);
+    assert.deepEqual([r.code, r.out], [
+      1,
+      "uses\n  stop on: unknown event zz\n  stop on: unknown job nosuchjob\n",
+    ]);
+    r = await cli([...a, "check-config", "-w", "either"]);
+    assert.deepEqual([r.code, r.out], [1, "either\n  start on: unknown event a\n"]);
+    r = await cli([...a, "check-config", "--warn", "--ignore-events=a,zz", "-i", "x"]);
+    assert.deepEqual([r.code, r.out], [1, "uses\n  stop on: unknown job nosuchjob\n"]);
+    r = await cli([...a, "check-config", "-i", "zz", "either"]);
+    assert.deepEqual([r.code, r.out, r.err], [0, "", ""]);
+    r = await cli([...a, "--json", "check-config", "-w", "-i", "zz,a"]);
+    assert.deepEqual(JSON.parse(r.out), {
+      ok: false,
+      jobs: [{ name: "uses", problems: [{ stanza: "stop on", kind: "job", name: "nosuchjob" }] }],
+    });
+  });
+});
+
+Deno.test("--json: one document with stable fields from every reporting command", async () => {
+  await withSandbox(async (_sb, a) => {
+    const json = async (...args: string[]) => {
+      const r = await cli([...a, "--json", ...args]);
+      assert.equal(r.code, 0, `${args.join(" ")}: ${r.err}`);
+      return JSON.parse(r.out);
+    };
+    const keys = (o: object) => Object.keys(o).sort();
+    const inst = ["goal", "job", "name", "processes", "state"];
+    assert.deepEqual(keys(await json("start", "svc")), inst);
+    assert.deepEqual(keys(await json("status", "svc")), inst);
+    const stopped = await json("status", "meta");
+    assert.deepEqual(stopped, {
+      job: "meta",
+      name: "",
+      goal: "stop",
+      state: "waiting",
+      processes: [],
+    });
+    const list = await json("list");
+    assert.deepEqual(keys(list), ["jobs"]);
+    for (const j of list.jobs) {
+      assert.deepEqual(keys(j), ["instances", "name"]);
+      for (const i of j.instances) assert.deepEqual(keys(i), inst);
+    }
+    assert.deepEqual(keys(await json("version")), ["version"]);
+    assert.deepEqual(keys(await json("log-priority")), ["priority"]);
+    assert.deepEqual(keys(await json("usage", "svc")), ["job", "usage"]);
+    assert.deepEqual(keys(await json("list-env")), ["env"]);
+    assert.deepEqual(keys(await json("show-config")), ["jobs"]);
+    const check = await json("check-config", "-i", "zz,nosuchjob");
+    assert.deepEqual(check, { ok: true, jobs: [] });
+    assert.deepEqual(keys(await json("stop", "svc")), inst);
+    assert.deepEqual(await json("emit", "--no-wait", "ev"), {});
+    assert.deepEqual(await json("reload-configuration"), {});
+    assert.deepEqual(await json("set-env", "K=v"), {});
+    assert.deepEqual(await json("get-env", "K"), { name: "K", value: "v" });
+    assert.deepEqual(await json("unset-env", "K"), {});
+    assert.deepEqual(await json("reset-env"), {});
+  });
+});
+
+Deno.test("-q prints errors only; --help, COMMAND --help, --version, help; bad usage", async () => {
+  await withSandbox(async (_sb, a) => {
+    let r = await cli([...a, "-q", "start", "svc"]);
+    assert.deepEqual([r.code, r.out, r.err], [0, "", ""]);
+    r = await cli([...a, "--quiet", "start", "svc"]);
+    assert.deepEqual([r.code, r.out, r.err], [1, "", "initctl: Job is already running: svc\n"]);
+    await cli([...a, "stop", "svc"]);
+  });
+  let r = await cli(["--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^Usage: initctl \[OPTION\]\.\.\. COMMAND/);
+  for (const c of ["start", "list-sessions", "notify-cgroup-manager-address", "watch", "wait"]) {
+    assert.ok(r.out.includes(`\n  ${c}`), `--help lists ${c}`);
+  }
+  assert.equal((await cli(["help"])).out, r.out);
+  r = await cli(["start", "--help"]);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^Usage: initctl start \[OPTION\]\.\.\. JOB \[KEY=VALUE\]\.\.\.\n/);
+  assert.match(r.out, /-n, --no-wait/);
+  r = await cli(["--version"]);
+  assert.deepEqual([r.code, r.out], [0, `initctl (@upstart/upstart 0.1.0)\n`]);
+  r = await cli([]);
+  assert.deepEqual([r.code, r.err], [1, `initctl: missing command\n${HINT}`]);
+  r = await cli(["frobnicate"]);
+  assert.deepEqual([r.code, r.err], [1, `initctl: invalid command: frobnicate\n${HINT}`]);
+  r = await cli(["--bogus", "list"]);
+  assert.deepEqual([r.code, r.err], [1, `initctl: invalid option: --bogus\n${HINT}`]);
+  r = await cli(["list", "-x"]);
+  assert.deepEqual([r.code, r.err], [1, `initctl: invalid option: -x\n${HINT}`]);
+  r = await cli(["show-config", "--enumerate=yes"]);
+  assert.deepEqual([r.code, r.err], [1, `initctl: unexpected argument: --enumerate=yes\n${HINT}`]);
+  r = await cli(["check-config", "-i"]);
+  assert.deepEqual([r.code, r.err], [1, `initctl: missing argument: -i\n${HINT}`]);
+});
+
+Deno.test("--user and $UPSTART_SESSION talk peer-to-peer; --user without it fails", async () => {
+  await withSandbox(async (sb) => {
+    // (One CLI run per proxy: the python proxy fails every second peer connection.)
+    await using proxy = await peerProxy(sb.address);
+    let r = await cli(["--user", "version"], { UPSTART_SESSION: proxy.address });
+    assert.deepEqual([r.code, r.out.replace(/ sandbox/, "")], [0, "init (upstart 1.13.2)\n"]);
+    await using proxy2 = await peerProxy(sb.address);
+    r = await cli(["status", "svc"], { UPSTART_SESSION: proxy2.address });
+    assert.deepEqual([r.code, r.out], [0, "svc stop/waiting\n"]);
+    r = await cli(["--user", "version"]);
+    assert.deepEqual([r.code, r.err], [
+      1,
+      "initctl: UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.\n",
+    ]);
+  });
+});
+
+Deno.test("--system and --dest (real subprocesses: the system bus comes from the environment)", async () => {
+  await withSandbox(async (sb) => {
+    const env = { DBUS_SYSTEM_BUS_ADDRESS: sb.address };
+    let r = await cliProcess(["--system", "version"], env);
+    assert.deepEqual([r.code, r.out.replace(/ sandbox/, "")], [0, "init (upstart 1.13.2)\n"]);
+    r = await cliProcess(["--system", "--dest", "com.ubuntu.Upstart", "status", "svc"], env);
+    assert.deepEqual([r.code, r.out], [0, "svc stop/waiting\n"]);
+    r = await cliProcess(["--system", "--dest=org.example.Nobody", "version"], env);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      /^initctl: Upstart is not running or cannot be reached: .*org\.example\.Nobody/,
+    );
+    r = await cliProcess(["--dest", "com.ubuntu.Upstart", "version"], env);
+    if (Deno.uid() === 0) {
+      // As root initctl talks to the private socket, where --dest means nothing.
+      assert.deepEqual([r.code, r.err], [1, `initctl: --dest given without --system\n${HINT}`]);
+    } else assert.equal(r.code, 0, r.err);
+  });
+});
+
+Deno.test("a progress line on a terminal's stderr only, cleared afterwards; never with -q", async () => {
+  await withSandbox(async (_sb, a) => {
+    const tty = fakeIo({}, {}, { stderr: true });
+    assert.equal(await main([...a, "start", "slow"], tty.io), 0);
+    assert.equal(maskPids(tty.out()), "slow start/running, process PID\n");
+    assert.match(tty.err(), /^\rstarting slow \(\d+\.\ds\)/);
+    assert.ok(tty.err().endsWith("\r"), "the line is cleared");
+    assert.ok(!tty.err().includes("\n"));
+    assert.ok(!tty.err().includes("\x1b"), "no colour codes");
+
+    const piped = fakeIo();
+    assert.equal(await main([...a, "stop", "slow"], piped.io), 0);
+    assert.equal(await main([...a, "start", "slow"], piped.io), 0);
+    assert.equal(piped.err(), "");
+
+    const quiet = fakeIo({}, {}, { stderr: true });
+    await main([...a, "-q", "restart", "slow"], quiet.io);
+    assert.deepEqual([quiet.out(), quiet.err()], ["", ""]);
+    await cli([...a, "stop", "slow"]);
+  });
+});
+
+async function until(pred: () => Promise<boolean>, what: string) {
+  const end = Date.now() + 10_000;
+  while (!(await pred())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
