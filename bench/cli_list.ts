@@ -30,7 +30,7 @@ const RUNNING = Number(flags._[1] ?? 50);
 const ROUNDS = 9;
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
 /** The permissions `list` needs (see the README's permission table). */
-const CLI_FLAGS = ["--allow-ffi", "--allow-env", "--allow-sys=uid"];
+const CLI_FLAGS = ["--allow-ffi", "--allow-env"];
 
 const jobs: Record<string, string> = {};
 for (let i = 0; i < JOBS; i++) jobs[`job-${String(i).padStart(3, "0")}`] = "exec sleep 1000\n";

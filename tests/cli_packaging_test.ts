@@ -9,7 +9,7 @@ import { startSandbox } from "./support/sandbox.ts";
 import { cliProcess } from "./support/cli_io.ts";
 
 /** What every command that talks to Upstart needs (README, "Permissions"). */
-const DAEMON = ["--allow-ffi", "--allow-env", "--allow-sys=uid"];
+const DAEMON = ["--allow-ffi", "--allow-env"];
 const ROOT = new URL("../", import.meta.url).pathname;
 
 Deno.test("least permissions: each command runs with exactly what the README lists", async () => {
@@ -23,7 +23,7 @@ Deno.test("least permissions: each command runs with exactly what the README lis
     r = await cliProcess([...a, ...cmd], {}, DAEMON);
     assert.equal(r.code, 0, `${cmd.join(" ")}: ${r.err}`);
   }
-  r = await cliProcess([...a, "list"], {}, ["--allow-env", "--allow-sys=uid"]);
+  r = await cliProcess([...a, "list"], {}, ["--allow-env"]);
   assert.deepEqual([r.code, r.err], [
     1,
     'initctl: Requires ffi access to "libdbus-1.so.3", run again with the --allow-ffi flag ' +

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { processUid } from "../../ffi/mod.ts";
 import { UpstartError } from "../errors.ts";
 import type { SystemOptions } from "../system.ts";
 import { configCommands } from "./commands/config.ts";
@@ -130,7 +131,8 @@ function connectOptions(io: CliIo, v: OptionValues): { options: SystemOptions; u
     return { options: { address: upstartSession, peer: true }, userMode: true };
   }
   if (
-    dest !== undefined && Deno.uid() === 0 && v.host === undefined && v["hosts-file"] === undefined
+    dest !== undefined && processUid() === 0 && v.host === undefined &&
+    v["hosts-file"] === undefined
   ) {
     throw new UsageError("--dest given without --system");
   }

@@ -76,7 +76,6 @@ export const CLI_PERMISSIONS: readonly string[] = [
   "--allow-env",
   "--allow-read",
   "--allow-write",
-  "--allow-sys=uid", // the typed API reads the uid when connecting
 ];
 
 /** Runs `cli.ts` (or `script`) as a real subprocess with the given permissions. */
