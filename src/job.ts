@@ -22,7 +22,8 @@ import {
   JOB_INTERFACE,
   unescapePathElement,
 } from "./names.ts";
-import type { System, SystemOptions } from "./system.ts";
+// A cycle with system.ts, harmless: System is only used inside Job.open.
+import { System, type SystemOptions } from "./system.ts";
 
 /** Options of {@linkcode Job.start}, {@linkcode Job.stop} and {@linkcode Job.restart}. */
 export interface JobControlOptions extends ControlOptions {
@@ -118,7 +119,6 @@ export class Job implements AsyncDisposable {
    * ```
    */
   static async open(name: string, options: SystemOptions = {}): Promise<Job> {
-    const { System } = await import("./system.ts");
     const system = await System.connect(options);
     try {
       const job = await system.job(name);
@@ -295,8 +295,8 @@ export class Job implements AsyncDisposable {
         }
       }),
     );
-    return found.filter((i): i is Instance => i !== null)
-      .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+    // The daemon's order, as initctl shows them.
+    return found.filter((i): i is Instance => i !== null);
   }
 
   /**

@@ -326,7 +326,7 @@ export class System implements AsyncDisposable {
       return {
         name,
         path,
-        instances: instances.filter((i) => i !== null).sort(byName),
+        instances: instances.filter((i) => i !== null), // the daemon's order, as initctl lists them
       };
     }));
     return result.filter((j) => j !== null);

@@ -147,14 +147,19 @@ def on_bus(b, msg):
         s = ll.SignalMessage(msg.get_path(), msg.get_interface(), msg.get_member())
         if a:
             s.append(signature=sig, *a)
-        for p in list(peers):
-            p.send_message(s)
+        for p in peers:
+            if p not in gone:
+                p.send_message(s)
     return ll.HANDLER_RESULT_NOT_YET_HANDLED
+
+# A closed peer's Connection stays referenced: when dbus-python frees it, the next connection the
+# server accepts finds no Python object for itself and fails.
+gone = set()
 
 def on_connection(conn):
     peers.append(conn)
     conn.add_message_filter(on_peer)
-    conn.call_on_disconnection(lambda c: c in peers and peers.remove(c))
+    conn.call_on_disconnection(gone.add)
 
 bus.add_match_string("type='signal',sender='com.ubuntu.Upstart'")
 bus.add_message_filter(on_bus)
