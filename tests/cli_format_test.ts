@@ -5,11 +5,11 @@ import {
   conditionText,
   enumeratedLine,
   enumerateEvents,
-  fnmatch,
   statusText,
 } from "../src/cli/format.ts";
 import { parseOptions, UsageError } from "../src/cli/options.ts";
 import { graphDot } from "../src/cli/graph.ts";
+import { fnmatch } from "../src/fnmatch.ts";
 
 // The jobs of initctl.md's transcript, as Upstart publishes their conditions.
 const COND = [["a"], ["b"], ["/AND"], ["c", "KEY=val"], ["/OR"]];

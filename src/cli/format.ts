@@ -6,6 +6,8 @@
  * @module
  */
 
+import { fnmatch } from "../fnmatch.ts";
+
 /** A process as initctl shows it. */
 export interface ProcessView {
   /** `main`, `pre-start`, `post-start`, `pre-stop` or `post-stop`. */
@@ -223,45 +225,6 @@ const INIT_EVENTS = [
   "power-status-changed",
   ...JOB_EVENTS,
 ];
-
-/**
- * A shell glob as `fnmatch(3)` with no flags matches it.
- *
- * @param pattern The glob (`*`, `?`, `[...]`, `[!...]`, `\x`).
- * @param text The text.
- * @returns Whether it matches.
- * @example
- * ```ts
- * import { fnmatch } from "./format.ts";
- * console.assert(fnmatch("net-*", "net-up") && !fnmatch("net-?", "net-up"));
- * ```
- */
-export function fnmatch(pattern: string, text: string): boolean {
-  let re = "";
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "*") re += "[\\s\\S]*";
-    else if (c === "?") re += "[\\s\\S]";
-    else if (c === "\\" && i + 1 < pattern.length) re += escapeRe(pattern[++i]);
-    else if (c === "[") {
-      const end = pattern.indexOf("]", i + 2);
-      if (end < 0) {
-        re += "\\[";
-        continue;
-      }
-      let set = pattern.slice(i + 1, end);
-      const negate = set[0] === "!" || set[0] === "^";
-      if (negate) set = set.slice(1);
-      re += `[${negate ? "^" : ""}${set.replace(/[\\\]^]/g, "\\$&")}]`;
-      i = end;
-    } else re += escapeRe(c);
-  }
-  return new RegExp(`^${re}$`).test(text);
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
-}
 
 interface Node {
   op: "/AND" | "/OR" | null;

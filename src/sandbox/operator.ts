@@ -9,7 +9,7 @@
 import type { Condition, EventMatch } from "../jobfile/mod.ts";
 import { envExpand, envIndex } from "./environ.ts";
 import type { SandboxEvent } from "./events.ts";
-import { fnmatch } from "./fnmatch.ts";
+import { fnmatch } from "../fnmatch.ts";
 
 /** A node of a live condition. */
 export type Operator =

@@ -2,6 +2,8 @@
  * `fnmatch(pattern, string, 0)` as glibc does it: `*`, `?`, `[...]` (with `!`/`^` negation,
  * ranges and classes such as `[:digit:]`) and `\` escapes; `/` and a leading `.` are not special.
  *
+ * Shared by the sandbox (event matching) and the CLI (`check-config`).
+ *
  * @module
  */
 
