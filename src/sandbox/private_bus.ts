@@ -16,6 +16,8 @@ export interface PrivateBus extends AsyncDisposable {
   readonly pid: number;
   /** Settles when the daemon has exited (for any reason). */
   readonly exited: Promise<Deno.CommandStatus>;
+  /** Kills the daemon abruptly (SIGKILL), as a crash would; `close()` still cleans up. */
+  kill(): void;
   /** Stops the daemon and removes its directory; safe to call twice. */
   close(): Promise<void>;
 }
@@ -33,9 +35,16 @@ async function forwardStderr(stream: ReadableStream<Uint8Array>): Promise<void> 
   if (pending && !HARMLESS.test(pending)) console.error(pending);
 }
 
+/** Options of {@linkcode startPrivateBus}. */
+export interface PrivateBusOptions {
+  /** The dbus-daemon configuration file (default: the sandbox's `bus.conf`). */
+  readonly config?: string;
+}
+
 /**
  * Starts `dbus-daemon` with the sandbox's bus configuration (`bus.conf`) in a fresh temp dir.
  *
+ * @param options Another configuration file, e.g. with higher limits for tests.
  * @returns The bus, once it listens.
  * @throws {Error} When `dbus-daemon` is not installed or exits before listening.
  * @example Starting and stopping a private bus
@@ -45,8 +54,8 @@ async function forwardStderr(stream: ReadableStream<Uint8Array>): Promise<void> 
  * console.log(`DBUS_SESSION_BUS_ADDRESS=${bus.address}`);
  * ```
  */
-export async function startPrivateBus(): Promise<PrivateBus> {
-  const config = new URL("./bus.conf", import.meta.url).pathname;
+export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<PrivateBus> {
+  const config = options.config ?? new URL("./bus.conf", import.meta.url).pathname;
   const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-bus-" });
   const address = `unix:path=${dir}/bus`;
   let child: Deno.ChildProcess;
@@ -96,6 +105,11 @@ export async function startPrivateBus(): Promise<PrivateBus> {
     address: printed.trim(),
     pid: child.pid,
     exited: child.status,
+    kill() {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    },
     close,
     [Symbol.asyncDispose]: close,
   };
