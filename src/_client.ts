@@ -12,9 +12,10 @@ import {
   DBusError,
   type MatchRule,
   type SignalMessage,
+  TimeoutError,
   Variant,
 } from "../ffi/mod.ts";
-import { toUpstartError } from "./errors.ts";
+import { toUpstartError, WaitTimeoutError } from "./errors.ts";
 import { requireFeature, type UpstartVersion } from "./versions.ts";
 
 const PROPERTIES = "org.freedesktop.DBus.Properties";
@@ -31,13 +32,15 @@ export class Limiter {
   }
 
   async run<T>(fn: () => Promise<T>): Promise<T> {
+    // A released slot passes straight to the next waiter, so nobody can slip in between.
     if (this.#active >= this.limit) await new Promise<void>((r) => this.#queue.push(r));
-    this.#active++;
+    else this.#active++;
     try {
       return await fn();
     } finally {
-      this.#active--;
-      this.#queue.shift()?.();
+      const next = this.#queue.shift();
+      if (next) next();
+      else this.#active--;
     }
   }
 }
@@ -98,6 +101,35 @@ export class Client {
       );
     } catch (e) {
       throw isNoSuchObject(e) ? e : toUpstartError(e);
+    }
+  }
+
+  /**
+   * Calls a method that may wait for jobs (Start, Stop, Restart, EmitEvent): like initctl, a
+   * waited call has no time limit unless one is given, and running out of it is a
+   * WaitTimeoutError.
+   */
+  async control(
+    path: string,
+    iface: string,
+    member: string,
+    signature: string,
+    body: unknown[],
+    wait: boolean,
+    timeout?: number,
+  ): Promise<unknown[]> {
+    try {
+      return await this.call(
+        path,
+        iface,
+        member,
+        signature,
+        body,
+        timeout ?? (wait ? Infinity : this.timeout),
+      );
+    } catch (e) {
+      if (!wait || !(e instanceof TimeoutError)) throw e;
+      throw new WaitTimeoutError(`${member} did not finish within ${timeout} ms`, { cause: e });
     }
   }
 

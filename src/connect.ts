@@ -9,7 +9,8 @@
  */
 
 import { Connection, DBusError, processUid } from "../ffi/mod.ts";
-import { UpstartNotRunningError } from "./errors.ts";
+import { isNoSuchObject } from "./_client.ts";
+import { PermissionDeniedError, toUpstartError, UpstartNotRunningError } from "./errors.ts";
 import { UPSTART_INTERFACE, UPSTART_PATH, UPSTART_SERVICE } from "./names.ts";
 import { defaultRemoteSocket, remoteAddress, type RemoteOptions } from "./remote.ts";
 
@@ -219,11 +220,14 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
         return { connection, dest: peer ? undefined : dest, target, version: String(version) };
       } catch (e) {
         await connection.close();
+        // Upstart is there but the policy forbids even reading it: not a "not running".
+        const typed = toUpstartError(e);
+        if (typed instanceof PermissionDeniedError) throw typed;
         lastError = e;
         const name = e instanceof DBusError ? e.name : "";
         const reason = /ServiceUnknown|NameHasNoOwner/.test(name)
           ? `no owner of ${dest}`
-          : /UnknownMethod|UnknownObject|UnknownInterface/.test(name)
+          : isNoSuchObject(e)
           ? `no Upstart there (${describe(e)})`
           : describe(e) + remoteHint(target);
         tried.push({ target: target.label, reason });

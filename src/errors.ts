@@ -356,7 +356,7 @@ export class UnsupportedError extends UpstartError {
 }
 
 /**
- * `waitFor` (or a wait of start/stop) did not see the awaited state in time.
+ * `waitFor`, or a waited start, stop, restart or emit given a `timeout`, ran out of time.
  *
  * @example
  * ```ts
@@ -370,6 +370,7 @@ const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions
   {
     [E + "UnknownJob"]: UnknownJobError,
     [E + "UnknownInstance"]: UnknownInstanceError,
+    [E + "UnknownJobInstance"]: UnknownInstanceError, // the env calls, for a job not running
     [E + "AlreadyStarted"]: AlreadyStartedError,
     [E + "AlreadyStopped"]: AlreadyStoppedError,
     [E + "NotRunning"]: NotRunningError,

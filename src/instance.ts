@@ -39,7 +39,10 @@ export interface InstanceStatus {
 export interface ControlOptions {
   /** Wait until the instance has reached its goal (default `true`, as initctl). */
   readonly wait?: boolean;
-  /** Milliseconds the call may take (default: the connection's timeout). */
+  /**
+   * Milliseconds the call may take: with `wait`, no limit by default (as initctl) and a
+   * `WaitTimeoutError` when it runs out; without, the connection's timeout.
+   */
   readonly timeout?: number;
 }
 
@@ -160,12 +163,13 @@ export class Instance {
     const wait = options.wait ?? true;
     if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
     try {
-      await clientOf(this.job.system).call(
+      await clientOf(this.job.system).control(
         this.path,
         INSTANCE_INTERFACE,
         member,
         "b",
         [wait],
+        wait,
         options.timeout,
       );
     } catch (e) {
@@ -331,6 +335,9 @@ export class Instance {
         else this.#status = status;
       } else if (signal.member === "StateChanged") {
         check({ ...this.#status, state: signal.body[0] as State });
+        // An instance reaches waiting only to be destroyed, and Upstart sends no InstanceRemoved
+        // when its job's file was deleted or replaced meanwhile: waiting is the end either way.
+        if (signal.body[0] === "waiting") return removed();
         // A predicate may look at the processes: fetch them after each transition.
         if (typeof target === "function") refresh();
       } else if (signal.member === "Failed") {

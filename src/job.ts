@@ -47,6 +47,9 @@ export interface JobInfo {
   readonly emits: readonly string[];
 }
 
+/** `[wait, timeout]` of a call that may wait for the job (Start, Stop, Restart). */
+type Waited = [wait: boolean, timeout: number | undefined];
+
 function orNull(value: unknown): string | null {
   return typeof value === "string" && value !== "" ? value : null;
 }
@@ -159,16 +162,12 @@ export class Job implements AsyncDisposable {
     return isNoSuchObject(e) ? new UnknownJobError(`Unknown job: ${this.name}`, { cause: e }) : e;
   }
 
-  async #call(member: string, signature = "", body: unknown[] = [], timeout?: number) {
+  async #call(member: string, signature = "", body: unknown[] = [], control?: Waited) {
+    const client = clientOf(this.system);
     try {
-      return await clientOf(this.system).call(
-        this.path,
-        JOB_INTERFACE,
-        member,
-        signature,
-        body,
-        timeout,
-      );
+      return control
+        ? await client.control(this.path, JOB_INTERFACE, member, signature, body, ...control)
+        : await client.call(this.path, JOB_INTERFACE, member, signature, body);
     } catch (e) {
       throw this.#gone(e);
     }
@@ -394,7 +393,7 @@ export class Job implements AsyncDisposable {
    */
   async start(options: JobControlOptions = {}): Promise<Instance> {
     const [env, wait] = this.#options(options);
-    const [path] = await this.#call("Start", "asb", [env, wait], options.timeout);
+    const [path] = await this.#call("Start", "asb", [env, wait], [wait, options.timeout]);
     return await this.#instanceAt(path as string);
   }
 
@@ -412,7 +411,7 @@ export class Job implements AsyncDisposable {
    */
   async stop(options: JobControlOptions = {}): Promise<void> {
     const [env, wait] = this.#options(options);
-    await this.#call("Stop", "asb", [env, wait], options.timeout);
+    await this.#call("Stop", "asb", [env, wait], [wait, options.timeout]);
   }
 
   /**
@@ -430,7 +429,7 @@ export class Job implements AsyncDisposable {
    */
   async restart(options: JobControlOptions = {}): Promise<Instance> {
     const [env, wait] = this.#options(options);
-    const [path] = await this.#call("Restart", "asb", [env, wait], options.timeout);
+    const [path] = await this.#call("Restart", "asb", [env, wait], [wait, options.timeout]);
     return await this.#instanceAt(path as string);
   }
 

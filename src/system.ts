@@ -61,7 +61,10 @@ export interface SystemOptions extends ConnectOptions {
 export interface EmitOptions {
   /** Wait until every job the event started or stopped is done (default `true`). */
   readonly wait?: boolean;
-  /** Milliseconds the call may take (default: the connection's timeout). */
+  /**
+   * Milliseconds the call may take: with `wait`, no limit by default (as initctl) and a
+   * `WaitTimeoutError` when it runs out; without, the connection's timeout.
+   */
   readonly timeout?: number;
 }
 
@@ -196,8 +199,8 @@ export class System implements AsyncDisposable {
   }
 
   /** Calls a manager method. */
-  #call(member: string, signature = "", body: unknown[] = [], timeout?: number) {
-    return this.#client.call(UPSTART_PATH, UPSTART_INTERFACE, member, signature, body, timeout);
+  #call(member: string, signature = "", body: unknown[] = []) {
+    return this.#client.call(UPSTART_PATH, UPSTART_INTERFACE, member, signature, body);
   }
 
   /** Job object paths with their decoded names (exact, via `name`, for lossy paths). */
@@ -354,7 +357,15 @@ export class System implements AsyncDisposable {
     }
     const wait = options.wait ?? true;
     if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
-    await this.#call("EmitEvent", "sasb", [name, toEnvList(env), wait], options.timeout);
+    await this.#client.control(
+      UPSTART_PATH,
+      UPSTART_INTERFACE,
+      "EmitEvent",
+      "sasb",
+      [name, toEnvList(env), wait],
+      wait,
+      options.timeout,
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 /** Job and Instance against the sandboxed Upstart: controls, errors, waits, signals, instance jobs. */
 import assert from "node:assert/strict";
 import { python, sandboxSystem } from "./support/api_sandbox.ts";
+import { System } from "../src/system.ts";
 import {
   AlreadyStartedError,
   InvalidEnvError,
@@ -159,4 +160,37 @@ Deno.test("reload sends the reload signal to the main process; a stopped job has
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("waitFor ends when the instance stops after its job file was removed (no InstanceRemoved)", async () => {
+  await using sb = await sandboxSystem(JOBS);
+  const inst = await (await sb.system.job("svc")).start();
+  await sb.sandbox.removeJob("svc");
+  await assert.rejects(
+    () => inst.waitFor("running", { timeout: 10_000, trigger: () => inst.stop({ wait: false }) }),
+    UnknownInstanceError,
+  );
+});
+
+Deno.test("a waited call has no time limit unless given one; then it is a WaitTimeoutError", async () => {
+  await using sb = await sandboxSystem({
+    "task": "task\nexec sleep 0.5\n",
+    "on-event": "task\nstart on slow-event\nexec sleep 0.5\n",
+  });
+  // A connection whose calls time out after 100 ms: the waited start still returns.
+  await using quick = await System.connect({ address: sb.address, peer: false, timeout: 100 });
+  const task = await quick.job("task");
+  await task.start();
+  await assert.rejects(
+    () => task.start({ timeout: 100 }),
+    (e: unknown) =>
+      e instanceof WaitTimeoutError && /Start did not finish within 100 ms/.test(e.message),
+  );
+  await quick.emit("slow-event");
+  await assert.rejects(() => quick.emit("slow-event", {}, { timeout: 100 }), WaitTimeoutError);
+});
+
+Deno.test("the environment of a job that is not running: UnknownInstanceError", async () => {
+  await using sb = await sandboxSystem(JOBS);
+  await assert.rejects(() => sb.system.getEnv("X", { job: "svc" }), UnknownInstanceError);
 });

@@ -122,7 +122,7 @@ export const daemonCommands: Command[] = [
       const pairs = envPairs(env);
       const stop = ctx.progress(`emitting ${event}`);
       try {
-        await system.emit(event, pairs, { wait: ctx.opts["no-wait"] !== true, timeout: Infinity });
+        await system.emit(event, pairs, { wait: ctx.opts["no-wait"] !== true });
       } finally {
         stop();
       }

@@ -37,7 +37,7 @@ async function control(ctx: Context, action: "start" | "stop" | "restart"): Prom
   if (target.instance !== null) {
     // Called from inside a job: act on its own instance, never waiting (that would deadlock).
     const inst = await job.instance(target.instance);
-    await inst[action]({ wait: false, timeout: Infinity });
+    await inst[action]({ wait: false });
     return await show(ctx, job, inst);
   }
   const env = envPairs(target.env);
@@ -45,10 +45,10 @@ async function control(ctx: Context, action: "start" | "stop" | "restart"): Prom
   try {
     if (action === "stop") {
       const inst = await job.instanceFor(env);
-      await job.stop({ env, wait, timeout: Infinity });
+      await job.stop({ env, wait });
       return await show(ctx, job, inst);
     }
-    const inst = await job[action]({ env, wait, timeout: Infinity });
+    const inst = await job[action]({ env, wait });
     return await show(ctx, job, inst);
   } finally {
     done();
