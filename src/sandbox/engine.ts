@@ -6,7 +6,15 @@
  * @module
  */
 
-import { envAdd, envAllValid, envAppend, envExpand, envGet, ExpandError } from "./environ.ts";
+import {
+  envAdd,
+  envAllValid,
+  envAppend,
+  envExpand,
+  envGet,
+  envSet,
+  ExpandError,
+} from "./environ.ts";
 import { invalidArgs, UpstartError, upstartError } from "./errors.ts";
 import { type Blocked, SandboxEvent } from "./events.ts";
 import { Job, type JobHooks, type JobHost } from "./job.ts";
@@ -95,7 +103,9 @@ export class Engine implements JobHost, EventRefs {
    */
   define(name: string, cls: JobClass | null): void {
     const old = this.#best.get(name);
-    if (old && old !== cls && cls === null) old.deleted = true;
+    // conf_file_destroy: a replaced definition (file changed, removed or reloaded) is deleted,
+    // and goes with its last instance without an InstanceRemoved.
+    if (old && old !== cls) old.deleted = true;
     if (cls) this.#best.set(name, cls);
     else this.#best.delete(name);
     this.#consider(name);
@@ -399,7 +409,7 @@ export class Engine implements JobHost, EventRefs {
   #operatorEnv(events: SandboxEvent[], key: string, base: string[]): string[] {
     const env = base;
     for (const e of events) envAppend(env, e.env, true);
-    env.push(`${key}=${events.map((e) => e.name).join(" ")}`);
+    envSet(env, `${key}=${events.map((e) => e.name).join(" ")}`); // environ_add(replace=TRUE)
     return env;
   }
 

@@ -64,14 +64,6 @@ export function envAppend(env: string[], add: readonly string[], replace = true)
   return env;
 }
 
-/** Removes `name`; returns `false` when it was not there. */
-export function envRemove(env: string[], name: string): boolean {
-  const i = envIndex(env, name);
-  if (i < 0) return false;
-  env.splice(i, 1);
-  return true;
-}
-
 /** Whether every entry has an `=` (Upstart checks nothing else). */
 export function envAllValid(env: readonly string[]): boolean {
   return env.every((e) => e.includes("="));

@@ -80,7 +80,7 @@ export class Job {
   /** Its status (-1: could not spawn). */
   exitStatus = 0;
   #killTimer: ReturnType<typeof setTimeout> | null = null;
-  #respawnTime = 0;
+  #respawnTime = -Infinity; // no respawn yet: the first one opens the window
   #respawnCount = 0;
   readonly #host: JobHost;
 

@@ -22,7 +22,7 @@ export class JobClass {
   readonly startOn: Operator | null;
   /** Instances by name. */
   readonly instances = new Map<string, Job>();
-  /** Its file was removed: it goes when its last instance stops. */
+  /** Replaced or removed (its file changed or went): it goes when its last instance stops. */
   deleted = false;
   /** `normal exit` as Upstart stores it: a status, or a signal shifted left by 8. */
   readonly normalExit: readonly number[];

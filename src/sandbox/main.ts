@@ -91,7 +91,6 @@ export async function main(args: string[]): Promise<number> {
   // Listen first, so that a Ctrl-C while starting still stops the daemon and the jobs.
   const { promise: signalled, resolve } = Promise.withResolvers<void>();
   for (const sig of STOP_SIGNALS) Deno.addSignalListener(sig, resolve);
-  let logTemp: string | null = null;
   let daemon: PrivateBus | null = null;
   let sandbox: Sandbox | null = null;
   let stopping = false;
@@ -100,17 +99,13 @@ export async function main(args: string[]): Promise<number> {
     for (const sig of STOP_SIGNALS) Deno.removeSignalListener(sig, resolve);
     await sandbox?.close();
     await daemon?.close();
-    if (logTemp !== null) await Deno.remove(logTemp, { recursive: true }).catch(() => {});
   };
   try {
     daemon = await startPrivateBus();
-    logTemp = parsed.logDir === null
-      ? await Deno.makeTempDir({ prefix: "upstart-sandbox-log-" })
-      : null;
     sandbox = await Sandbox.start({
       jobDir: parsed.jobDir,
       address: daemon.address,
-      logDir: parsed.logDir ?? logTemp!,
+      logDir: parsed.logDir ?? undefined, // default: a temp dir the sandbox removes on close
       onLog: (l) => console.error(`init: ${l.message}`),
       logPriority: parsed.verbose ? "info" : "message",
       startupEvent: parsed.startupEvent,

@@ -177,7 +177,8 @@ export function spawnJobProcess(req: SpawnRequest): RunningProcess {
     const st = await child.status;
     await Promise.allSettled(pumps);
     if (st.signal !== null) {
-      return { status: (signalNumber(st.signal) ?? 0) << 8, signaled: true };
+      // A signal Deno has no name for still shows in the code, as 128 + its number.
+      return { status: (signalNumber(st.signal) ?? st.code - 128) << 8, signaled: true };
     }
     return { status: st.code, signaled: false };
   })();

@@ -31,7 +31,7 @@ export interface SandboxOptions {
   readonly jobDir: string;
   /** The bus to serve on (it must let us own `com.ubuntu.Upstart`). */
   readonly address: string;
-  /** Where `console log` output goes (default: a fresh temp directory). */
+  /** Where `console log` output goes (default: a fresh temp directory, removed on close). */
   readonly logDir?: string;
   /** Called for each log line at or above `log_priority` (default: none). */
   readonly onLog?: (line: LogLine) => void;
@@ -86,6 +86,9 @@ export class Sandbox implements AsyncDisposable {
   #unserve: () => void = () => {};
   #unwatch: () => void = () => {};
   #closed: Promise<void> | null = null;
+  /** The temp log directory made because none was given: removed on close. */
+  #ownLogDir: string | null = null;
+  #restartTimer: ReturnType<typeof setTimeout> | undefined;
 
   private constructor(opts: SandboxOptions, conn: Connection, logDir: string) {
     this.jobDir = opts.jobDir.replace(/\/+$/, "") || "/";
@@ -129,6 +132,7 @@ export class Sandbox implements AsyncDisposable {
     await Deno.mkdir(logDir, { recursive: true });
     const conn = await Connection.open(opts.address);
     const sb = new Sandbox(opts, conn, logDir);
+    if (opts.logDir === undefined) sb.#ownLogDir = logDir;
     try {
       sb.#unserve = serveUpstart(conn, sb.engine, {
         version: SANDBOX_VERSION,
@@ -233,7 +237,7 @@ export class Sandbox implements AsyncDisposable {
    */
   #restart(): void {
     this.#log("info", "Restarting");
-    setTimeout(() => {
+    this.#restartTimer = setTimeout(() => {
       this.#load(false);
       this.#signal(UPSTART_PATH, UPSTART_INTERFACE, "Restarted", "", []);
     }, 0);
@@ -288,6 +292,7 @@ export class Sandbox implements AsyncDisposable {
   close(): Promise<void> {
     return this.#closed ??= (async () => {
       this.#unwatch();
+      clearTimeout(this.#restartTimer);
       this.engine.killAll();
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([
@@ -297,6 +302,7 @@ export class Sandbox implements AsyncDisposable {
       clearTimeout(timer);
       this.#unserve();
       await this.connection.close();
+      if (this.#ownLogDir) await Deno.remove(this.#ownLogDir, { recursive: true }).catch(() => {});
     })();
   }
 

@@ -61,8 +61,11 @@ export function killGroup(pgid: number, n: number): boolean {
       Deno.kill(-pgid, `SIG${name}` as Deno.Signal);
     } else {
       // Deno names only the classic signals; real-time ones go through kill(1).
-      new Deno.Command("kill", { args: ["-s", String(n), "--", `-${pgid}`], stderr: "null" })
-        .spawn();
+      return new Deno.Command("kill", {
+        args: ["-s", String(n), "--", `-${pgid}`],
+        stdout: "null",
+        stderr: "null",
+      }).outputSync().success;
     }
     return true;
   } catch (e) {
