@@ -12,7 +12,9 @@
  * message that has arrived, so 256 pipelined replies cost one thread hop.
  * The loop runs only while something waits for input (a pending call, a
  * subscription, an exported object), so an idle connection never keeps the
- * process alive.
+ * process alive. Call timeouts need no timer: the loop runs while any call is
+ * pending, bounds its `poll()` by the earliest deadline, and rejects expired
+ * calls after each read (a call with an earlier deadline wakes a parked poll).
  *
  * @module
  */
@@ -124,8 +126,10 @@ export class Connection implements Disposable, AsyncDisposable {
   #uniqueName: string | null = null;
   #state: "open" | "closing" | "closed" = "open";
   #parked = false;
+  /** The earliest deadline of a pending call (maybe of one settled since: then a spare check). */
   #sweepAt = Infinity;
-  #sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  /** While the loop waits in a blocking poll(): the deadline its timeout runs to; else -Infinity. */
+  #pollUntil = -Infinity;
   #loopScheduled = false;
   #released = false;
   #closedResolve!: (reason: Error | null) => void;
@@ -315,28 +319,23 @@ export class Connection implements Disposable, AsyncDisposable {
         : Infinity;
       const what = `${options.interface ?? ""}.${options.member}`;
       this.#pending.set(serial, { resolve, reject, deadline, what, timeout });
-      if (deadline < this.#sweepAt) this.#scheduleSweep(deadline);
+      if (deadline < this.#sweepAt) {
+        this.#sweepAt = deadline;
+        // A loop waiting in poll() took its timeout from a later deadline: make it recompute.
+        if (deadline < this.#pollUntil) this.#wake();
+      }
       this.#wantInput();
     });
   }
 
-  /** One timer per connection, set for the earliest deadline, instead of one per call. */
-  #scheduleSweep(at: number): void {
-    clearTimeout(this.#sweepTimer);
-    this.#sweepAt = at;
-    this.#sweepTimer = setTimeout(() => this.#sweep(), Math.max(0, at - performance.now()));
-  }
-
-  #scheduleSweepOff(): void {
-    clearTimeout(this.#sweepTimer);
-    this.#sweepTimer = undefined;
+  /**
+   * Rejects the calls whose deadline has passed. Deadlines are kept by the I/O loop (it runs
+   * whenever a call is pending, and bounds its poll() by the earliest deadline), not by a timer:
+   * the first timer of a Deno process loads the timers module, several milliseconds of a
+   * short-lived client's run.
+   */
+  #sweep(now: number): void {
     this.#sweepAt = Infinity;
-  }
-
-  #sweep(): void {
-    this.#sweepAt = Infinity;
-    this.#sweepTimer = undefined;
-    const now = performance.now();
     let next = Infinity;
     for (const [serial, pending] of this.#pending) {
       if (pending.deadline <= now) {
@@ -346,7 +345,21 @@ export class Connection implements Disposable, AsyncDisposable {
         );
       } else if (pending.deadline < next) next = pending.deadline;
     }
-    if (next < Infinity) this.#scheduleSweep(next);
+    this.#sweepAt = next;
+  }
+
+  /** Waits in poll() until input, a wake-up or the earliest deadline (-1: no deadline). */
+  async #pollUntilDeadline(): Promise<void> {
+    const until = this.#sweepAt;
+    const timeout = until === Infinity
+      ? -1
+      : Math.min(2 ** 31 - 1, Math.max(0, Math.ceil(until - performance.now())));
+    this.#pollUntil = until;
+    try {
+      await this.#libc.poll(this.#pollfds, 2n, timeout);
+    } finally {
+      this.#pollUntil = -Infinity;
+    }
   }
 
   /**
@@ -694,8 +707,11 @@ export class Connection implements Disposable, AsyncDisposable {
     try {
       while (this.#state === "open") {
         this.#pump();
-        if (this.#state !== "open" || !this.#needsInput()) break;
-        if (performance.now() - sliceStart > MAX_SLICE_MS) {
+        if (this.#state !== "open") break;
+        const now = performance.now();
+        if (now >= this.#sweepAt) this.#sweep(now);
+        if (!this.#needsInput()) break;
+        if (now - sliceStart > MAX_SLICE_MS) {
           // Input keeps coming: let timers and other tasks run before reading on. A zero-timeout
           // poll on the thread pool is the cheapest real yield (setTimeout(0) costs far more).
           this.#pollview.setInt16(4, POLLIN, true);
@@ -707,7 +723,7 @@ export class Connection implements Disposable, AsyncDisposable {
         if (this.#pending.size > 0 && this.#spin()) continue;
         const wantWrite = this.#lib.dbus_connection_has_messages_to_send(this.#conn) !== 0;
         this.#pollview.setInt16(4, wantWrite ? POLLIN | POLLOUT : POLLIN, true);
-        await this.#libc.poll(this.#pollfds, 2n, -1);
+        await this.#pollUntilDeadline();
         if (this.#pollview.getInt16(14, true) !== 0) this.#drainWake();
         sliceStart = performance.now();
       }
@@ -783,7 +799,7 @@ export class Connection implements Disposable, AsyncDisposable {
     const pending = this.#pending.get(header.replySerial);
     if (!pending) return; // timed out already, or not ours
     this.#pending.delete(header.replySerial);
-    if (this.#pending.size === 0) this.#scheduleSweepOff();
+    if (this.#pending.size === 0) this.#sweepAt = Infinity;
     let body: unknown[];
     try {
       body = readBody(this.#lib, msg);
@@ -806,7 +822,7 @@ export class Connection implements Disposable, AsyncDisposable {
     const error = reason ?? new ConnectionClosedError("The connection was closed");
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
-    this.#scheduleSweepOff();
+    this.#sweepAt = Infinity;
     this.#signals.end(reason);
     this.#objects.clear();
     this.#closedResolve(reason);

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dbusSymbols, libcSymbols } from "./symbols.ts";
+import { dbusLazySymbols, dbusSymbols, libcSymbols } from "./symbols.ts";
 import type { DBusLib, LibC } from "./symbols.ts";
 import { DBusError, LibraryLoadError } from "./errors.ts";
 
@@ -30,13 +30,9 @@ function libraryPath(): string {
   }
 }
 
-/** Loads libdbus-1 on first use and returns its symbols. */
-export function loadDBus(): DBusLib {
-  if (dbus) return dbus;
-  const path = libraryPath();
-  let lib: Deno.DynamicLibrary<typeof dbusSymbols>;
+function openDBus<S extends Deno.ForeignLibraryInterface>(path: string, symbols: S) {
   try {
-    lib = Deno.dlopen(path, dbusSymbols);
+    return Deno.dlopen(path, symbols).symbols;
   } catch (e) {
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) throw e;
     throw new LibraryLoadError(
@@ -44,9 +40,32 @@ export function loadDBus(): DBusLib {
       { cause: e },
     );
   }
+}
+
+/**
+ * Loads libdbus-1 on first use and returns its symbols: a client's (`dbusSymbols`) at once, each
+ * of `dbusLazySymbols` when first read (then it is a plain property like the others). Opening the
+ * same library again only takes a reference, so that costs the one symbol's binding.
+ */
+export function loadDBus(): DBusLib {
+  if (dbus) return dbus;
+  const path = libraryPath();
+  const core = openDBus(path, dbusSymbols);
   // libdbus objects are created on Deno's thread pool (open) and used on the main thread.
-  lib.symbols.dbus_threads_init_default();
-  dbus = lib.symbols;
+  core.dbus_threads_init_default();
+  const symbols: Record<string, unknown> = { ...core };
+  for (const [name, def] of Object.entries(dbusLazySymbols)) {
+    Object.defineProperty(symbols, name, {
+      configurable: true,
+      enumerable: true,
+      get() {
+        const fn = openDBus(path, { [name]: def })[name];
+        Object.defineProperty(symbols, name, { value: fn, enumerable: true, writable: false });
+        return fn;
+      },
+    });
+  }
+  dbus = symbols as DBusLib;
   return dbus;
 }
 

@@ -10,7 +10,11 @@
  * @module
  */
 
-/** libdbus-1 functions, named exactly as in C. */
+/**
+ * libdbus-1 functions a client needs (connect, call, read the reply), named exactly as in C:
+ * bound together on the first connection. Deno compiles a fast-call stub for every synchronous
+ * symbol as it binds it (about 0.1–0.3 ms each), so the rest waits in `dbusLazySymbols`.
+ */
 export const dbusSymbols = {
   // void dbus_error_init(DBusError *error)
   dbus_error_init: { parameters: ["buffer"], result: "void" },
@@ -22,7 +26,6 @@ export const dbusSymbols = {
   dbus_threads_init_default: { parameters: [], result: "u32" },
   // void dbus_free(void *memory)
   dbus_free: { parameters: ["pointer"], result: "void" },
-
   // DBusConnection *dbus_connection_open_private(const char *address, DBusError *error)
   dbus_connection_open_private: {
     parameters: ["buffer", "buffer"],
@@ -39,8 +42,6 @@ export const dbusSymbols = {
   dbus_connection_get_unix_fd: { parameters: ["pointer", "buffer"], result: "u32" },
   // dbus_bool_t dbus_connection_get_is_connected(DBusConnection *connection)
   dbus_connection_get_is_connected: { parameters: ["pointer"], result: "u32" },
-  // dbus_bool_t dbus_connection_can_send_type(DBusConnection *connection, int type)
-  dbus_connection_can_send_type: { parameters: ["pointer", "i32"], result: "u32" },
   // dbus_bool_t dbus_connection_send(DBusConnection *connection, DBusMessage *message, dbus_uint32_t *client_serial)
   dbus_connection_send: { parameters: ["pointer", "pointer", "buffer"], result: "u32" },
   // dbus_bool_t dbus_connection_read_write(DBusConnection *connection, int timeout_milliseconds)
@@ -51,24 +52,13 @@ export const dbusSymbols = {
   dbus_connection_has_messages_to_send: { parameters: ["pointer"], result: "u32" },
   // dbus_bool_t dbus_bus_set_unique_name(DBusConnection *connection, const char *unique_name)
   dbus_bus_set_unique_name: { parameters: ["pointer", "buffer"], result: "u32" },
-
   // DBusMessage *dbus_message_new_method_call(const char *destination, const char *path, const char *iface, const char *method)
   dbus_message_new_method_call: {
     parameters: ["buffer", "buffer", "buffer", "buffer"],
     result: "pointer",
   },
-  // DBusMessage *dbus_message_new_method_return(DBusMessage *method_call)
-  dbus_message_new_method_return: { parameters: ["pointer"], result: "pointer" },
-  // DBusMessage *dbus_message_new_error(DBusMessage *reply_to, const char *error_name, const char *error_message)
-  dbus_message_new_error: { parameters: ["pointer", "buffer", "buffer"], result: "pointer" },
-  // DBusMessage *dbus_message_new_signal(const char *path, const char *iface, const char *name)
-  dbus_message_new_signal: { parameters: ["buffer", "buffer", "buffer"], result: "pointer" },
-  // DBusMessage *dbus_message_ref(DBusMessage *message)
-  dbus_message_ref: { parameters: ["pointer"], result: "pointer" },
   // void dbus_message_unref(DBusMessage *message)
   dbus_message_unref: { parameters: ["pointer"], result: "void" },
-  // dbus_bool_t dbus_message_set_destination(DBusMessage *message, const char *destination)
-  dbus_message_set_destination: { parameters: ["pointer", "buffer"], result: "u32" },
   // int dbus_message_get_type(DBusMessage *message)
   dbus_message_get_type: { parameters: ["pointer"], result: "i32" },
   // dbus_uint32_t dbus_message_get_serial(DBusMessage *message)
@@ -81,32 +71,18 @@ export const dbusSymbols = {
   dbus_message_get_interface: { parameters: ["pointer"], result: "pointer" },
   // const char *dbus_message_get_member(DBusMessage *message)
   dbus_message_get_member: { parameters: ["pointer"], result: "pointer" },
-  // const char *dbus_message_get_error_name(DBusMessage *message)
-  dbus_message_get_error_name: { parameters: ["pointer"], result: "pointer" },
   // const char *dbus_message_get_destination(DBusMessage *message)
   dbus_message_get_destination: { parameters: ["pointer"], result: "pointer" },
   // const char *dbus_message_get_sender(DBusMessage *message)
   dbus_message_get_sender: { parameters: ["pointer"], result: "pointer" },
   // const char *dbus_message_get_signature(DBusMessage *message)
   dbus_message_get_signature: { parameters: ["pointer"], result: "pointer" },
-  // dbus_bool_t dbus_message_get_no_reply(DBusMessage *message)
-  dbus_message_get_no_reply: { parameters: ["pointer"], result: "u32" },
-  // void dbus_message_set_no_reply(DBusMessage *message, dbus_bool_t no_reply)
-  dbus_message_set_no_reply: { parameters: ["pointer", "u32"], result: "void" },
-  // void dbus_message_set_auto_start(DBusMessage *message, dbus_bool_t auto_start)
-  dbus_message_set_auto_start: { parameters: ["pointer", "u32"], result: "void" },
-
   // dbus_bool_t dbus_message_iter_init(DBusMessage *message, DBusMessageIter *iter)
   dbus_message_iter_init: { parameters: ["pointer", "buffer"], result: "u32" },
   // void dbus_message_iter_init_append(DBusMessage *message, DBusMessageIter *iter)
   dbus_message_iter_init_append: { parameters: ["pointer", "buffer"], result: "void" },
   // dbus_bool_t dbus_message_iter_append_basic(DBusMessageIter *iter, int type, const void *value)
   dbus_message_iter_append_basic: { parameters: ["buffer", "i32", "buffer"], result: "u32" },
-  // dbus_bool_t dbus_message_iter_append_fixed_array(DBusMessageIter *iter, int element_type, const void *value, int n_elements)
-  dbus_message_iter_append_fixed_array: {
-    parameters: ["buffer", "i32", "buffer", "i32"],
-    result: "u32",
-  },
   // dbus_bool_t dbus_message_iter_open_container(DBusMessageIter *iter, int type, const char *contained_signature, DBusMessageIter *sub)
   dbus_message_iter_open_container: {
     parameters: ["buffer", "i32", "buffer", "buffer"],
@@ -114,26 +90,57 @@ export const dbusSymbols = {
   },
   // dbus_bool_t dbus_message_iter_close_container(DBusMessageIter *iter, DBusMessageIter *sub)
   dbus_message_iter_close_container: { parameters: ["buffer", "buffer"], result: "u32" },
-  // void dbus_message_iter_abandon_container(DBusMessageIter *iter, DBusMessageIter *sub)
-  dbus_message_iter_abandon_container: { parameters: ["buffer", "buffer"], result: "void" },
   // int dbus_message_iter_get_arg_type(DBusMessageIter *iter)
   dbus_message_iter_get_arg_type: { parameters: ["buffer"], result: "i32" },
   // int dbus_message_iter_get_element_type(DBusMessageIter *iter)
   dbus_message_iter_get_element_type: { parameters: ["buffer"], result: "i32" },
   // void dbus_message_iter_get_basic(DBusMessageIter *iter, void *value)
   dbus_message_iter_get_basic: { parameters: ["buffer", "buffer"], result: "void" },
-  // void dbus_message_iter_get_fixed_array(DBusMessageIter *iter, void *value, int *n_elements)
-  dbus_message_iter_get_fixed_array: {
-    parameters: ["buffer", "buffer", "buffer"],
-    result: "void",
-  },
   // void dbus_message_iter_recurse(DBusMessageIter *iter, DBusMessageIter *sub)
   dbus_message_iter_recurse: { parameters: ["buffer", "buffer"], result: "void" },
   // dbus_bool_t dbus_message_iter_next(DBusMessageIter *iter)
   dbus_message_iter_next: { parameters: ["buffer"], result: "u32" },
   // char *dbus_message_iter_get_signature(DBusMessageIter *iter)  (free with dbus_free)
   dbus_message_iter_get_signature: { parameters: ["buffer"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
 
+/**
+ * The other libdbus-1 functions (serving objects, signals, fixed arrays, validation), each bound
+ * on first use.
+ */
+export const dbusLazySymbols = {
+  // dbus_bool_t dbus_connection_can_send_type(DBusConnection *connection, int type)
+  dbus_connection_can_send_type: { parameters: ["pointer", "i32"], result: "u32" },
+  // DBusMessage *dbus_message_new_method_return(DBusMessage *method_call)
+  dbus_message_new_method_return: { parameters: ["pointer"], result: "pointer" },
+  // DBusMessage *dbus_message_new_error(DBusMessage *reply_to, const char *error_name, const char *error_message)
+  dbus_message_new_error: { parameters: ["pointer", "buffer", "buffer"], result: "pointer" },
+  // DBusMessage *dbus_message_new_signal(const char *path, const char *iface, const char *name)
+  dbus_message_new_signal: { parameters: ["buffer", "buffer", "buffer"], result: "pointer" },
+  // DBusMessage *dbus_message_ref(DBusMessage *message)
+  dbus_message_ref: { parameters: ["pointer"], result: "pointer" },
+  // dbus_bool_t dbus_message_set_destination(DBusMessage *message, const char *destination)
+  dbus_message_set_destination: { parameters: ["pointer", "buffer"], result: "u32" },
+  // const char *dbus_message_get_error_name(DBusMessage *message)
+  dbus_message_get_error_name: { parameters: ["pointer"], result: "pointer" },
+  // dbus_bool_t dbus_message_get_no_reply(DBusMessage *message)
+  dbus_message_get_no_reply: { parameters: ["pointer"], result: "u32" },
+  // void dbus_message_set_no_reply(DBusMessage *message, dbus_bool_t no_reply)
+  dbus_message_set_no_reply: { parameters: ["pointer", "u32"], result: "void" },
+  // void dbus_message_set_auto_start(DBusMessage *message, dbus_bool_t auto_start)
+  dbus_message_set_auto_start: { parameters: ["pointer", "u32"], result: "void" },
+  // dbus_bool_t dbus_message_iter_append_fixed_array(DBusMessageIter *iter, int element_type, const void *value, int n_elements)
+  dbus_message_iter_append_fixed_array: {
+    parameters: ["buffer", "i32", "buffer", "i32"],
+    result: "u32",
+  },
+  // void dbus_message_iter_abandon_container(DBusMessageIter *iter, DBusMessageIter *sub)
+  dbus_message_iter_abandon_container: { parameters: ["buffer", "buffer"], result: "void" },
+  // void dbus_message_iter_get_fixed_array(DBusMessageIter *iter, void *value, int *n_elements)
+  dbus_message_iter_get_fixed_array: {
+    parameters: ["buffer", "buffer", "buffer"],
+    result: "void",
+  },
   // dbus_bool_t dbus_signature_validate(const char *signature, DBusError *error)
   dbus_signature_validate: { parameters: ["buffer", "buffer"], result: "u32" },
   // dbus_bool_t dbus_validate_path(const char *path, DBusError *error)
@@ -168,7 +175,7 @@ export const libcSymbols = {
   getuid: { parameters: [], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The loaded libdbus-1. */
-export type DBusLib = Deno.DynamicLibrary<typeof dbusSymbols>["symbols"];
+/** The loaded libdbus-1 (both tables). */
+export type DBusLib = Deno.DynamicLibrary<typeof dbusSymbols & typeof dbusLazySymbols>["symbols"];
 /** The loaded libc subset. */
 export type LibC = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { fromUpstartConditions } from "./jobfile/mod.ts";
+import { fromUpstartConditions } from "./jobfile/condition.ts";
 import type { Condition } from "./jobfile/types.ts";
 import { clientOf, isNoSuchObject } from "./_client.ts";
 import { type Env, toEnvList } from "./env.ts";

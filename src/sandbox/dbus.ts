@@ -10,8 +10,10 @@ import { toUpstartConditions } from "../jobfile/mod.ts";
 import {
   escapePathElement,
   INSTANCE_INTERFACE,
+  isLossyPathElement,
   JOB_INTERFACE,
   JOBS_PATH,
+  unescapePathElement,
   UPSTART_INTERFACE,
   UPSTART_PATH,
 } from "../names.ts";
@@ -401,6 +403,31 @@ export function instanceInterfaces(engine: Engine, job: Job): InterfaceDef[] {
   return [named(inst), propertiesInterface(INSTANCE_INTERFACE, props)];
 }
 
+/**
+ * The first of `all` (in order) whose escaped name is `el`, found in constant time: the engine
+ * already keeps classes and instances in maps by name, so the element is unescaped and looked
+ * up there (and the match must escape back to `el` exactly, as a scan comparing escaped names
+ * would require). Only a lossy element (`_ff`: distinct non-ASCII names share it) needs the scan.
+ */
+function byElement<T extends { readonly name: string }>(
+  el: string,
+  get: (name: string) => T | undefined,
+  all: () => Iterable<T>,
+): T | undefined {
+  if (isLossyPathElement(el)) {
+    for (const x of all()) if (escapePathElement(x.name) === el) return x;
+    return undefined;
+  }
+  let name: string;
+  try {
+    name = unescapePathElement(el);
+  } catch {
+    return undefined; // not something nih_dbus_path makes: no object has it
+  }
+  const x = get(name);
+  return x && escapePathElement(x.name) === el ? x : undefined;
+}
+
 /** Serves the manager, job and instance objects on `conn`; returns a function that unexports. */
 export function serveUpstart(conn: Connection, engine: Engine, host: ManagerHost): () => void {
   const manager = conn.export(UPSTART_PATH, managerInterfaces(engine, host));
@@ -410,14 +437,18 @@ export function serveUpstart(conn: Connection, engine: Engine, host: ManagerHost
     if (!defs) cache.set(key, defs = make());
     return defs;
   };
-  const findClass = (el: string) => engine.classes.find((c) => escapePathElement(c.name) === el);
+  // Every method call on a job or instance resolves its path here (`list` makes about a
+  // thousand), so neither lookup may walk all the jobs.
+  const findClass = (el: string) => byElement(el, (n) => engine.getClass(n), () => engine.classes);
+  const findJob = (cls: JobClass, el: string) =>
+    byElement(el, (n) => cls.instances.get(n), () => cls.instances.values());
   const tree = conn.exportSubtree(JOBS_PATH, (p) => {
     const rest = p.slice(JOBS_PATH.length + 1).split("/");
     if (p === JOBS_PATH || rest.length > 2) return null;
     const cls = findClass(rest[0]);
     if (!cls) return null;
     if (rest.length === 1) return cached(cls, () => classInterfaces(engine, cls));
-    const job = [...cls.instances.values()].find((j) => escapePathElement(j.name) === rest[1]);
+    const job = findJob(cls, rest[1]);
     return job ? cached(job, () => instanceInterfaces(engine, job)) : null;
   }, (p) => {
     if (p === JOBS_PATH) return engine.classes.map((c) => escapePathElement(c.name));
