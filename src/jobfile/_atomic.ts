@@ -54,8 +54,8 @@ export async function writeFileAtomic(
       created = false;
     } else {
       await Deno.link(tmp, path);
-      await Deno.remove(tmp);
-      created = false;
+      created = false; // the job is in place: a stray temp name is no failure
+      await Deno.remove(tmp).catch(() => {});
     }
   } catch (e) {
     try {

@@ -20,6 +20,7 @@ import {
   RPAREN,
   WS,
 } from "./_scan.ts";
+import { LIMIT_RESOURCES } from "./_grammar.ts";
 import { cStrto, signalFromName, signalFromNumber, type State } from "./_state.ts";
 import { eventMatch } from "./condition.ts";
 import type { CommentSpan, JobNode, ScriptBlock, StanzaNode, TokenNode } from "./cst.ts";
@@ -336,22 +337,7 @@ function limitOut(v: bigint): number | "unlimited" {
   return v === RLIM_INFINITY ? "unlimited" : Number(v);
 }
 
-const LIMITS = new Set<string>([
-  "as",
-  "core",
-  "cpu",
-  "data",
-  "fsize",
-  "memlock",
-  "msgqueue",
-  "nice",
-  "nofile",
-  "nproc",
-  "rss",
-  "rtprio",
-  "sigpending",
-  "stack",
-]);
+const LIMITS: ReadonlySet<string> = new Set(LIMIT_RESOURCES);
 
 const HANDLERS = new Map<string, Handler>([
   ["instance", setString("instance")],

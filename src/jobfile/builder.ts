@@ -7,6 +7,7 @@
  * @module
  */
 
+import { LIMIT_RESOURCES, SCRIPT_TERMINATOR } from "./_grammar.ts";
 import { signalFromName } from "./_state.ts";
 import { conditionToString, eventMatch, toUpstartConditions } from "./condition.ts";
 import { parseJob } from "./document.ts";
@@ -78,25 +79,8 @@ const PROCESS_TYPES: readonly ProcessType[] = [
   "pre-stop",
   "post-stop",
 ];
-const LIMITS: readonly LimitResource[] = [
-  "as",
-  "core",
-  "cpu",
-  "data",
-  "fsize",
-  "memlock",
-  "msgqueue",
-  "nice",
-  "nofile",
-  "nproc",
-  "rss",
-  "rtprio",
-  "sigpending",
-  "stack",
-];
 const INT_MAX = 2147483647;
 const U64_MAX = (1n << 64n) - 1n;
-const TERMINATOR = /^[ \t\r]*end[ \t\r]+script[ \t\r]*(#.*)?$/;
 
 function show(v: unknown): string {
   const s = typeof v === "string" ? v : String(v);
@@ -163,7 +147,7 @@ function scriptBody(where: string, body: unknown, options: ScriptOptions): strin
   if (b.includes("\0")) throw new TypeError(`${where}: the script body contains a NUL byte`);
   const lines = b.split("\n");
   for (let i = 0; i < lines.length - 1; i++) {
-    if (TERMINATOR.test(lines[i])) {
+    if (SCRIPT_TERMINATOR.test(lines[i])) {
       throw new TypeError(
         `${where}: line ${i + 1} of the script body would end the script block early: ${
           show(lines[i])
@@ -1190,7 +1174,7 @@ export class JobBuilder {
     hard: LimitValue | bigint = soft,
   ): this {
     const where = "JobBuilder.limit";
-    const r = oneOf(where, "the resource", resource, LIMITS);
+    const r = oneOf(where, "the resource", resource, LIMIT_RESOURCES);
     const v = (what: string, x: unknown): string => {
       if (x === "unlimited") return x;
       if (typeof x === "bigint") {

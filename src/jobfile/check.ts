@@ -7,6 +7,7 @@
  */
 
 import type { StanzaNode, TokenNode } from "./cst.ts";
+import { ACCUMULATE, FLAG_STANZAS, slotOf } from "./_grammar.ts";
 import { JobDocument, parseJob } from "./document.ts";
 import type { ParseError } from "./errors.ts";
 
@@ -70,35 +71,9 @@ function known(given: Iterable<string> | null | undefined, path: string): Set<st
   return given instanceof Set ? given : new Set(given);
 }
 
-/** The setting a stanza writes; stanzas of one slot override each other (null: accumulates). */
-function slotOf(n: StanzaNode): string | null {
-  const a0 = n.args[0];
-  switch (n.keyword) {
-    case "exec":
-    case "script":
-      return "main";
-    case "start":
-    case "stop":
-      return `${n.keyword} on`;
-    case "export":
-    case "emits":
-    case "normal":
-    case "cgroup":
-      return null;
-    case "kill":
-    case "reload":
-    case "apparmor":
-    case "limit":
-      return `${n.keyword} ${a0}`;
-    case "respawn":
-      return a0 === "limit" ? "respawn limit" : "respawn";
-    case "env": {
-      const eq = a0.indexOf("=");
-      return "env " + (eq < 0 ? a0 : a0.slice(0, eq));
-    }
-    default:
-      return n.keyword;
-  }
+/** The setting a stanza writes, or null for stanzas whose repeats accumulate (env is per variable). */
+function overrideSlot(n: StanzaNode): string | null {
+  return n.keyword !== "env" && ACCUMULATE.has(n.keyword) ? null : slotOf(n);
 }
 
 function head(n: StanzaNode): string {
@@ -107,7 +82,7 @@ function head(n: StanzaNode): string {
     case "script":
       return "the main process";
     case "env":
-      return `env ${slotOf(n)!.slice(4)}`;
+      return `env ${slotOf(n).slice(4)}`;
     case "oom":
       return "oom score";
     case "pre-start":
@@ -116,11 +91,10 @@ function head(n: StanzaNode): string {
     case "post-stop":
       return `the ${n.keyword} process`;
     default:
-      return slotOf(n)!;
+      return slotOf(n);
   }
 }
 
-const FLAGS = new Set(["task", "respawn", "manual", "debug"]);
 const PUBLISHED = new Set(["description", "author", "version", "usage", "emits", "start", "stop"]);
 
 /**
@@ -216,11 +190,11 @@ export function checkJob(
   const last = new Map<string, StanzaNode>();
   for (let i = stanzas.length - 1; i >= 0; i--) {
     const n = stanzas[i];
-    const slot = slotOf(n);
+    const slot = overrideSlot(n);
     if (slot === null) continue;
     const later = last.get(slot);
     if (later) {
-      if (FLAGS.has(n.keyword)) {
+      if (FLAG_STANZAS.has(n.keyword)) {
         warn(n, "duplicate", `${n.keyword} is repeated on line ${later.line}`);
       } else {
         warn(

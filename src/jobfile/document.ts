@@ -9,6 +9,7 @@ import type { Fail } from "./_scan.ts";
 import { lineOf, parseBytes, type RawParse } from "./_parser.ts";
 import { freezeState, newState, type State } from "./_state.ts";
 import type { JobNode, StanzaNode } from "./cst.ts";
+import { ACCUMULATE, slotOf } from "./_grammar.ts";
 import { ParseError } from "./errors.ts";
 import { renderStanza, type StanzaValue } from "./render.ts";
 import type { JobConfig } from "./types.ts";
@@ -51,39 +52,6 @@ function toBytes(text: string | Uint8Array, what: string): Uint8Array {
   if (text instanceof Uint8Array) return text;
   if (typeof text === "string") return encoder.encode(text);
   throw new TypeError(`${what} must be a string or a Uint8Array: got ${typeof text}`);
-}
-
-/** Stanzas whose repeats accumulate; `set` replaces all of them. */
-const ACCUMULATE = new Set(["export", "emits", "normal", "cgroup", "env"]);
-
-/**
- * The slot a stanza writes: stanzas in the same slot override each other (`exec` and `script`
- * share the main process; `env` is per variable; `limit` per resource).
- */
-function slotOf(n: StanzaNode): string {
-  const a0 = n.args[0];
-  switch (n.keyword) {
-    case "exec":
-    case "script":
-      return "main";
-    case "start":
-    case "stop":
-      return n.keyword + " on";
-    case "kill":
-    case "reload":
-    case "apparmor":
-    case "normal":
-    case "limit":
-      return `${n.keyword} ${a0}`;
-    case "respawn":
-      return a0 === "limit" ? "respawn limit" : "respawn";
-    case "env": {
-      const eq = a0.indexOf("=");
-      return "env " + (eq < 0 ? a0 : a0.slice(0, eq));
-    }
-    default:
-      return n.keyword;
-  }
 }
 
 /**

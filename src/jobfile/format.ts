@@ -7,6 +7,7 @@
  */
 
 import { JobDocument, parseJob } from "./document.ts";
+import { SCRIPT_TERMINATOR } from "./_grammar.ts";
 import type { StanzaNode, TokenNode } from "./cst.ts";
 import { quoteArg, renderCommand, renderScriptBody } from "./quote.ts";
 
@@ -91,8 +92,6 @@ function command(value: string): string {
   return first === 0x20 || last === 0x20 ? renderCommand(value) : value;
 }
 
-const TERMINATOR = /^[ \t\r]*end[ \t\r]+script[ \t\r]*(#.*)?$/;
-
 /**
  * A script body indented by {@linkcode BODY_INDENT}, when Upstart's dedent removes exactly that
  * again (no empty line, and the lines do not all start with the same whitespace byte) and no
@@ -105,7 +104,7 @@ function indentedBody(body: string): string {
   let out = "";
   for (const l of lines) {
     if (l.charCodeAt(0) !== shared) shared = -1;
-    if (TERMINATOR.test(l)) return renderScriptBody(body, BODY_INDENT);
+    if (SCRIPT_TERMINATOR.test(l)) return renderScriptBody(body, BODY_INDENT);
     out += BODY_INDENT + l + "\n";
   }
   if (shared === 0x20 || shared === 0x09 || shared === 0x0d) {

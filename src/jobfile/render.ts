@@ -6,6 +6,7 @@
  */
 
 import { conditionToString } from "./condition.ts";
+import { FLAG_STANZAS } from "./_grammar.ts";
 import { quoteArg, renderCommand, renderScriptBody } from "./quote.ts";
 import type { Condition } from "./types.ts";
 
@@ -19,7 +20,6 @@ export type StanzaValue =
   | null
   | undefined;
 
-const FLAGS = new Set(["task", "respawn", "manual", "debug"]);
 const PROCESSES = new Set(["pre-start", "post-start", "pre-stop", "post-stop"]);
 const SINGLE = new Set([
   "instance",
@@ -86,7 +86,7 @@ export function renderStanza(head: string, value?: StanzaValue): string {
   const parts = head.trim().split(/\s+/);
   const kw = parts[0];
   const h = parts.join(" ");
-  if (FLAGS.has(kw) && parts.length === 1) {
+  if (FLAG_STANZAS.has(kw) && parts.length === 1) {
     if (value !== undefined && value !== true) {
       throw new TypeError(`Stanza "${kw}" is a flag: pass true or nothing`);
     }
