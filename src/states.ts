@@ -1,6 +1,7 @@
 /**
- * Upstart's instance goals and states, in its own order: shared by the typed
- * API and the sandbox so that both speak the same names.
+ * Upstart's instance goals and states, in its own order, and its log
+ * priorities: shared by the typed API and the sandbox so that both speak the
+ * same names.
  *
  * @module
  */
@@ -63,3 +64,24 @@ export const STATES: readonly State[] = Object.freeze([
 
 /** The process slots in Upstart's order (`job_get_processes` lists them so). */
 export const PROCESS_ORDER = ["main", "pre-start", "post-start", "pre-stop", "post-stop"] as const;
+
+/** A log priority. */
+export type LogPriority = "debug" | "info" | "message" | "warn" | "error" | "fatal";
+
+/**
+ * Upstart's log priorities, from most to least verbose.
+ *
+ * @example
+ * ```ts
+ * import { LOG_PRIORITIES } from "@upstart/upstart";
+ * console.assert(LOG_PRIORITIES.indexOf("debug") < LOG_PRIORITIES.indexOf("error"));
+ * ```
+ */
+export const LOG_PRIORITIES: readonly LogPriority[] = Object.freeze([
+  "debug",
+  "info",
+  "message",
+  "warn",
+  "error",
+  "fatal",
+]);

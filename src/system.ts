@@ -27,26 +27,8 @@ import {
 } from "./names.ts";
 import { parseVersion, type UpstartVersion } from "./versions.ts";
 
-/** A log priority. */
-export type LogPriority = "debug" | "info" | "message" | "warn" | "error" | "fatal";
-
-/**
- * Upstart's log priorities, from most to least verbose.
- *
- * @example
- * ```ts
- * import { LOG_PRIORITIES } from "@upstart/upstart";
- * console.assert(LOG_PRIORITIES.indexOf("debug") < LOG_PRIORITIES.indexOf("error"));
- * ```
- */
-export const LOG_PRIORITIES: readonly LogPriority[] = Object.freeze([
-  "debug",
-  "info",
-  "message",
-  "warn",
-  "error",
-  "fatal",
-]);
+import { LOG_PRIORITIES, type LogPriority } from "./states.ts";
+export { LOG_PRIORITIES, type LogPriority };
 
 /** Options of {@linkcode System.connect}. */
 export interface SystemOptions extends ConnectOptions {

@@ -6,7 +6,8 @@
  */
 
 import { type Connection, DBusError, type InterfaceDef, Variant } from "../../ffi/mod.ts";
-import { toUpstartConditions } from "../jobfile/mod.ts";
+import { toUpstartConditions } from "../jobfile/condition.ts";
+import { LOG_PRIORITIES } from "../states.ts";
 import {
   escapePathElement,
   INSTANCE_INTERFACE,
@@ -25,8 +26,7 @@ import type { JobClass } from "./job_class.ts";
 const PROPERTIES = "org.freedesktop.DBus.Properties";
 const UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod";
 
-/** Log priorities `log_priority` accepts. */
-export const LOG_PRIORITIES = ["debug", "info", "message", "warn", "error", "fatal"] as const;
+export { LOG_PRIORITIES }; // the priorities `log_priority` accepts
 
 /** The object path of a job class. */
 export function classPath(cls: JobClass): string {
