@@ -571,6 +571,27 @@ export class System implements AsyncDisposable {
   }
 
   /**
+   * Upstart's whole internal state as it serialises it for a re-exec (`GetState`, Upstart
+   * 1.6.1+): a JSON text of jobs, instances, events and environment, for debugging. Its shape is
+   * Upstart's own and changes between versions (the sandbox gives a smaller summary).
+   *
+   * @returns The JSON text.
+   * @throws {UnsupportedError} before 1.6.1.
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const state = JSON.parse(await system.getState());
+   * console.log(Object.keys(state));
+   * ```
+   */
+  async getState(): Promise<string> {
+    this.#client.require("manager.GetState");
+    const [state] = await this.#call("GetState");
+    return state as string;
+  }
+
+  /**
    * Ends a user session (`EndSession`, Upstart 1.7+).
    *
    * @example

@@ -208,3 +208,10 @@ Deno.test("System.connect with { address } guesses bus vs peer", async () => {
   assert.equal(system.target.peer, null);
   assert.equal(await system.version(), await sb.system.version());
 });
+
+Deno.test("getState returns Upstart's state as JSON text", async () => {
+  await using sb = await sandboxSystem(JOBS);
+  const state = JSON.parse(await sb.system.getState());
+  assert.equal(typeof state, "object");
+  assert.ok(state !== null);
+});
