@@ -14,7 +14,7 @@ import {
   type WatchOptions,
 } from "./events.ts";
 
-/** Subscribes at once (not on the first `next()`), so `ready` can be awaited before acting. */
+/** Makes the stream of `system.watch()` for `client`, filtered by `options`. */
 export function watchEvents(client: Client, options: WatchOptions = {}): EventStream {
   const types = options.types ?? EVENT_TYPES;
   if (!Array.isArray(types) || types.some((t) => !EVENT_TYPES.includes(t))) {

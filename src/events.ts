@@ -1,6 +1,7 @@
 /**
  * Upstart's signals as typed events, like `upstart-monitor` shows them, and
- * the async iterator behind `system.watch()`.
+ * the options and stream type of `system.watch()` (the stream itself is made
+ * in `_watch.ts`).
  *
  * @module
  */

@@ -400,10 +400,11 @@ export class Instance {
 }
 
 /**
- * Explains the status of a `Failed` signal: -1, an exit status, or a signal << 8.
+ * Explains the status of a `Failed` signal: -1, an exit status, a signal << 8, or 0 when
+ * the job was respawning too fast (`respawn limit`: no process failed, the job gave up).
  *
  * @param status The signal's value.
- * @returns `could not be spawned`, `exit status N` or `killed by signal N`.
+ * @returns `could not be spawned`, `respawning too fast`, `exit status N` or `killed by signal N`.
  *
  * @example
  * ```ts
@@ -413,6 +414,7 @@ export class Instance {
  */
 export function failureText(status: number): string {
   if (status === -1) return "could not be spawned";
+  if (status === 0) return "respawning too fast";
   if (status >= 256 && status % 256 === 0) return `killed by signal ${status >> 8}`;
   return `exit status ${status}`;
 }

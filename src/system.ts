@@ -25,7 +25,7 @@ import {
   UPSTART_INTERFACE,
   UPSTART_PATH,
 } from "./names.ts";
-import { parseVersion, type UpstartVersion } from "./versions.ts";
+import { hasFeature, parseVersion, type UpstartVersion } from "./versions.ts";
 
 import { LOG_PRIORITIES, type LogPriority } from "./states.ts";
 export { LOG_PRIORITIES, type LogPriority };
@@ -412,20 +412,11 @@ export class System implements AsyncDisposable {
     if (typeof replace !== "boolean") {
       throw new TypeError("Invalid replace option: expected a boolean");
     }
-    if (list.length > 1 && this.#hasFeature("manager.SetEnvList")) {
+    if (list.length > 1 && hasFeature(this.#client.version, "manager.SetEnvList")) {
       await this.#call("SetEnvList", "asasb", [details, list, replace]);
       return;
     }
     for (const item of list) await this.#call("SetEnv", "assb", [details, item, replace]);
-  }
-
-  #hasFeature(key: string): boolean {
-    try {
-      this.#client.require(key);
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /**
@@ -446,7 +437,7 @@ export class System implements AsyncDisposable {
     this.#client.require("manager.UnsetEnv");
     const list = (typeof names === "string" ? [names] : [...names]).map(assertVar);
     const details = jobDetails(scope);
-    if (list.length > 1 && this.#hasFeature("manager.UnsetEnvList")) {
+    if (list.length > 1 && hasFeature(this.#client.version, "manager.UnsetEnvList")) {
       await this.#call("UnsetEnvList", "asas", [details, list]);
       return;
     }
@@ -516,11 +507,7 @@ export class System implements AsyncDisposable {
    * ```
    */
   async notifyDBusAddress(address: string): Promise<void> {
-    this.#client.require("manager.NotifyDBusAddress");
-    if (typeof address !== "string" || address === "" || address.includes("\0")) {
-      throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
-    }
-    await this.#call("NotifyDBusAddress", "s", [address]);
+    await this.#notifyAddress("NotifyDBusAddress", address);
   }
 
   /**
@@ -537,11 +524,15 @@ export class System implements AsyncDisposable {
    * ```
    */
   async notifyCGroupManagerAddress(address: string): Promise<void> {
-    this.#client.require("manager.NotifyCGroupManagerAddress");
+    await this.#notifyAddress("NotifyCGroupManagerAddress", address);
+  }
+
+  async #notifyAddress(member: string, address: string): Promise<void> {
+    this.#client.require(`manager.${member}`);
     if (typeof address !== "string" || address === "" || address.includes("\0")) {
       throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
     }
-    await this.#call("NotifyCGroupManagerAddress", "s", [address]);
+    await this.#call(member, "s", [address]);
   }
 
   /**

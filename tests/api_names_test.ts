@@ -226,6 +226,7 @@ Deno.test("Failed statuses and signals become typed events", () => {
   assert.equal(failureText(-1), "could not be spawned");
   assert.equal(failureText(1), "exit status 1");
   assert.equal(failureText(256), "killed by signal 1");
+  assert.equal(failureText(0), "respawning too fast");
   const base = { sender: null, signature: "o" };
   assert.deepEqual(
     toUpstartEvent({
