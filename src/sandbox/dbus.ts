@@ -18,7 +18,7 @@ import {
   UPSTART_INTERFACE,
   UPSTART_PATH,
 } from "../names.ts";
-import type { Engine } from "./engine.ts";
+import type { Engine, Outcome } from "./engine.ts";
 import { UpstartError } from "./errors.ts";
 import type { Job } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
@@ -69,6 +69,12 @@ function guard<T>(f: () => T): T {
 /** Waits for `done` (replying with its error), or replies at once when there is nothing to wait for. */
 function settle(done: Promise<void> | null): Promise<void> | undefined {
   return done ? waitFor(done) : undefined;
+}
+
+/** Replies with the instance's path, once `done` settles when the caller asked to wait. */
+function replyPath({ job, done }: Outcome): unknown[] | Promise<unknown[]> {
+  const reply = [jobInstancePath(job)];
+  return done ? waitFor(done).then(() => reply) : reply;
 }
 
 async function waitFor(done: Promise<void>): Promise<void> {
@@ -337,11 +343,8 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
       Start: {
         in: "asb",
         out: "o",
-        handler: ([e, wait]) => {
-          const r = guard(() => engine.startJob(cls, e as string[], wait as boolean));
-          if (!r.done) return [path(r.job)];
-          return waitFor(r.done).then(() => [path(r.job)]);
-        },
+        handler: ([e, wait]) =>
+          replyPath(guard(() => engine.startJob(cls, e as string[], wait as boolean))),
       },
       Stop: {
         in: "asb",
@@ -351,11 +354,8 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
       Restart: {
         in: "asb",
         out: "o",
-        handler: ([e, wait]) => {
-          const r = guard(() => engine.restartJob(cls, e as string[], wait as boolean));
-          if (!r.done) return [path(r.job)];
-          return waitFor(r.done).then(() => [path(r.job)]);
-        },
+        handler: ([e, wait]) =>
+          replyPath(guard(() => engine.restartJob(cls, e as string[], wait as boolean))),
       },
     },
     signals: { InstanceAdded: { signature: "o" }, InstanceRemoved: { signature: "o" } },

@@ -19,6 +19,7 @@ import { invalidArgs, UpstartError, upstartError } from "./errors.ts";
 import { type Blocked, SandboxEvent } from "./events.ts";
 import { Job, type JobHooks, type JobHost } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
+import type { JobGoal } from "./states.ts";
 import { activeEvents, type EventRefs, handle, reset } from "./operator.ts";
 import { spawnJobProcess } from "./process.ts";
 
@@ -207,15 +208,7 @@ export class Engine implements JobHost, EventRefs {
     this.#checkEnv(env);
     const startEnv = envAppend(this.classEnvironment(cls), env, true);
     const name = this.#instanceName(cls, startEnv, true);
-    const job = cls.instances.get(name) ?? this.#newJob(cls, name);
-    if (job.goal === "start") {
-      throw upstartError("AlreadyStarted", `Job is already running: ${job.displayName}`);
-    }
-    job.startEnv = startEnv;
-    job.finished(false);
-    const done = wait ? this.#methodWait(job, "Job failed to start") : null;
-    job.changeGoal("start");
-    return { job, done };
+    return this.startInstance(cls.instances.get(name) ?? this.#newJob(cls, name), wait, startEnv);
   }
 
   #findForStop(cls: JobClass, env: readonly string[]): Job {
@@ -227,33 +220,17 @@ export class Engine implements JobHost, EventRefs {
     return job;
   }
 
-  /** `Job.Stop(env, wait)`. */
+  /** `Job.Stop(env, wait)`: the environment reaches the `stopping` event and pre-stop. */
   stopJob(cls: JobClass, env: readonly string[], wait: boolean): Outcome {
-    const job = this.#findForStop(cls, env);
-    if (job.goal === "stop") {
-      throw upstartError("AlreadyStopped", `Job has already been stopped: ${job.displayName}`);
-    }
-    job.stopEnv = [...env];
-    job.finished(false);
-    const done = wait ? this.#methodWait(job, "Job failed while stopping") : null;
-    job.changeGoal("stop");
-    return { job, done };
+    return this.stopInstance(this.#findForStop(cls, env), wait, [...env]);
   }
 
   /** `Job.Restart(env, wait)`. */
   restartJob(cls: JobClass, env: readonly string[], wait: boolean): Outcome {
     const job = this.#findForStop(cls, env);
-    if (job.goal === "stop") {
-      // Upstart names the instance alone here (job->name), not "job (instance)".
-      throw upstartError("AlreadyStopped", `Job has already been stopped: ${job.name}`);
-    }
-    job.startEnv = envAppend(this.classEnvironment(cls), env, true);
-    job.stopEnv = null;
-    job.finished(false);
-    const done = wait ? this.#methodWait(job, "Job failed to restart") : null;
-    job.changeGoal("stop");
-    job.changeGoal("start");
-    return { job, done };
+    const startEnv = envAppend(this.classEnvironment(cls), env, true);
+    // Upstart names the instance alone here (job->name), not "job (instance)".
+    return this.restartInstance(job, wait, startEnv, job.name);
   }
 
   /** `Job.GetInstance(env)`. */
@@ -266,41 +243,43 @@ export class Engine implements JobHost, EventRefs {
     return job;
   }
 
-  /** `Instance.Start(wait)`. */
-  startInstance(job: Job, wait: boolean): Outcome {
+  /** `Instance.Start(wait)` (and `Job.Start`, with the environment it made). */
+  startInstance(job: Job, wait: boolean, startEnv: string[] | null = null): Outcome {
     if (job.goal === "start") {
       throw upstartError("AlreadyStarted", `Job is already running: ${job.displayName}`);
     }
-    job.startEnv = null;
-    job.finished(false);
-    const done = wait ? this.#methodWait(job, "Job failed to start") : null;
-    job.changeGoal("start");
-    return { job, done };
+    job.startEnv = startEnv;
+    return this.#changeGoals(job, ["start"], wait, "Job failed to start");
   }
 
-  /** `Instance.Stop(wait)`. */
-  stopInstance(job: Job, wait: boolean): Outcome {
+  /** `Instance.Stop(wait)` (and `Job.Stop`, with its environment). */
+  stopInstance(job: Job, wait: boolean, stopEnv: string[] | null = null): Outcome {
     if (job.goal === "stop") {
       throw upstartError("AlreadyStopped", `Job has already been stopped: ${job.displayName}`);
     }
-    job.stopEnv = null;
-    job.finished(false);
-    const done = wait ? this.#methodWait(job, "Job failed while stopping") : null;
-    job.changeGoal("stop");
-    return { job, done };
+    job.stopEnv = stopEnv;
+    return this.#changeGoals(job, ["stop"], wait, "Job failed while stopping");
   }
 
-  /** `Instance.Restart(wait)`. */
-  restartInstance(job: Job, wait: boolean): Outcome {
+  /** `Instance.Restart(wait)` (and `Job.Restart`, with the environment it made). */
+  restartInstance(
+    job: Job,
+    wait: boolean,
+    startEnv: string[] | null = null,
+    name = job.displayName,
+  ): Outcome {
     if (job.goal === "stop") {
-      throw upstartError("AlreadyStopped", `Job has already been stopped: ${job.displayName}`);
+      throw upstartError("AlreadyStopped", `Job has already been stopped: ${name}`);
     }
-    job.startEnv = null;
+    job.startEnv = startEnv;
     job.stopEnv = null;
+    return this.#changeGoals(job, ["stop", "start"], wait, "Job failed to restart");
+  }
+
+  #changeGoals(job: Job, goals: JobGoal[], wait: boolean, failMessage: string): Outcome {
     job.finished(false);
-    const done = wait ? this.#methodWait(job, "Job failed to restart") : null;
-    job.changeGoal("stop");
-    job.changeGoal("start");
+    const done = wait ? this.#methodWait(job, failMessage) : null;
+    for (const goal of goals) job.changeGoal(goal);
     return { job, done };
   }
 
