@@ -363,13 +363,9 @@ export class Job {
 
   /** `job_process_close_handler`: the exec worked. */
   #spawned(type: ProcessType): void {
-    if (this.state === "spawned" && type === "main" && this.cls.config.expect === "none") {
-      this.changeState(this.nextState());
-    } else if (this.state === "spawned" && type === "main") {
-      // `expect fork`/`daemon`/`stop` need ptrace or SIGSTOP tracking, which the sandbox does
-      // not do: the process it started is taken as the main process at once.
-      this.changeState(this.nextState());
-    }
+    // With `expect fork`/`daemon`/`stop` Upstart would wait for the fork or the SIGSTOP; that
+    // needs ptrace, which the sandbox does not do: the process it started is the main one.
+    if (this.state === "spawned" && type === "main") this.changeState(this.nextState());
   }
 
   /** `job_child_error_handler`: the process could not be spawned. */

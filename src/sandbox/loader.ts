@@ -18,7 +18,11 @@ export interface FoundJob {
   readonly conf: string;
   /** The `.override` path, or `null`. */
   readonly override: string | null;
-  /** The file contents, to notice changes. */
+  /** The `.conf` file's bytes, as read while scanning. */
+  readonly confBytes: Uint8Array;
+  /** The `.override` file's bytes (empty when it could not be read), or `null`. */
+  readonly overrideBytes: Uint8Array | null;
+  /** Both files' contents as one string, to notice changes. */
   readonly text: string;
 }
 
@@ -66,13 +70,16 @@ function isRegular(path: string, follow: boolean): boolean {
   }
 }
 
-function readText(path: string): string | null {
+function readBytes(path: string): Uint8Array | null {
   try {
-    return new TextDecoder().decode(Deno.readFileSync(path));
+    return Deno.readFileSync(path);
   } catch {
     return null;
   }
 }
+
+// windows-1252 as the WHATWG decoder has it maps each byte to its own code point: a lossless key.
+const byteKey = new TextDecoder("latin1");
 
 /** Lists the jobs of a directory, in Upstart's walk order (byte order, depth first). */
 export function scanJobDir(dir: string): FoundJob[] {
@@ -105,10 +112,11 @@ export function scanJobDir(dir: string): FoundJob[] {
       const name = relPath.slice(0, relPath.lastIndexOf("."));
       const ovPath = `${dir}/${name}.override`;
       const override = isRegular(ovPath, false) ? ovPath : null;
-      const confText = readText(full);
-      if (confText === null) continue;
-      const ovText = override ? readText(override) : null;
-      out.push({ name, conf: full, override, text: `${confText}\0${ovText ?? ""}` });
+      const confBytes = readBytes(full);
+      if (confBytes === null) continue;
+      const overrideBytes = override ? readBytes(override) ?? new Uint8Array() : null;
+      const text = `${byteKey.decode(confBytes)}\0${byteKey.decode(overrideBytes ?? undefined)}`;
+      out.push({ name, conf: full, override, confBytes, overrideBytes, text });
     }
   };
   walk("");
@@ -117,15 +125,9 @@ export function scanJobDir(dir: string): FoundJob[] {
 
 /** Parses one found job (with its override) as Upstart would. */
 export function loadJob(found: FoundJob): LoadedJob {
-  const confBytes = Deno.readFileSync(found.conf);
-  if (found.override) {
-    let ovBytes: Uint8Array;
-    try {
-      ovBytes = Deno.readFileSync(found.override);
-    } catch {
-      ovBytes = new Uint8Array();
-    }
-    const r = applyOverride(confBytes, ovBytes, {
+  const { confBytes, overrideBytes } = found;
+  if (found.override && overrideBytes) {
+    const r = applyOverride(confBytes, overrideBytes, {
       confFilename: found.conf,
       overrideFilename: found.override,
     });

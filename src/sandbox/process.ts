@@ -19,8 +19,6 @@ export const SHELL_CHARS = "~`!$^&*()=|\\{}[];\"'<>?";
 export interface Exit {
   /** The status as Upstart stores it. */
   readonly status: number;
-  /** `true` when a signal ended it. */
-  readonly signaled: boolean;
 }
 
 /** A running job process. */
@@ -178,9 +176,9 @@ export function spawnJobProcess(req: SpawnRequest): RunningProcess {
     await Promise.allSettled(pumps);
     if (st.signal !== null) {
       // A signal Deno has no name for still shows in the code, as 128 + its number.
-      return { status: (signalNumber(st.signal) ?? st.code - 128) << 8, signaled: true };
+      return { status: (signalNumber(st.signal) ?? st.code - 128) << 8 };
     }
-    return { status: st.code, signaled: false };
+    return { status: st.code };
   })();
   return { pid: child.pid, exit };
 }
