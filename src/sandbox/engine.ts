@@ -211,10 +211,11 @@ export class Engine implements JobHost, EventRefs {
     return this.startInstance(cls.instances.get(name) ?? this.#newJob(cls, name), wait, startEnv);
   }
 
-  #findForStop(cls: JobClass, env: readonly string[]): Job {
+  /** The instance `env` names (`withUsage`: its error adds the job's usage, as Start does). */
+  #findInstance(cls: JobClass, env: readonly string[], withUsage: boolean): Job {
     this.#checkEnv(env);
     const full = envAppend(this.classEnvironment(cls), env, true);
-    const name = this.#instanceName(cls, full, false);
+    const name = this.#instanceName(cls, full, withUsage);
     const job = cls.instances.get(name);
     if (!job) throw upstartError("UnknownInstance", `Unknown instance: ${name}`);
     return job;
@@ -222,12 +223,12 @@ export class Engine implements JobHost, EventRefs {
 
   /** `Job.Stop(env, wait)`: the environment reaches the `stopping` event and pre-stop. */
   stopJob(cls: JobClass, env: readonly string[], wait: boolean): Outcome {
-    return this.stopInstance(this.#findForStop(cls, env), wait, [...env]);
+    return this.stopInstance(this.#findInstance(cls, env, false), wait, [...env]);
   }
 
   /** `Job.Restart(env, wait)`. */
   restartJob(cls: JobClass, env: readonly string[], wait: boolean): Outcome {
-    const job = this.#findForStop(cls, env);
+    const job = this.#findInstance(cls, env, false);
     const startEnv = envAppend(this.classEnvironment(cls), env, true);
     // Upstart names the instance alone here (job->name), not "job (instance)".
     return this.restartInstance(job, wait, startEnv, job.name);
@@ -235,12 +236,7 @@ export class Engine implements JobHost, EventRefs {
 
   /** `Job.GetInstance(env)`. */
   getInstance(cls: JobClass, env: readonly string[]): Job {
-    this.#checkEnv(env);
-    const full = envAppend(this.classEnvironment(cls), env, true);
-    const name = this.#instanceName(cls, full, true);
-    const job = cls.instances.get(name);
-    if (!job) throw upstartError("UnknownInstance", `Unknown instance: ${name}`);
-    return job;
+    return this.#findInstance(cls, env, true);
   }
 
   /** `Instance.Start(wait)` (and `Job.Start`, with the environment it made). */
