@@ -52,4 +52,4 @@ export {
 export * from "./names.ts";
 export * from "./signature.ts";
 export { LIBDBUS_ENV } from "./library.ts";
-export { processUid } from "./process.ts";
+export { processUid, signalProcess } from "./process.ts";

@@ -1,5 +1,6 @@
 /**
- * Facts about this process that D-Bus clients need, read through libc.
+ * Facts about this process that D-Bus clients need, and signals to other
+ * processes, through libc.
  *
  * @module
  */
@@ -21,4 +22,31 @@ import { loadLibC } from "./library.ts";
  */
 export function processUid(): number {
   return loadLibC().getuid();
+}
+
+/**
+ * Sends a signal to one process, as `kill(2)`: what initctl does to reload a
+ * job on an Upstart too old to do it itself. Through libc, so it needs
+ * `--allow-ffi` rather than `--allow-run` (which `Deno.kill` needs).
+ *
+ * @param pid The process (a positive pid: never a process group or every process).
+ * @param signal A Linux signal number (`1` is SIGHUP, `15` SIGTERM; `0` only checks the
+ *   process exists).
+ * @returns `true` when sent; `false` when `kill` failed (no such process, or not allowed:
+ *   libc's `errno` cannot be read through `Deno.dlopen`, so which is not known).
+ * @throws {RangeError} for a pid that is not a positive integer or a signal out of range.
+ * @example
+ * ```ts
+ * import { signalProcess } from "@upstart/upstart/dbus";
+ * console.assert(signalProcess(Deno.pid, 0)); // this process exists
+ * ```
+ */
+export function signalProcess(pid: number, signal: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) {
+    throw new RangeError(`Invalid pid ${pid}: expected a positive integer`);
+  }
+  if (!Number.isInteger(signal) || signal < 0 || signal > 64) {
+    throw new RangeError(`Invalid signal ${signal}: expected a signal number from 0 to 64`);
+  }
+  return loadLibC().kill(pid, signal) === 0;
 }

@@ -173,6 +173,8 @@ export const libcSymbols = {
   close: { parameters: ["i32"], result: "i32" },
   // uid_t getuid(void)  (Deno.uid() would need --allow-sys; --allow-ffi is granted already)
   getuid: { parameters: [], result: "u32" },
+  // int kill(pid_t pid, int sig)  (Deno.kill would need --allow-run)
+  kill: { parameters: ["i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded libdbus-1 (both tables). */

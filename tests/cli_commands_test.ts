@@ -10,6 +10,10 @@ import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
 import { peerProxy } from "./support/api_sandbox.ts";
 import { cli, cliProcess, fakeIo, maskPids } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
+import { envPairs } from "../src/cli/commands/_shared.ts";
+import { unreachableMessage } from "../src/cli/unreachable.ts";
+import { PRIVATE_ADDRESS, UpstartNotRunningError } from "../mod.ts";
+import { signalProcess } from "../ffi/mod.ts";
 
 const JOBS: Record<string, string> = {
   svc: "exec sleep 1000\n",
@@ -359,11 +363,8 @@ Deno.test("--system and --dest (real subprocesses: the system bus comes from the
     r = await cliProcess(["--system", "--dest", "com.ubuntu.Upstart", "status", "svc"], env);
     assert.deepEqual([r.code, r.out], [0, "svc stop/waiting\n"]);
     r = await cliProcess(["--system", "--dest=org.example.Nobody", "version"], env);
-    assert.equal(r.code, 1);
-    assert.match(
-      r.err,
-      /^initctl: Upstart is not running or cannot be reached: .*org\.example\.Nobody/,
-    );
+    // The bus answers but nobody owns the name: initctl's first call gets the bus's message.
+    assert.deepEqual([r.code, r.err], [1, 'initctl: Name "org.example.Nobody" does not exist\n']);
     r = await cliProcess(["--dest", "com.ubuntu.Upstart", "version"], env);
     if (Deno.uid() === 0) {
       // As root initctl talks to the private socket, where --dest means nothing.
@@ -401,3 +402,132 @@ async function until(pred: () => Promise<boolean>, what: string) {
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+Deno.test("Upstart out of reach: initctl's words for what it would have tried", async () => {
+  const gone = "unix:path=/nonexistent/upstart-test-socket";
+  const refused = "initctl: Unable to connect to %s: Failed to connect to socket " +
+    "/nonexistent/upstart-test-socket: No such file or directory\n";
+  // The system bus comes from the process environment (libdbus reads it): a subprocess.
+  let r = await cliProcess(["--system", "version"], { DBUS_SYSTEM_BUS_ADDRESS: gone });
+  assert.deepEqual([r.code, r.err], [1, refused.replace("%s", "system bus")]);
+  r = await cli(["--session", "version"], { DBUS_SESSION_BUS_ADDRESS: gone });
+  assert.deepEqual([r.code, r.err], [1, refused.replace("%s", "session bus")]);
+  r = await cli(["--user", "version"], { UPSTART_SESSION: gone });
+  assert.deepEqual([r.code, r.err], [1, refused.replace("%s", "Upstart")]);
+  r = await cli(["version"], { UPSTART_SESSION: gone });
+  assert.deepEqual([r.code, r.err], [1, refused.replace("%s", "Upstart")]);
+  // --address is ours: the message names everything tried.
+  r = await cli(["--address", gone, "version"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^initctl: Upstart is not running or cannot be reached: the address unix:/);
+});
+
+Deno.test("unreachableMessage: root's private socket first, the system bus fallback added", () => {
+  const e = new UpstartNotRunningError([
+    { target: `the private socket ${PRIVATE_ADDRESS}`, reason: "Connection refused" },
+    { target: "the system bus", reason: "no owner of com.ubuntu.Upstart" },
+  ]);
+  assert.equal(
+    unreachableMessage(e, "default"),
+    "Unable to connect to Upstart: Connection refused " +
+      "(then tried the system bus: no owner of com.ubuntu.Upstart)",
+  );
+  const bus = new UpstartNotRunningError([
+    { target: "the system bus", reason: "no owner of com.ubuntu.Upstart" },
+  ]);
+  assert.equal(unreachableMessage(bus, "default"), 'Name "com.ubuntu.Upstart" does not exist');
+  const odd = new UpstartNotRunningError([
+    { target: "the session bus", reason: "no Upstart there (No such object path '/x')" },
+  ]);
+  assert.equal(unreachableMessage(odd, "session"), "No such object path '/x'");
+  assert.equal(unreachableMessage(odd, null), odd.message);
+});
+
+Deno.test("bus options as initctl: the last of --system/--session wins, --user wins over both", async () => {
+  await withSandbox(async (sb) => {
+    const gone = "unix:path=/nonexistent/upstart-test-socket";
+    // --system then --session: the session bus (the sandbox's).
+    let r = await cli(["--system", "--session", "version"], {
+      DBUS_SESSION_BUS_ADDRESS: sb.address,
+    });
+    assert.deepEqual([r.code, r.out.replace(/ sandbox/, "")], [0, "init (upstart 1.13.2)\n"]);
+    r = await cli(["--system", "version", "--session"], { DBUS_SESSION_BUS_ADDRESS: sb.address });
+    assert.equal(r.code, 0, r.err);
+    // --session then --system: the system bus (gone here).
+    r = await cliProcess(["--session", "--system", "version"], {
+      DBUS_SESSION_BUS_ADDRESS: sb.address,
+      DBUS_SYSTEM_BUS_ADDRESS: gone,
+    });
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^initctl: Unable to connect to system bus: /);
+    // --user wins over both, before or after them.
+    for (const args of [["--user", "--system"], ["--session", "--user"]]) {
+      r = await cli([...args, "version"], {
+        UPSTART_SESSION: gone,
+        DBUS_SESSION_BUS_ADDRESS: sb.address,
+      });
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.err, /^initctl: Unable to connect to Upstart: /, args.join(" "));
+    }
+    // A user session is a peer socket: --dest has no bus to apply to (initctl's message).
+    r = await cli(["--user", "--dest", "com.ubuntu.Upstart", "version"], { UPSTART_SESSION: gone });
+    assert.deepEqual([r.code, r.err], [1, `initctl: --dest given without --system\n${HINT}`]);
+    // --address is ours: it goes with no bus option.
+    r = await cli(["--address", sb.address, "--system", "version"]);
+    assert.deepEqual([r.code, r.err], [
+      1,
+      `initctl: --address cannot be combined with --system\n${HINT}`,
+    ]);
+  });
+});
+
+Deno.test("KEY=VALUE as Upstart checks it: an = anywhere (=x passes), none is an error", async () => {
+  assert.deepEqual(envPairs(["=x", "A=", "B=1=2"]), ["=x", "A=", "B=1=2"]);
+  assert.throws(() => envPairs(["A=1", "x"]), /^CliError: Env must be KEY=VALUE pairs$/);
+  await withSandbox(async (_sb, a) => {
+    const r = await cli([...a, "start", "svc", "FOO"]);
+    assert.deepEqual([r.code, r.out, r.err], [1, "", "initctl: Env must be KEY=VALUE pairs\n"]);
+  });
+});
+
+Deno.test("signalProcess: kill(2) through libc, false when it fails, no --allow-run", async () => {
+  const child = new Deno.Command("sleep", { args: ["1000"] }).spawn();
+  try {
+    assert.equal(signalProcess(child.pid, 0), true);
+    assert.equal(signalProcess(child.pid, 15), true);
+    assert.equal((await child.status).signal, "SIGTERM");
+  } catch (e) {
+    child.kill();
+    throw e;
+  }
+  // Reaped: the pid is free again (a reused pid would be very unlikely this soon).
+  assert.equal(signalProcess(child.pid, 0), false);
+  assert.throws(() => signalProcess(0, 1), RangeError); // 0 would be our process group
+  assert.throws(() => signalProcess(-1, 1), RangeError); // -1 would be every process
+  assert.throws(() => signalProcess(1, 99), RangeError);
+});
+
+Deno.test("reload on an Upstart without Reload, as a subprocess with only --allow-ffi --allow-env", async () => {
+  const log = await Deno.makeTempFile();
+  const sb = await startSandbox({
+    jobs: {
+      hup:
+        `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`,
+    },
+  });
+  try {
+    assert.equal((await cli(["--address", sb.address, "start", "hup"])).code, 0);
+    await until(async () => (await Deno.readTextFile(log)).includes("ready"), "the trap");
+    await using proxy = await peerProxy(sb.address, { version: "init (upstart 1.5)" });
+    const r = await cliProcess(["reload", "hup"], { UPSTART_SESSION: proxy.address }, [
+      "--allow-ffi",
+      "--allow-env",
+    ]);
+    assert.deepEqual([r.code, r.err], [0, ""]);
+    await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the SIGHUP");
+    assert.ok(!proxy.calls.includes("com.ubuntu.Upstart0_6.Instance.Reload"));
+  } finally {
+    await sb.close();
+    await Deno.remove(log);
+  }
+});

@@ -69,6 +69,39 @@ Deno.test("an unreachable host fails alone; --json gives one document per host",
   assert.match(r.err, /invalid host/);
   r = await cli(["-H", "a", "check", "x.conf"]);
   assert.equal(r.code, 2);
+  r = await cli(["-H", "a", "graph", "--dir", s.dir]);
+  assert.deepEqual([r.code, r.err], [
+    2,
+    "initctl: graph runs locally: --host and --hosts-file do not apply\n" +
+    "Try `initctl --help' for more information.\n",
+  ]);
+});
+
+Deno.test("graph without --dir asks Upstart, so it runs on --host", async () => {
+  await using s = await setup();
+  const r = await cli([...s.args, "-H", "alpha,beta", "graph", "svc"]);
+  assert.equal(r.code, 0, r.err);
+  for (const host of ["alpha", "beta"]) {
+    assert.ok(r.out.includes(`${host}: digraph upstart {`), r.out);
+    assert.ok(r.out.includes(`${host}:   "job:svc" [label="svc"`), r.out);
+  }
+});
+
+Deno.test("a usage error on many hosts is one usage error (2 for ours, 1 for initctl's)", async () => {
+  await using s = await setup();
+  let r = await cli([...s.args, "-H", "alpha,beta", "wait", "svc", "bogus"]);
+  assert.equal(r.code, 2);
+  assert.equal(r.out, "");
+  assert.match(
+    r.err,
+    /^initctl: invalid state: bogus \(expected one of [^)]*\)\nTry `initctl --help' for more information\.\n$/,
+  );
+  r = await cli([...s.args, "-H", "alpha,beta", "--json", "start"]);
+  assert.deepEqual([r.code, r.out, r.err], [
+    1,
+    "",
+    "initctl: missing job name\nTry `initctl --help' for more information.\n",
+  ]);
 });
 
 /** A fake ssh that records how many connections are open at once (at most `barrier` meet). */

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { cli } from "./support/cli_io.ts";
+import { startSandbox } from "./support/sandbox.ts";
+import { policySandbox } from "./support/api_sandbox.ts";
 import { formatJob } from "../src/jobfile/mod.ts";
 import { SHARED } from "./support/shared.ts";
 
@@ -219,4 +221,64 @@ Deno.test("create refuses bad names (usage, exit 2) and values it cannot write (
   const cond = await cli(["create", "web", ...base, "--start-on", "a and"]);
   assert.equal(cond.code, 1);
   assert.match(cond.err, /invalid job: invalid condition "a and": Expected event/);
+});
+
+Deno.test("create reaches Upstart before writing: unreachable, nothing is written", async () => {
+  await withFiles({}, async (dir) => {
+    const gone = "unix:path=/nonexistent/upstart-test-socket";
+    const r = await cli(["--address", gone, "create", "web", "--exec", "/bin/true", "--dir", dir]);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^initctl: Upstart is not running or cannot be reached/);
+    assert.deepEqual([...Deno.readDirSync(dir)], []);
+  });
+});
+
+Deno.test("create reloads Upstart, which then knows the job; --json says so", async () => {
+  await using sb = await startSandbox({ jobs: {} });
+  const a = ["--address", sb.address];
+  const r = await cli([
+    ...a,
+    "create",
+    "web",
+    "--exec",
+    "sleep 1000",
+    "--dir",
+    sb.jobDir,
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), {
+    path: `${sb.jobDir}/web.conf`,
+    job: "web",
+    reloaded: true,
+    warnings: [],
+  });
+  const status = await cli([...a, "status", "web"]);
+  assert.deepEqual([status.code, status.out], [0, "web stop/waiting\n"]);
+});
+
+Deno.test("create says so when the file was written but the reload failed", async () => {
+  // Upstart's policy for non-root users: properties readable, ReloadConfiguration denied.
+  await using sb = await policySandbox({});
+  await withFiles({}, async (dir) => {
+    const r = await cli([
+      "--address",
+      sb.address,
+      "create",
+      "web",
+      "--exec",
+      "/bin/true",
+      "--dir",
+      dir,
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.err,
+      new RegExp(
+        `^initctl: ${dir}/web\\.conf was written but Upstart did not reload its configuration: `,
+      ),
+    );
+    assert.match(r.err, /run `initctl reload-configuration' once it can\)\n$/);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["web.conf"]);
+  });
 });

@@ -135,3 +135,22 @@ Deno.test("a real watch process ends with status 0 on SIGINT (Ctrl-C)", async ()
     } catch { /* already gone */ }
   }
 });
+
+Deno.test("wait JOB waiting waits for the last instance, not the first to stop", async () => {
+  await using sb = await startSandbox({ jobs: { inst: "instance $N\nexec sleep 1000\n" } });
+  const a = ["--address", sb.address];
+  for (const n of ["1", "2"]) assert.equal((await cli([...a, "start", "inst", `N=${n}`])).code, 0);
+  const f = fakeIo();
+  let settled = false;
+  const waiting = main([...a, "wait", "inst", "waiting", "--timeout", "30"], f.io).finally(() => {
+    settled = true;
+  });
+  // A signal subscription is in place once a watcher's match rule reaches the bus; give the
+  // waiter time to subscribe and then to see instance 1's StateChanged(waiting).
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await cli([...a, "stop", "inst", "N=1"])).code, 0);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(settled, false, "wait returned with instance 2 still running: " + f.err());
+  assert.equal((await cli([...a, "stop", "inst", "N=2"])).code, 0);
+  assert.equal(await waiting, 0, f.err());
+});

@@ -51,6 +51,8 @@ export interface Command {
   readonly options: readonly OptionSpec[];
   /** Whether it talks to Upstart (and so can run on `--host`s). */
   readonly daemon: boolean;
+  /** For a command that talks to Upstart only sometimes: whether these options make it local (no `--host`). */
+  readonly local?: (opts: OptionValues) => boolean;
   /** Prints JSON lines as it goes (`watch`): on many hosts each line is tagged with its host. */
   readonly streaming?: boolean;
   /** Runs it; resolves to the exit status. */

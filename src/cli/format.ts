@@ -7,6 +7,7 @@
  */
 
 import { fnmatch } from "../fnmatch.ts";
+import { JOB_EVENTS, jobNameOf } from "./job_events.ts";
 
 /** A process as initctl shows it. */
 export interface ProcessView {
@@ -63,14 +64,6 @@ export function statusText(job: string, status: StatusView | null): string {
 }
 
 const isOperator = (t: string) => t === "/AND" || t === "/OR";
-const JOB_EVENTS = ["starting", "started", "stopping", "stopped"];
-
-/** initctl's GET_JOB_NAME: which argument of a job event names the job. */
-function jobNameOf(index: number, arg: string): string | null {
-  if (arg.startsWith("JOB=")) return arg.slice(4);
-  if (index === 0 && !arg.includes("=")) return arg;
-  return null;
-}
 
 /** An operand's arguments up to the first empty one (initctl stops there). */
 function operandArgs(operand: readonly string[]): string[] {

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { JOB_EVENTS, jobNameOf } from "./job_events.ts";
+
 /** What the graph needs about a job. */
 export interface GraphJob {
   /** The job name. */
@@ -19,8 +21,6 @@ export interface GraphJob {
   readonly stopOn: readonly (readonly string[])[];
 }
 
-const JOB_EVENTS = ["starting", "started", "stopping", "stopped"];
-
 function quote(id: string): string {
   return `"${id.replace(/["\\]/g, "\\$&").replace(/\n/g, "\\n")}"`;
 }
@@ -29,8 +29,8 @@ function quote(id: string): string {
 function namedJob(operand: readonly string[]): string | null {
   if (!JOB_EVENTS.includes(operand[0])) return null;
   for (const [i, arg] of operand.slice(1).entries()) {
-    if (arg.startsWith("JOB=")) return arg.slice(4);
-    if (i === 0 && !arg.includes("=")) return arg;
+    const job = jobNameOf(i, arg);
+    if (job !== null) return job;
   }
   return null;
 }
@@ -88,7 +88,7 @@ export function graphDot(
         if (name === undefined || name === "/AND" || name === "/OR") continue;
         const from = namedJob(operand);
         const label = [
-          from === null ? name : name,
+          name,
           ...operand.slice(1).filter((a) => a !== from && a !== `JOB=${from}`),
         ].join(" ");
         edges.push({

@@ -5,11 +5,21 @@
  * @module
  */
 
+import denoJson from "../../deno.json" with { type: "json" };
 import type { Command } from "./context.ts";
 import type { OptionSpec } from "./options.ts";
 
-/** This CLI's version. */
-export const CLI_VERSION = "0.1.0";
+/**
+ * This CLI's version: the package's, from `deno.json` (a JSON import, so it
+ * is built into bundles and compiled binaries rather than read at run time).
+ *
+ * @example
+ * ```ts
+ * import { CLI_VERSION } from "./help.ts";
+ * console.assert(/^\d+\.\d+\.\d+/.test(CLI_VERSION));
+ * ```
+ */
+export const CLI_VERSION: string = denoJson.version;
 
 const GROUPS: Command["group"][] = [
   "Job",

@@ -98,6 +98,7 @@ async function bounded<T>(items: readonly T[], limit: number, fn: (t: T) => Prom
  *   `--json`, each line is passed on at once with a `host` field added,
  *   instead of one document at the end.
  * @returns The exit status.
+ * @throws {UsageError} for bad options, or when the command finds its arguments wrong.
  * @example
  * ```ts no-eval
  * await runOnHosts(io, "initctl", ["a", "b"], values, run);
@@ -130,7 +131,11 @@ export async function runOnHosts(
   const jsonLines = values.json === true && streaming;
   const results: Record<string, unknown> = {};
   let status = 0;
+  // A usage error is the command line's, not a host's: reported once, after the
+  // hosts already running have finished, and no further host is started.
+  let usageError: UsageError | null = null;
   await bounded(hosts, parallel, async (host) => {
+    if (usageError !== null) return;
     let out = "";
     let err = "";
     const stdout = lineWriter((l) => {
@@ -159,6 +164,10 @@ export async function runOnHosts(
     try {
       code = await run(hostIo, remote(host));
     } catch (e) {
+      if (e instanceof UsageError) {
+        usageError ??= e;
+        return;
+      }
       hostIo.stderr(`${prog}: ${(e as Error).message}\n`);
       code = 1;
     }
@@ -181,6 +190,7 @@ export async function runOnHosts(
         : { ok: false, exitCode: code, error, ...(result === null ? {} : { result }) };
     }
   });
+  if (usageError !== null) throw usageError;
   if (json) {
     const ordered = Object.fromEntries(hosts.map((h) => [h, results[h]]));
     io.stdout(JSON.stringify({ hosts: ordered }, null, 2) + "\n");

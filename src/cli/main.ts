@@ -6,7 +6,7 @@
  */
 
 import { processUid } from "../../ffi/mod.ts";
-import { UpstartError } from "../errors.ts";
+import { UpstartError, UpstartNotRunningError } from "../errors.ts";
 import type { SystemOptions } from "../system.ts";
 import { configCommands } from "./commands/config.ts";
 import { daemonCommands } from "./commands/daemon.ts";
@@ -18,13 +18,28 @@ import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
 import { readHosts, runOnHosts } from "./hosts.ts";
 import type { CliIo } from "./io.ts";
+import { type InitctlVia, unreachableMessage } from "./unreachable.ts";
 import { type OptionSpec, type OptionValues, parseOptions, UsageError } from "./options.ts";
 
 /** Options every command accepts (before or after the command). */
 export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
-  { long: "system", help: "talk to Upstart on the D-Bus system bus", daemon: true },
-  { long: "session", help: "talk to Upstart on the D-Bus session bus", daemon: true },
-  { long: "user", help: "talk to the user session in $UPSTART_SESSION", daemon: true },
+  {
+    long: "system",
+    help: "talk to Upstart on the D-Bus system bus",
+    daemon: true,
+    store: { key: "bus", value: "system" },
+  },
+  {
+    long: "session",
+    help: "talk to Upstart on the D-Bus session bus",
+    daemon: true,
+    store: { key: "bus", value: "session" },
+  },
+  {
+    long: "user",
+    help: "talk to the user session in $UPSTART_SESSION (wins over --system, --session)",
+    daemon: true,
+  },
   {
     long: "dest",
     arg: "NAME",
@@ -90,53 +105,62 @@ function findCommand(name: string): Command | "help" | undefined {
 }
 
 /** initctl prints the daemon's own message; our errors print theirs. */
-function errorMessage(e: unknown): string {
+function errorMessage(e: unknown, via: InitctlVia): string {
   // A missing permission surfaces wrapped (e.g. in "not running"): say what it is.
   const cause = e instanceof Error ? e.cause : undefined;
   if (cause instanceof Deno.errors.NotCapable) e = cause;
+  if (e instanceof UpstartNotRunningError) return unreachableMessage(e, via);
   if (e instanceof UpstartError) return e.dbusMessage ?? e.message;
-  if (e instanceof TypeError && /^Invalid environment entry/.test(e.message)) {
-    return "Env must be KEY=VALUE pairs";
-  }
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
     return `${e.message} (see the README for the permissions each command needs)`;
   }
   return e instanceof Error ? e.message : String(e);
 }
 
-function connectOptions(io: CliIo, v: OptionValues): { options: SystemOptions; userMode: boolean } {
-  const chosen = ["system", "session", "user", "address"].filter((k) => v[k] !== undefined);
-  if (chosen.length > 1) {
-    throw new UsageError(`give only one of ${chosen.map((c) => "--" + c).join(", ")}`);
-  }
+/** Where to connect, whether that is initctl's user mode, and initctl's rule for the choice. */
+interface Chosen {
+  readonly options: SystemOptions;
+  readonly userMode: boolean;
+  readonly via: InitctlVia;
+}
+
+/**
+ * initctl's choice (upstart_open): `--user`, or `$UPSTART_SESSION` without a
+ * bus option, is user mode; else the last of `--system`/`--session`; else
+ * the private socket as root, the system bus otherwise. `--address` is ours.
+ */
+function connectOptions(io: CliIo, v: OptionValues): Chosen {
+  const bus = v.bus as "system" | "session" | undefined;
   const dest = v.dest as string | undefined;
-  const upstartSession = io.env("UPSTART_SESSION");
   if (v.address !== undefined) {
-    return { options: { address: v.address as string, dest }, userMode: false };
+    const also = [bus && `--${bus}`, v.user && "--user"].filter(Boolean);
+    if (also.length) throw new UsageError(`--address cannot be combined with ${also.join(", ")}`);
+    return { options: { address: v.address as string, dest }, userMode: false, via: null };
   }
-  if (v.system) return { options: { bus: "system", dest }, userMode: false };
-  if (v.session) {
-    const address = io.env("DBUS_SESSION_BUS_ADDRESS");
-    return {
-      options: address ? { address, peer: false, dest } : { bus: "session", dest },
-      userMode: false,
-    };
-  }
-  if (v.user || upstartSession) {
+  const upstartSession = io.env("UPSTART_SESSION");
+  if (v.user || (upstartSession && bus === undefined)) {
     if (!upstartSession) {
       throw new CliError(
         "UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.",
       );
     }
-    return { options: { address: upstartSession, peer: true }, userMode: true };
+    // A user session is a peer socket: no bus, so no bus name.
+    if (dest !== undefined) throw new UsageError("--dest given without --system");
+    return { options: { address: upstartSession, peer: true }, userMode: true, via: "user" };
   }
-  if (
-    dest !== undefined && processUid() === 0 && v.host === undefined &&
-    v["hosts-file"] === undefined
-  ) {
+  if (bus === "system") return { options: { bus: "system", dest }, userMode: false, via: "system" };
+  if (bus === "session") {
+    const address = io.env("DBUS_SESSION_BUS_ADDRESS");
+    return {
+      options: address ? { address, peer: false, dest } : { bus: "session", dest },
+      userMode: false,
+      via: "session",
+    };
+  }
+  if (dest !== undefined && processUid() === 0) {
     throw new UsageError("--dest given without --system");
   }
-  return { options: { dest }, userMode: false };
+  return { options: { dest }, userMode: false, via: "default" };
 }
 
 /**
@@ -185,11 +209,11 @@ export async function main(
     if (values.version) return io.stdout(`${prog} (@upstart/upstart ${CLI_VERSION})\n`), 0;
     const command = cmd;
     const hosts = readHosts(io, values);
-    if (hosts.length && !command.daemon) {
+    if (hosts.length && (!command.daemon || command.local?.(values))) {
       throw new UsageError(`${command.name} runs locally: --host and --hosts-file do not apply`);
     }
-    const { options: connect, userMode } = hosts.length
-      ? { options: {}, userMode: false }
+    const { options: connect, userMode, via }: Chosen = hosts.length
+      ? { options: {}, userMode: false, via: null }
       : connectOptions(io, values);
     const run = async (runIo: CliIo, extra: SystemOptions) => {
       const { ctx, close } = makeContext({
@@ -204,7 +228,7 @@ export async function main(
         return await command.run(ctx);
       } catch (e) {
         if (e instanceof UsageError) throw e;
-        runIo.stderr(`${prog}: ${errorMessage(e)}\n`);
+        runIo.stderr(`${prog}: ${errorMessage(e, via)}\n`);
         return e instanceof CliError ? e.code : 1;
       } finally {
         await close();
@@ -214,7 +238,7 @@ export async function main(
     return await runOnHosts(io, prog, hosts, values, run, command.streaming === true);
   } catch (e) {
     if (e instanceof UsageError) return usage(e);
-    io.stderr(`${prog}: ${errorMessage(e)}\n`);
+    io.stderr(`${prog}: ${errorMessage(e, null)}\n`);
     return e instanceof CliError ? e.code : 1;
   }
 }

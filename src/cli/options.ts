@@ -22,6 +22,12 @@ export interface OptionSpec {
   readonly multiple?: boolean;
   /** Only meaningful for commands that talk to Upstart (left out of the job-file commands' help). */
   readonly daemon?: boolean;
+  /**
+   * A flag that stores `value` under `key` instead of `true` under its own
+   * name, so that the last of several such flags wins (libnih's setter
+   * functions: `--system --session` means the session bus).
+   */
+  readonly store?: { readonly key: string; readonly value: string };
 }
 
 /** What the options set: flags are `true`, valued options strings (or arrays). */
@@ -80,7 +86,9 @@ export function parseOptions(
   let nonopt = -1; // last index consumed as an option's separate value
 
   const set = (spec: OptionSpec, value: string | true) => {
-    if (spec.multiple && typeof value === "string") {
+    if (spec.store) {
+      values[spec.store.key] = spec.store.value;
+    } else if (spec.multiple && typeof value === "string") {
       const prev = values[spec.long];
       values[spec.long] = [...(Array.isArray(prev) ? prev : []), value];
     } else {

@@ -1,6 +1,6 @@
 /**
- * Helpers the daemon commands share: initctl's argument rules and the JSON
- * shape of an instance.
+ * Helpers the daemon commands share: initctl's argument rules, the JSON
+ * shape of an instance, and the empty result.
  *
  * @module
  */
@@ -100,8 +100,26 @@ export function jobTarget(ctx: Context): JobTarget {
  * ```
  */
 export function envPairs(env: readonly string[]): string[] {
-  if (env.some((e) => e.indexOf("=") <= 0)) throw new CliError("Env must be KEY=VALUE pairs");
+  // Upstart's environ_all_valid asks only for an "=" somewhere (so "=x" passes).
+  if (env.some((e) => !e.includes("="))) throw new CliError("Env must be KEY=VALUE pairs");
   return [...env];
+}
+
+/**
+ * Ends a command that has nothing to print: `{}` with `--json`, nothing
+ * otherwise (as initctl), status 0.
+ *
+ * @param ctx The command's context.
+ * @returns 0.
+ * @example
+ * ```ts no-eval
+ * await system.resetEnv();
+ * return done(ctx);
+ * ```
+ */
+export function done(ctx: Context): number {
+  if (ctx.json) ctx.printJson({});
+  return 0;
 }
 
 /**

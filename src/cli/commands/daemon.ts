@@ -5,15 +5,10 @@
  * @module
  */
 
-import { LOG_PRIORITIES, type LogPriority } from "../../system.ts";
+import { LOG_PRIORITIES, type LogPriority, type System } from "../../system.ts";
 import { CliError, type Command } from "../context.ts";
 import { UsageError } from "../options.ts";
-import { envPairs, NO_WAIT } from "./_shared.ts";
-
-const done = (ctx: Parameters<Command["run"]>[0]) => {
-  if (ctx.json) ctx.printJson({});
-  return 0;
-};
+import { done, envPairs, NO_WAIT } from "./_shared.ts";
 
 /** One running session found by `list-sessions`. */
 export interface SessionInfo {
@@ -89,7 +84,7 @@ const simple = (
   name: string,
   summary: string,
   help: string,
-  call: (s: Awaited<ReturnType<Parameters<Command["run"]>[0]["connect"]>>) => Promise<void>,
+  call: (s: System) => Promise<void>,
 ): Command => ({
   name,
   usage: "",
@@ -100,6 +95,29 @@ const simple = (
   daemon: true,
   async run(ctx) {
     await call(await ctx.connect());
+    return done(ctx);
+  },
+});
+
+/** A `notify-*` command: one call taking one address. */
+const notifyAddress = (
+  name: string,
+  summary: string,
+  help: string,
+  missing: string,
+  call: (s: System, address: string) => Promise<void>,
+): Command => ({
+  name,
+  usage: "ADDRESS",
+  summary,
+  help,
+  group: "Daemon",
+  options: [],
+  daemon: true,
+  async run(ctx) {
+    const [address] = ctx.args;
+    if (address === undefined) throw new UsageError(missing);
+    await call(await ctx.connect(), address);
     return done(ctx);
   },
 });
@@ -181,37 +199,20 @@ export const daemonCommands: Command[] = [
     "Lets Upstart flush the output it buffered for jobs that ended before the log directory was writeable.",
     (s) => s.notifyDiskWriteable(),
   ),
-  {
-    name: "notify-dbus-address",
-    usage: "ADDRESS",
-    summary: "Tell Upstart which D-Bus address to connect to.",
-    help: "Gives a session Upstart the address of its D-Bus session bus.",
-    group: "Daemon",
-    options: [],
-    daemon: true,
-    async run(ctx) {
-      const [address] = ctx.args;
-      if (address === undefined) throw new UsageError("missing D-Bus address");
-      await (await ctx.connect()).notifyDBusAddress(address);
-      return done(ctx);
-    },
-  },
-  {
-    name: "notify-cgroup-manager-address",
-    usage: "ADDRESS",
-    summary: "Tell Upstart where the cgroup manager listens.",
-    help:
-      "Gives Upstart the D-Bus address of the cgroup manager, so that jobs with `cgroup' stanzas can start (Upstart 1.13 and later).",
-    group: "Daemon",
-    options: [],
-    daemon: true,
-    async run(ctx) {
-      const [address] = ctx.args;
-      if (address === undefined) throw new UsageError("missing address");
-      await (await ctx.connect()).notifyCGroupManagerAddress(address);
-      return done(ctx);
-    },
-  },
+  notifyAddress(
+    "notify-dbus-address",
+    "Tell Upstart which D-Bus address to connect to.",
+    "Gives a session Upstart the address of its D-Bus session bus.",
+    "missing D-Bus address",
+    (s, address) => s.notifyDBusAddress(address),
+  ),
+  notifyAddress(
+    "notify-cgroup-manager-address",
+    "Tell Upstart where the cgroup manager listens.",
+    "Gives Upstart the D-Bus address of the cgroup manager, so that jobs with `cgroup' stanzas can start (Upstart 1.13 and later).",
+    "missing address",
+    (s, address) => s.notifyCGroupManagerAddress(address),
+  ),
   {
     name: "list-sessions",
     usage: "",

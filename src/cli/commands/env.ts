@@ -9,6 +9,7 @@
 import type { EnvScope } from "../../env.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { type OptionSpec, UsageError } from "../options.ts";
+import { done } from "./_shared.ts";
 
 const GLOBAL: OptionSpec = {
   long: "global",
@@ -71,8 +72,7 @@ export const envCommands: Command[] = [
       if (ctx.args.some((a) => a === "")) throw new CliError("Variable may not be empty string");
       const vars = ctx.args.map((a) => a.includes("=") ? a : a + "=");
       await (await ctx.connect()).setEnv(vars, { ...sc, replace: ctx.opts.retain !== true });
-      if (ctx.json) ctx.printJson({});
-      return 0;
+      return done(ctx);
     },
     [{ long: "retain", short: "r", help: "keep the current value of a variable already set" }],
   ),
@@ -84,8 +84,7 @@ export const envCommands: Command[] = [
     async (ctx, sc) => {
       if (ctx.args.length === 0) throw new UsageError("missing variable name");
       await (await ctx.connect()).unsetEnv(ctx.args, sc);
-      if (ctx.json) ctx.printJson({});
-      return 0;
+      return done(ctx);
     },
   ),
   envCommand(
@@ -108,8 +107,7 @@ export const envCommands: Command[] = [
     "Sets the job environment table back to what Upstart started with.",
     async (ctx, sc) => {
       await (await ctx.connect()).resetEnv(sc);
-      if (ctx.json) ctx.printJson({});
-      return 0;
+      return done(ctx);
     },
   ),
 ];

@@ -21,26 +21,27 @@ import {
   validateJobName,
 } from "../../jobfile/mod.ts";
 import { writeFileAtomic } from "../../jobfile/_atomic.ts";
+import { UpstartError } from "../../errors.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
 import { daemonOrder, inDaemonOrder } from "./_shared.ts";
 import { graphDot, type GraphJob } from "../graph.ts";
 
 /** A loaded job file, or why it could not be loaded. */
-type Loaded = { doc: JobDocument; error: null } | { doc: null; error: string; line: number | null };
+type Loaded = { doc: JobDocument; error: null } | { doc: null; error: string };
 
 function load(ctx: Context, path: string): Loaded {
   let bytes: Uint8Array;
   try {
     bytes = ctx.io.readFile(path);
   } catch (e) {
-    return { doc: null, error: `${path}: ${(e as Error).message}`, line: null };
+    return { doc: null, error: `${path}: ${(e as Error).message}` };
   }
   try {
     return { doc: parseJob(bytes, { filename: path }), error: null };
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
-    return { doc: null, error: e.message, line: e.line };
+    return { doc: null, error: e.message };
   }
 }
 
@@ -226,7 +227,7 @@ export const fileCommands: Command[] = [
     usage: "NAME --exec COMMAND [OPTION]...",
     summary: "Write a new job file and load it.",
     help:
-      "Builds DIR/NAME.conf (default /etc/init) for a service running COMMAND, checks it, and writes it atomically, refusing to replace an existing file (unless --overwrite); then asks Upstart to reload its configuration (unless --no-reload). Warnings from the checker are printed on stderr.",
+      "Builds DIR/NAME.conf (default /etc/init) for a service running COMMAND, checks it, and writes it atomically, refusing to replace an existing file (unless --overwrite); then asks Upstart to reload its configuration (unless --no-reload). Upstart is reached before anything is written, so when it cannot be, no file is left behind. Warnings from the checker are printed on stderr.",
     group: "Job file",
     options: [
       { long: "exec", arg: "COMMAND", help: "the command the job runs (required)" },
@@ -312,6 +313,9 @@ export const fileCommands: Command[] = [
         return 0;
       }
       const dir = str("dir") ?? "/etc/init";
+      const reload = o["no-reload"] !== true;
+      // Reach Upstart first: when it cannot be reached, nothing is written.
+      const system = reload ? await ctx.connect() : null;
       let result;
       try {
         result = await installJob(dir, name, text, { overwrite: o.overwrite === true });
@@ -327,12 +331,23 @@ export const fileCommands: Command[] = [
       if (!ctx.json && ctx.opts.quiet !== true) {
         for (const p of result.warnings) ctx.io.stderr(problemLine(result.path, p) + "\n");
       }
-      if (o["no-reload"] !== true) await (await ctx.connect()).reloadConfiguration();
+      if (system !== null) {
+        try {
+          await system.reloadConfiguration();
+        } catch (e) {
+          if (e instanceof Deno.errors.NotCapable) throw e;
+          const why = e instanceof UpstartError ? e.dbusMessage ?? e.message : (e as Error).message;
+          throw new CliError(
+            `${result.path} was written but Upstart did not reload its configuration: ${why} ` +
+              `(run \`${ctx.prog} reload-configuration' once it can)`,
+          );
+        }
+      }
       if (ctx.json) {
         ctx.printJson({
           path: result.path,
           job: name,
-          reloaded: o["no-reload"] !== true,
+          reloaded: reload,
           warnings: result.warnings.map(problemJson),
         });
       } else ctx.info(`Created ${result.path}`);
@@ -354,7 +369,9 @@ export const fileCommands: Command[] = [
         help: "read job files from DIR instead of asking Upstart",
       },
     ],
-    daemon: false,
+    // Asks Upstart (so it can run on --host) unless it reads --dir.
+    daemon: true,
+    local: (opts) => opts.dir !== undefined,
     async run(ctx) {
       const dirs = (ctx.opts.dir ?? []) as string[];
       let jobs: GraphJob[];

@@ -10,13 +10,19 @@ import { CliError, type Command, type Context } from "../context.ts";
 import { statusText } from "../format.ts";
 import {
   daemonOrder,
+  done,
   envPairs,
   inDaemonOrder,
   instanceJson,
+  type JobTarget,
   jobTarget,
   NO_WAIT,
 } from "./_shared.ts";
 import { UnknownInstanceError, UnsupportedError } from "../../errors.ts";
+import { signalProcess } from "../../../ffi/mod.ts";
+
+/** SIGHUP's number on Linux, where Upstart runs. */
+const SIGHUP = 1;
 
 const ENV_HELP =
   "KEY=VALUE arguments are passed to the job and select the instance, as with initctl.";
@@ -28,30 +34,44 @@ async function show(ctx: Context, job: Job, inst: Instance | null): Promise<numb
   return 0;
 }
 
+/** The job a job command names (or, inside a job, its own), looked up on the daemon. */
+async function targetJob(ctx: Context): Promise<{ target: JobTarget; job: Job }> {
+  const target = jobTarget(ctx);
+  const job = await (await ctx.connect()).job(target.job);
+  return { target, job };
+}
+
+/** The instance `KEY=VALUE` arguments select, or, inside a job, its own ($UPSTART_INSTANCE). */
+function targetInstance(job: Job, target: JobTarget): Promise<Instance> {
+  return target.instance !== null
+    ? job.instance(target.instance)
+    : job.instanceFor(envPairs(target.env));
+}
+
 /** Runs `start`, `stop` or `restart`. */
 async function control(ctx: Context, action: "start" | "stop" | "restart"): Promise<number> {
-  const target = jobTarget(ctx);
-  const system = await ctx.connect();
-  const job = await system.job(target.job);
+  const { target, job } = await targetJob(ctx);
   const wait = ctx.opts["no-wait"] !== true;
   if (target.instance !== null) {
     // Called from inside a job: act on its own instance, never waiting (that would deadlock).
-    const inst = await job.instance(target.instance);
+    const inst = await targetInstance(job, target);
     await inst[action]({ wait: false });
     return await show(ctx, job, inst);
   }
   const env = envPairs(target.env);
-  const done = ctx.progress(`${action === "stop" ? "stopping" : action + "ing"} ${job.name}`);
+  const stopProgress = ctx.progress(
+    `${action === "stop" ? "stopping" : action + "ing"} ${job.name}`,
+  );
   try {
     if (action === "stop") {
-      const inst = await job.instanceFor(env);
+      const inst = await targetInstance(job, target);
       await job.stop({ env, wait });
       return await show(ctx, job, inst);
     }
     const inst = await job[action]({ env, wait });
     return await show(ctx, job, inst);
   } finally {
-    done();
+    stopProgress();
   }
 }
 
@@ -96,12 +116,8 @@ export const jobCommands: Command[] = [
     options: [],
     daemon: true,
     async run(ctx) {
-      const target = jobTarget(ctx);
-      const system = await ctx.connect();
-      const job = await system.job(target.job);
-      const inst = target.instance !== null
-        ? await job.instance(target.instance)
-        : await job.instanceFor(envPairs(target.env));
+      const { target, job } = await targetJob(ctx);
+      const inst = await targetInstance(job, target);
       try {
         await inst.reload();
       } catch (e) {
@@ -110,10 +126,13 @@ export const jobCommands: Command[] = [
         if (!(e instanceof UnsupportedError) || ctx.connectOptions.host !== undefined) throw e;
         const main = (await inst.status()).processes[0];
         if (main?.type !== "main") throw new CliError("Not running");
-        Deno.kill(main.pid, "SIGHUP");
+        if (!signalProcess(main.pid, SIGHUP)) {
+          throw new CliError(
+            `Cannot send SIGHUP to process ${main.pid}: it has gone or is not ours`,
+          );
+        }
       }
-      if (ctx.json) ctx.printJson({});
-      return 0;
+      return done(ctx);
     },
   },
   {
@@ -125,18 +144,14 @@ export const jobCommands: Command[] = [
     options: [],
     daemon: true,
     async run(ctx) {
-      const target = jobTarget(ctx);
-      const system = await ctx.connect();
-      const job = await system.job(target.job);
+      const { target, job } = await targetJob(ctx);
       let inst: Instance | null = null;
-      if (target.instance !== null) inst = await job.instance(target.instance);
-      else {
-        const env = envPairs(target.env);
-        try {
-          inst = await job.instanceFor(env);
-        } catch (e) {
-          // No instance and no arguments: the job is simply stopped.
-          if (!(e instanceof UnknownInstanceError) || env.length) throw e;
+      try {
+        inst = await targetInstance(job, target);
+      } catch (e) {
+        // No instance and no arguments: the job is simply stopped.
+        if (!(e instanceof UnknownInstanceError) || target.instance !== null || target.env.length) {
+          throw e;
         }
       }
       return await show(ctx, job, inst);
@@ -185,9 +200,7 @@ export const jobCommands: Command[] = [
     options: [],
     daemon: true,
     async run(ctx) {
-      const target = jobTarget(ctx);
-      const system = await ctx.connect();
-      const job = await system.job(target.job);
+      const { job } = await targetJob(ctx);
       if (ctx.json) ctx.printJson({ job: job.name, usage: job.usage });
       else ctx.print(`Usage: ${job.usage ?? ""}`);
       return 0;

@@ -172,8 +172,10 @@ async function wait(ctx: Context): Promise<number> {
       if (r.done) throw new CliError("Lost the connection to Upstart");
       const ev = r.value;
       if (wanted !== undefined && "instance" in ev && ev.instance !== wanted) continue;
-      // A state seen in a signal counts even if the instance has moved on since.
-      ok = ev.type === "StateChanged" && ev.state === target.state && target.goal === null
+      // A state seen in a signal counts even if the instance has moved on since; but
+      // `waiting' means no instance left, which one instance's signal cannot tell.
+      ok = ev.type === "StateChanged" && ev.state === target.state && target.goal === null &&
+          target.state !== "waiting"
         ? true
         : ["StateChanged", "GoalChanged", "InstanceAdded", "InstanceRemoved", "JobAdded"]
           .includes(ev.type) && await reached();
