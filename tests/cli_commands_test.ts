@@ -487,6 +487,8 @@ Deno.test("KEY=VALUE as Upstart checks it: an = anywhere (=x passes), none is an
   await withSandbox(async (_sb, a) => {
     const r = await cli([...a, "start", "svc", "FOO"]);
     assert.deepEqual([r.code, r.out, r.err], [1, "", "initctl: Env must be KEY=VALUE pairs\n"]);
+    const ok = await cli([...a, "emit", "ev", "=x"]);
+    assert.deepEqual([ok.code, ok.err], [0, ""]);
   });
 });
 
