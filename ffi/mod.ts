@@ -52,4 +52,4 @@ export {
 export * from "./names.ts";
 export * from "./signature.ts";
 export { LIBDBUS_ENV } from "./library.ts";
-export { processUid, signalProcess } from "./process.ts";
+export { closeFileDescriptor, processUid, signalProcess } from "./process.ts";

@@ -50,3 +50,28 @@ export function signalProcess(pid: number, signal: number): boolean {
   }
   return loadLibC().kill(pid, signal) === 0;
 }
+
+/**
+ * Closes a file descriptor, as `close(2)`. A `h` (Unix fd) read from a
+ * message is a duplicate that the receiver owns: close it when done.
+ *
+ * @param fd The descriptor.
+ * @returns `false` when it was not open.
+ * @example
+ * ```ts no-eval
+ * import { closeFileDescriptor } from "@upstart/upstart/dbus";
+ * import { Connection } from "@upstart/upstart/dbus";
+ * await using bus = await Connection.session();
+ * const [fd] = await bus.call({
+ *   destination: "org.example.Files",
+ *   path: "/org/example/Files",
+ *   interface: "org.example.Files",
+ *   member: "OpenLog", // returns "h"
+ * }) as [number];
+ * closeFileDescriptor(fd);
+ * ```
+ */
+export function closeFileDescriptor(fd: number): boolean {
+  if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`Invalid file descriptor ${fd}`);
+  return loadLibC().close(fd) === 0;
+}

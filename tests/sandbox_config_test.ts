@@ -406,3 +406,15 @@ Deno.test("Restart re-reads the job files and sends Restarted; jobs keep running
   assertEquals((await sb.call("GetJobByName", "s", ["new"]))[0], `${JOBS}/new`);
   assertEquals((await sb.call("GetAllInstances", "", [], `${JOBS}/svc`))[0], [`${JOBS}/svc/_`]);
 });
+
+Deno.test("EmitEventWithFile emits the event and closes the descriptor it was handed", async () => {
+  await using sb = await startSandbox({ jobs: { on: "task\nstart on with-file\nexec true\n" } });
+  const open = () => [...Deno.readDirSync("/proc/self/fd")].length;
+  await sb.call("EmitEventWithFile", "sasbh", ["with-file", [], true, 1]);
+  const before = open();
+  for (let i = 0; i < 20; i++) {
+    await sb.call("EmitEventWithFile", "sasbh", ["with-file", [], true, 1]);
+  }
+  // Sender and receiver share this process: each call dups stdout once on each side.
+  assert(open() - before < 5, `${open() - before} descriptors left open`);
+});

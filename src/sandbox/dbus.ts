@@ -5,7 +5,13 @@
  * @module
  */
 
-import { type Connection, DBusError, type InterfaceDef, Variant } from "../../ffi/mod.ts";
+import {
+  closeFileDescriptor,
+  type Connection,
+  DBusError,
+  type InterfaceDef,
+  Variant,
+} from "../../ffi/mod.ts";
 import { toUpstartConditions } from "../jobfile/condition.ts";
 import { LOG_PRIORITIES } from "../states.ts";
 import {
@@ -265,8 +271,13 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
       },
       EmitEventWithFile: {
         in: "sasbh",
-        handler: ([name, e, wait]) =>
-          settle(guard(() => engine.emitEvent(name as string, e as string[], wait as boolean))),
+        handler: ([name, e, wait, fd]) => {
+          // The fd is ours (libdbus hands over a duplicate); jobs do not get it in the sandbox.
+          closeFileDescriptor(fd as number);
+          return settle(
+            guard(() => engine.emitEvent(name as string, e as string[], wait as boolean)),
+          );
+        },
       },
       NotifyDiskWriteable: { handler: () => {} },
       NotifyDBusAddress: { in: "s", handler: () => {} },
