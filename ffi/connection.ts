@@ -133,6 +133,8 @@ export class Connection implements Disposable, AsyncDisposable {
   #loopScheduled = false;
   #released = false;
   #closedResolve!: (reason: Error | null) => void;
+  /** Settles when every libdbus object is released (after the loop has left poll()). */
+  readonly #released$ = Promise.withResolvers<void>();
   /** Resolves when the connection has ended: `null` after `close()`, else the error that ended it. */
   readonly closed: Promise<Error | null>;
 
@@ -148,6 +150,7 @@ export class Connection implements Disposable, AsyncDisposable {
     this.#conn = conn;
     this.#spinMicros = options.spinMicros ?? 200;
     this.#wakeFd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (this.#wakeFd < 0) throw new RangeError("Cannot create an eventfd: too many open files?");
     this.#pollview.setInt32(0, fd, true);
     this.#pollview.setInt32(8, this.#wakeFd, true);
     this.#pollview.setInt16(12, POLLIN, true);
@@ -179,7 +182,7 @@ export class Connection implements Disposable, AsyncDisposable {
     const addressBytes = cstr(address);
     let ptr: Deno.PointerValue;
     try {
-      // Connecting and authenticating may take long (unixexec runs ssh): do it off the main thread.
+      // Connecting may take long (unixexec runs ssh): do it off the main thread.
       ptr = await lib.dbus_connection_open_private(addressBytes, error);
       throwIfSet(lib, error);
     } finally {
@@ -196,7 +199,30 @@ export class Connection implements Disposable, AsyncDisposable {
         `The transport of ${address} has no file descriptor to wait on`,
       );
     }
-    const connection = new Connection(lib, libc, ptr, fdOut[0], options);
+    // Authenticate here, still off the main thread: in the I/O loop the handshake would leave the
+    // first message queued, and poll() for POLLOUT on an always-writable socket would spin.
+    const authBy = performance.now() + DEFAULT_TIMEOUT;
+    while (!lib.dbus_connection_get_is_authenticated(ptr)) {
+      const left = Math.ceil(authBy - performance.now());
+      if (left <= 0 || !(await lib.dbus_connection_read_write_async(ptr, Math.min(left, 1000)))) {
+        lib.dbus_connection_close(ptr);
+        lib.dbus_connection_unref(ptr);
+        throw new DBusError(
+          "org.freedesktop.DBus.Error.AuthFailed",
+          left <= 0
+            ? `No authentication with ${address} in time`
+            : `Cannot authenticate to ${address}`,
+        );
+      }
+    }
+    let connection: Connection;
+    try {
+      connection = new Connection(lib, libc, ptr, fdOut[0], options);
+    } catch (e) {
+      lib.dbus_connection_close(ptr);
+      lib.dbus_connection_unref(ptr);
+      throw e;
+    }
     if (options.bus ?? true) {
       try {
         const [name] = await connection.call({ ...BUS, interface: BUS_INTERFACE, member: "Hello" });
@@ -311,12 +337,18 @@ export class Connection implements Disposable, AsyncDisposable {
       this.#sendAndUnref(msg);
       return Promise.resolve([]);
     }
-    const serial = this.#sendAndUnref(msg);
     const timeout = options.timeout ?? DEFAULT_TIMEOUT;
+    if (!(timeout >= 0)) {
+      this.#lib.dbus_message_unref(msg);
+      return Promise.reject(
+        new RangeError(
+          `Invalid timeout ${timeout}: expected milliseconds (0 or more, or Infinity)`,
+        ),
+      );
+    }
+    const serial = this.#sendAndUnref(msg);
     return new Promise<unknown[]>((resolve, reject) => {
-      const deadline = Number.isFinite(timeout)
-        ? performance.now() + Math.max(0, timeout)
-        : Infinity;
+      const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Infinity;
       const what = `${options.interface ?? ""}.${options.member}`;
       this.#pending.set(serial, { resolve, reject, deadline, what, timeout });
       if (deadline < this.#sweepAt) {
@@ -642,7 +674,7 @@ export class Connection implements Disposable, AsyncDisposable {
    */
   async close(): Promise<void> {
     this.#shutdown(null);
-    await this.closed;
+    await this.#released$.promise;
   }
 
   /** Closes the connection (see {@linkcode Connection.close}). */
@@ -659,6 +691,11 @@ export class Connection implements Disposable, AsyncDisposable {
 
   /** @internal Sends a message we own and unrefs it; returns its serial. */
   sendOwned(msg: Deno.PointerObject): number {
+    // An async method handler may finish after close(): the connection is freed by then.
+    if (this.#state !== "open") {
+      this.#lib.dbus_message_unref(msg);
+      throw new ConnectionClosedError("The connection is closed");
+    }
     return this.#sendAndUnref(msg);
   }
 
@@ -681,6 +718,11 @@ export class Connection implements Disposable, AsyncDisposable {
       if (!this.#lib.dbus_connection_send(this.#conn, msg, this.#serial)) {
         throw new RangeError("libdbus is out of memory");
       }
+      // A large message is written a few KiB at a time: a loop parked in poll() for input only
+      // must come back and wait for POLLOUT too, or the rest stays queued.
+      if (
+        this.#pollUntil !== -Infinity && this.#lib.dbus_connection_has_messages_to_send(this.#conn)
+      ) this.#wake();
       return this.#serial[0];
     } finally {
       this.#lib.dbus_message_unref(msg);
@@ -693,6 +735,9 @@ export class Connection implements Disposable, AsyncDisposable {
 
   /** Starts the I/O loop after the current task, once, if something waits for input. */
   #wantInput(): void {
+    // A loop parked in poll() for a reason that has gone (unexport, unsubscribe) must come back
+    // and stop, or it keeps the process alive.
+    if (this.#parked && this.#pollUntil !== -Infinity && !this.#needsInput()) this.#wake();
     if (this.#loopScheduled || this.#parked || this.#state !== "open") return;
     this.#loopScheduled = true;
     // A microtask: everything the caller sends synchronously goes out before we wait.
@@ -837,6 +882,7 @@ export class Connection implements Disposable, AsyncDisposable {
     this.#lib.dbus_connection_close(this.#conn);
     this.#lib.dbus_connection_unref(this.#conn);
     this.#libc.close(this.#wakeFd);
+    this.#released$.resolve();
   }
 }
 

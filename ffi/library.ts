@@ -59,7 +59,17 @@ export function loadDBus(): DBusLib {
       configurable: true,
       enumerable: true,
       get() {
-        const fn = openDBus(path, { [name]: def })[name];
+        let fn: unknown;
+        try {
+          fn = Deno.dlopen(path, { [name]: def }).symbols[name];
+        } catch (e) {
+          if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+            throw e;
+          }
+          throw new LibraryLoadError(`${path} lacks ${name}: this libdbus is too old`, {
+            cause: e,
+          });
+        }
         Object.defineProperty(symbols, name, { value: fn, enumerable: true, writable: false });
         return fn;
       },

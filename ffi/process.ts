@@ -53,7 +53,8 @@ export function signalProcess(pid: number, signal: number): boolean {
 
 /**
  * Closes a file descriptor, as `close(2)`. A `h` (Unix fd) read from a
- * message is a duplicate that the receiver owns: close it when done.
+ * message is a duplicate that the receiver owns: close it when done. Only
+ * close descriptors you received: closing one libdbus or Deno uses breaks it.
  *
  * @param fd The descriptor.
  * @returns `false` when it was not open.
@@ -72,6 +73,8 @@ export function signalProcess(pid: number, signal: number): boolean {
  * ```
  */
 export function closeFileDescriptor(fd: number): boolean {
-  if (!Number.isInteger(fd) || fd < 0) throw new RangeError(`Invalid file descriptor ${fd}`);
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff) {
+    throw new RangeError(`Invalid file descriptor ${fd}`);
+  }
   return loadLibC().close(fd) === 0;
 }

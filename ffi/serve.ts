@@ -127,6 +127,7 @@ export class ObjectRegistry {
     this.#objects.set(path, interfaces);
     const unexport = () => {
       if (this.#objects.get(path) === interfaces) this.#objects.delete(path);
+      this.#host.wantInput();
     };
     return { unexport, [Symbol.dispose]: unexport };
   }
@@ -144,6 +145,7 @@ export class ObjectRegistry {
     const unexport = () => {
       const i = this.#subtrees.indexOf(subtree);
       if (i >= 0) this.#subtrees.splice(i, 1);
+      this.#host.wantInput();
     };
     return { unexport, [Symbol.dispose]: unexport };
   }

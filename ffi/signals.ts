@@ -109,6 +109,7 @@ export class SignalRouter {
       if (done) return;
       done = true;
       this.#entries.delete(entry);
+      this.#host.wantInput(); // the last subscription gone: the I/O loop may stop
       if (!this.isBus) return;
       const name = rule.sender;
       if (name !== undefined && !name.startsWith(":") && name !== BUS_NAME) {

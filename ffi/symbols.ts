@@ -46,6 +46,15 @@ export const dbusSymbols = {
   dbus_connection_send: { parameters: ["pointer", "pointer", "buffer"], result: "u32" },
   // dbus_bool_t dbus_connection_read_write(DBusConnection *connection, int timeout_milliseconds)
   dbus_connection_read_write: { parameters: ["pointer", "i32"], result: "u32" },
+  // The same, on Deno's thread pool: the authentication handshake, before the connection is used.
+  dbus_connection_read_write_async: {
+    name: "dbus_connection_read_write",
+    parameters: ["pointer", "i32"],
+    result: "u32",
+    nonblocking: true,
+  },
+  // dbus_bool_t dbus_connection_get_is_authenticated(DBusConnection *connection)
+  dbus_connection_get_is_authenticated: { parameters: ["pointer"], result: "u32" },
   // DBusMessage *dbus_connection_pop_message(DBusConnection *connection)
   dbus_connection_pop_message: { parameters: ["pointer"], result: "pointer" },
   // dbus_bool_t dbus_connection_has_messages_to_send(DBusConnection *connection)
