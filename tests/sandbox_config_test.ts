@@ -411,7 +411,7 @@ Deno.test("EmitEventWithFile emits the event and closes the descriptor it was ha
   await using sb = await startSandbox({ jobs: { on: "task\nstart on with-file\nexec true\n" } });
   // A file only this test opens: its descriptors can be counted whatever other tests do.
   const path = await Deno.makeTempFile({ prefix: "emit-with-file-" });
-  using file = await Deno.open(path);
+  using _file = await Deno.open(path); // held open while the descriptor is sent
   const holders = () =>
     [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
       try {
