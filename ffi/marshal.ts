@@ -49,7 +49,7 @@ function fail(where: string, why: string): never {
  * @throws {TypeError} saying where and why a value does not fit.
  * @example
  * ```ts
- * import { checkBody } from "@upstart/upstart/dbus";
+ * import { checkBody } from "./marshal.ts";
  * checkBody("sas", ["cron", ["A=1"]]);
  * ```
  */

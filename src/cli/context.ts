@@ -104,7 +104,16 @@ export interface ContextInit {
  * @returns The context and a function closing what it opened.
  * @example
  * ```ts no-eval
- * const { ctx, close } = makeContext({ io, prog: "initctl", args: [], opts: {}, userMode: false, connectOptions: {} });
+ * import { makeContext } from "./context.ts";
+ * import { denoIo } from "./io.ts";
+ * const { ctx, close } = makeContext({
+ *   io: denoIo(),
+ *   prog: "initctl",
+ *   args: [],
+ *   opts: {},
+ *   userMode: false,
+ *   connectOptions: {},
+ * });
  * ```
  */
 export function makeContext(init: ContextInit): { ctx: Context; close(): Promise<void> } {

@@ -60,7 +60,8 @@ function wrap(text: string, width = 78): string[] {
  * @returns The text.
  * @example
  * ```ts no-eval
- * io.stdout(mainHelp("initctl", COMMANDS, GLOBAL_OPTIONS));
+ * import { mainHelp } from "./help.ts";
+ * console.log(mainHelp("initctl", [], []));
  * ```
  */
 export function mainHelp(
@@ -97,7 +98,10 @@ export function mainHelp(
  * @returns The text.
  * @example
  * ```ts no-eval
- * io.stdout(commandHelp("initctl", cmd, GLOBAL_OPTIONS));
+ * import { commandHelp } from "./help.ts";
+ * import type { Command } from "./context.ts";
+ * declare const cmd: Command;
+ * console.log(commandHelp("initctl", cmd, []));
  * ```
  */
 export function commandHelp(prog: string, cmd: Command, globals: readonly OptionSpec[]): string {

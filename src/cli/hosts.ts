@@ -27,7 +27,9 @@ export interface HostList extends Array<string> {
  * @throws {UsageError} for an empty or option-like host name, an unreadable file.
  * @example
  * ```ts no-eval
- * const hosts = readHosts(io, { host: ["a,root@b"] }); // ["a", "root@b"]
+ * import { readHosts } from "./hosts.ts";
+ * import { denoIo } from "./io.ts";
+ * const hosts = readHosts(denoIo(), { host: ["a,root@b"] }); // ["a", "root@b"]
  * ```
  */
 export function readHosts(io: CliIo, values: OptionValues): HostList {
@@ -101,7 +103,14 @@ async function bounded<T>(items: readonly T[], limit: number, fn: (t: T) => Prom
  * @throws {UsageError} for bad options, or when the command finds its arguments wrong.
  * @example
  * ```ts no-eval
- * await runOnHosts(io, "initctl", ["a", "b"], values, run);
+ * import { readHosts, runOnHosts } from "./hosts.ts";
+ * import { denoIo } from "./io.ts";
+ * const io = denoIo();
+ * const values = { host: ["web1,web2"] };
+ * const status = await runOnHosts(io, "initctl", readHosts(io, values), values, (hostIo) => {
+ *   hostIo.stdout("hello\n"); // printed as "web1: hello", "web2: hello"
+ *   return Promise.resolve(0);
+ * });
  * ```
  */
 export async function runOnHosts(

@@ -75,6 +75,9 @@ export interface JobTarget {
  * @throws {UsageError} `missing job name`.
  * @example
  * ```ts no-eval
+ * import { jobTarget } from "./_shared.ts";
+ * import type { Context } from "../context.ts";
+ * declare const ctx: Context;
  * const { job, env } = jobTarget(ctx);
  * ```
  */
@@ -113,8 +116,10 @@ export function envPairs(env: readonly string[]): string[] {
  * @returns 0.
  * @example
  * ```ts no-eval
- * await system.resetEnv();
- * return done(ctx);
+ * import { done } from "./_shared.ts";
+ * import type { Context } from "../context.ts";
+ * declare const ctx: Context;
+ * const status = done(ctx); // 0, and `{}` on stdout with --json
  * ```
  */
 export function done(ctx: Context): number {
@@ -131,6 +136,9 @@ export function done(ctx: Context): number {
  * @returns Job object paths in the daemon's order.
  * @example
  * ```ts no-eval
+ * import { daemonOrder } from "./_shared.ts";
+ * import { System } from "../../system.ts";
+ * await using system = await System.connect();
  * const order = await daemonOrder(system, undefined);
  * ```
  */
