@@ -10,7 +10,12 @@
 
 import { Connection, DBusError, processUid } from "../ffi/mod.ts";
 import { isNoSuchObject } from "./_client.ts";
-import { PermissionDeniedError, toUpstartError, UpstartNotRunningError } from "./errors.ts";
+import {
+  type ConnectAttempt,
+  PermissionDeniedError,
+  toUpstartError,
+  UpstartNotRunningError,
+} from "./errors.ts";
 import { UPSTART_INTERFACE, UPSTART_PATH, UPSTART_SERVICE } from "./names.ts";
 import { defaultRemoteSocket, remoteAddress, type RemoteOptions } from "./remote.ts";
 
@@ -197,7 +202,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
   if (typeof dest !== "string" || dest === "") {
     throw new TypeError(`Invalid dest ${JSON.stringify(dest)}: expected a bus name`);
   }
-  const tried: { target: string; reason: string }[] = [];
+  const tried: ConnectAttempt[] = [];
   let lastError: unknown;
   for (const target of connectTargets(options)) {
     for (const peer of target.peer === null ? [false, true] : [target.peer]) {
@@ -207,7 +212,12 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
       } catch (e) {
         if (e instanceof TypeError) throw e;
         lastError = e;
-        tried.push({ target: target.label, reason: describe(e) + remoteHint(target) });
+        tried.push({
+          target: target.label,
+          reason: describe(e) + remoteHint(target),
+          failure: "connect",
+          detail: describe(e),
+        });
         continue;
       }
       try {
@@ -225,12 +235,21 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
         if (typed instanceof PermissionDeniedError) throw typed;
         lastError = e;
         const name = e instanceof DBusError ? e.name : "";
-        const reason = /ServiceUnknown|NameHasNoOwner/.test(name)
-          ? `no owner of ${dest}`
-          : isNoSuchObject(e)
-          ? `no Upstart there (${describe(e)})`
-          : describe(e) + remoteHint(target);
-        tried.push({ target: target.label, reason });
+        if (/ServiceUnknown|NameHasNoOwner/.test(name)) {
+          tried.push({
+            target: target.label,
+            reason: `no owner of ${dest}`,
+            failure: "no-owner",
+            detail: dest,
+          });
+        } else if (isNoSuchObject(e)) {
+          tried.push({
+            target: target.label,
+            reason: `no Upstart there (${describe(e)})`,
+            failure: "not-upstart",
+            detail: describe(e),
+          });
+        } else tried.push({ target: target.label, reason: describe(e) + remoteHint(target) });
       }
     }
   }

@@ -278,6 +278,21 @@ export class InvalidArgumentError extends UpstartError {
  */
 export class InvalidEnvError extends InvalidArgumentError {}
 
+/** One place {@linkcode UpstartNotRunningError} tried, and how it failed. */
+export interface ConnectAttempt {
+  /** Where: `the system bus`, `the private socket unix:abstract=/com/ubuntu/upstart`, ... */
+  readonly target: string;
+  /** Why, in words (what the error message shows). */
+  readonly reason: string;
+  /**
+   * How: `connect` (the socket or bus could not be reached), `no-owner` (the bus answered but
+   * nobody owns Upstart's name), `not-upstart` (something answered, but not as Upstart).
+   */
+  readonly failure?: "connect" | "no-owner" | "not-upstart";
+  /** For `no-owner`, the bus name looked for; else the underlying message (libdbus's or the peer's). */
+  readonly detail?: string;
+}
+
 /**
  * Upstart could not be reached: nothing listens on its socket, or no one owns
  * its bus name. The message says everything that was tried.
@@ -291,7 +306,7 @@ export class InvalidEnvError extends InvalidArgumentError {}
  */
 export class UpstartNotRunningError extends UpstartError {
   /** What was tried, in order, and why each failed. */
-  readonly tried: readonly { readonly target: string; readonly reason: string }[];
+  readonly tried: readonly ConnectAttempt[];
 
   /**
    * Makes the error.
@@ -300,7 +315,7 @@ export class UpstartNotRunningError extends UpstartError {
    * @param options The D-Bus name and cause (the last failure).
    */
   constructor(
-    tried: readonly { readonly target: string; readonly reason: string }[],
+    tried: readonly ConnectAttempt[],
     options: UpstartErrorOptions = {},
   ) {
     super(

@@ -422,21 +422,30 @@ Deno.test("Upstart out of reach: initctl's words for what it would have tried", 
 });
 
 Deno.test("unreachableMessage: root's private socket first, the system bus fallback added", () => {
+  const noOwner = {
+    target: "the system bus",
+    reason: "no owner of com.ubuntu.Upstart",
+    failure: "no-owner",
+    detail: "com.ubuntu.Upstart",
+  } as const;
   const e = new UpstartNotRunningError([
     { target: `the private socket ${PRIVATE_ADDRESS}`, reason: "Connection refused" },
-    { target: "the system bus", reason: "no owner of com.ubuntu.Upstart" },
+    noOwner,
   ]);
   assert.equal(
     unreachableMessage(e, "default"),
     "Unable to connect to Upstart: Connection refused " +
       "(then tried the system bus: no owner of com.ubuntu.Upstart)",
   );
-  const bus = new UpstartNotRunningError([
-    { target: "the system bus", reason: "no owner of com.ubuntu.Upstart" },
-  ]);
+  const bus = new UpstartNotRunningError([noOwner]);
   assert.equal(unreachableMessage(bus, "default"), 'Name "com.ubuntu.Upstart" does not exist');
   const odd = new UpstartNotRunningError([
-    { target: "the session bus", reason: "no Upstart there (No such object path '/x')" },
+    {
+      target: "the session bus",
+      reason: "no Upstart there (No such object path '/x')",
+      failure: "not-upstart",
+      detail: "No such object path '/x'",
+    },
   ]);
   assert.equal(unreachableMessage(odd, "session"), "No such object path '/x'");
   assert.equal(unreachableMessage(odd, null), odd.message);

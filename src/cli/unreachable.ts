@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { UpstartNotRunningError } from "../errors.ts";
+import type { ConnectAttempt, UpstartNotRunningError } from "../errors.ts";
 
 /**
  * How the command line chose where Upstart is, as far as initctl has a rule
@@ -31,17 +31,14 @@ function prefixFor(label: string, via: InitctlVia): string | null {
 }
 
 /** One attempt in initctl's words: the bus's message when the connection worked, else prefixed. */
-function attemptText(attempt: { target: string; reason: string }, via: InitctlVia): string | null {
-  const { reason } = attempt;
+function attemptText(attempt: ConnectAttempt, via: InitctlVia): string | null {
   // Our probe found the bus but nobody owning the name: initctl's first call (sent without
   // auto-start) gets dbus-daemon's NameHasNoOwner message.
-  const owner = /^no owner of (.+)$/s.exec(reason);
-  if (owner) return `Name "${owner[1]}" does not exist`;
+  if (attempt.failure === "no-owner") return `Name "${attempt.detail}" does not exist`;
   // Something answered but not as Upstart: initctl prints that call's error.
-  const other = /^no Upstart there \((.*)\)$/s.exec(reason);
-  if (other) return other[1];
+  if (attempt.failure === "not-upstart") return attempt.detail ?? attempt.reason;
   const prefix = prefixFor(attempt.target, via);
-  return prefix === null ? null : `${prefix}: ${reason}`;
+  return prefix === null ? null : `${prefix}: ${attempt.detail ?? attempt.reason}`;
 }
 
 /**
