@@ -26,6 +26,7 @@ import {
 } from "../names.ts";
 import type { Engine, Outcome } from "./engine.ts";
 import { UpstartError } from "./errors.ts";
+import { introspectable } from "./introspect.ts";
 import type { Job } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
 
@@ -311,7 +312,12 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
       },
     },
   };
-  return [named(upstart), propertiesInterface(UPSTART_INTERFACE, props)];
+  const own = named(upstart);
+  return [
+    own,
+    propertiesInterface(UPSTART_INTERFACE, props),
+    introspectable(UPSTART_PATH, [own], () => engine.classes.length > 0 ? ["jobs"] : []),
+  ];
 }
 
 /** A job class object's interfaces. */
@@ -350,6 +356,8 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
           return [path(j)];
         },
       },
+      // Upstart answers in its hash-table order (cls.orderedInstances()); start order is kept
+      // here because tests/api_events_test.ts and tests/api_job_test.ts expect it.
       GetAllInstances: { out: "ao", handler: () => [[...cls.instances.values()].map(path)] },
       Start: {
         in: "asb",
@@ -374,7 +382,16 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
       Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
     ),
   };
-  return [named(job), propertiesInterface(JOB_INTERFACE, props)];
+  const own = named(job);
+  return [
+    own,
+    propertiesInterface(JOB_INTERFACE, props),
+    introspectable(
+      classPath(cls),
+      [own],
+      () => [...cls.instances.values()].map((j) => escapePathElement(j.name)),
+    ),
+  ];
 }
 
 /** An instance object's interfaces. */
@@ -411,7 +428,12 @@ export function instanceInterfaces(engine: Engine, job: Job): InterfaceDef[] {
       Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
     ),
   };
-  return [named(inst), propertiesInterface(INSTANCE_INTERFACE, props)];
+  const own = named(inst);
+  return [
+    own,
+    propertiesInterface(INSTANCE_INTERFACE, props),
+    introspectable(jobInstancePath(job), [own], () => []),
+  ];
 }
 
 /**
@@ -452,7 +474,7 @@ export function serveUpstart(conn: Connection, engine: Engine, host: ManagerHost
   // thousand), so neither lookup may walk all the jobs.
   const findClass = (el: string) => byElement(el, (n) => engine.getClass(n), () => engine.classes);
   const findJob = (cls: JobClass, el: string) =>
-    byElement(el, (n) => cls.instances.get(n), () => cls.instances.values());
+    byElement(el, (n) => cls.instances.get(n), () => cls.orderedInstances());
   const tree = conn.exportSubtree(JOBS_PATH, (p) => {
     const rest = p.slice(JOBS_PATH.length + 1).split("/");
     if (p === JOBS_PATH || rest.length > 2) return null;
@@ -465,7 +487,7 @@ export function serveUpstart(conn: Connection, engine: Engine, host: ManagerHost
     if (p === JOBS_PATH) return engine.classes.map((c) => escapePathElement(c.name));
     const rest = p.slice(JOBS_PATH.length + 1).split("/");
     const cls = rest.length === 1 ? findClass(rest[0]) : undefined;
-    return cls ? [...cls.instances.values()].map((j) => escapePathElement(j.name)) : [];
+    return cls ? cls.orderedInstances().map((j) => escapePathElement(j.name)) : [];
   });
   return () => {
     tree.unexport();

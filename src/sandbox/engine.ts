@@ -21,6 +21,7 @@ import { Job, type JobHooks, type JobHost } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
 import type { JobGoal } from "./states.ts";
 import { activeEvents, type EventRefs, handle, reset } from "./operator.ts";
+import { nihHashOrder } from "./nih_hash.ts";
 import { spawnJobProcess } from "./process.ts";
 
 /** Everything the engine reports. */
@@ -88,9 +89,9 @@ export class Engine implements JobHost, EventRefs {
 
   // ---- classes ------------------------------------------------------------------------------
 
-  /** The registered classes, in registration order. */
+  /** The registered classes, in the order Upstart walks its table (`GetAllJobs`, events). */
   get classes(): JobClass[] {
-    return [...this.#registered.values()];
+    return nihHashOrder(this.#registered.values());
   }
 
   /** The registered class called `name`. */
@@ -341,7 +342,13 @@ export class Engine implements JobHost, EventRefs {
     let again: boolean;
     do {
       again = false;
-      for (const event of [...this.#events]) {
+      // NIH_LIST_FOREACH_SAFE walks the live list: an event queued while walking (appended, such
+      // as the `stopped` of a task that finished) is reached in this same pass, before an
+      // earlier event it unblocked finishes in the next one. A real Upstart sends
+      // EventEmitted(stopped) for that task before the event that started it (observed with
+      // tests/support/compare_upstart.ts, "events").
+      for (let i = 0; i < this.#events.length;) {
+        const event = this.#events[i];
         if (event.progress === "pending") {
           event.progress = "handling";
           this.hooks.log("info", `Handling ${event.name} event`);
@@ -349,10 +356,13 @@ export class Engine implements JobHost, EventRefs {
           again = true;
         }
         if (event.progress === "handling") {
-          if (event.blockers > 0) continue;
+          if (event.blockers > 0) {
+            i++;
+            continue;
+          }
           event.progress = "finished";
         }
-        this.#finished(event);
+        this.#finished(event); // takes it out of the list: the next one is at `i` now
         again = true;
       }
     } while (again);
@@ -360,8 +370,8 @@ export class Engine implements JobHost, EventRefs {
 
   /** `event_pending_handle_jobs`: stop on first, then start on, class by class. */
   #handleJobs(event: SandboxEvent): void {
-    for (const cls of [...this.#registered.values()]) {
-      for (const job of [...cls.instances.values()]) {
+    for (const cls of this.classes) {
+      for (const job of cls.orderedInstances()) {
         if (job.stopOn && handle(job.stopOn, event, job.env, this) && job.stopOn.value) {
           if (job.goal !== "stop") {
             job.stopEnv = this.#operatorEnv(job.stopEvents(), "UPSTART_STOP_EVENTS", []);

@@ -11,7 +11,14 @@ import { envAppend, envSet } from "./environ.ts";
 import type { Blocked, SandboxEvent } from "./events.ts";
 import type { JobClass } from "./job_class.ts";
 import { activeEvents, type EventRefs, type Operator, operatorFrom } from "./operator.ts";
-import { type RunningProcess, signalProcess, SpawnError, type spawnJobProcess } from "./process.ts";
+import {
+  type RunningProcess,
+  signalPid,
+  signalProcess,
+  SpawnError,
+  type spawnJobProcess,
+} from "./process.ts";
+import { nihHashBin } from "./nih_hash.ts";
 import { signalName } from "./signals.ts";
 import { type JobGoal, type JobState, PROCESS_ORDER } from "./states.ts";
 
@@ -49,6 +56,8 @@ export class Job {
   readonly cls: JobClass;
   /** The instance name (`""` for a job without `instance`). */
   readonly name: string;
+  /** Its bin in its class's table of instances (which fixes where it comes in walks). */
+  readonly hashBin: number;
   /** Goal. */
   goal: JobGoal = "stop";
   /** State. */
@@ -88,6 +97,7 @@ export class Job {
   constructor(cls: JobClass, name: string, host: JobHost) {
     this.cls = cls;
     this.name = name;
+    this.hashBin = nihHashBin(name);
     this.#host = host;
     this.stopOn = cls.config.stopOn ? operatorFrom(cls.config.stopOn) : null;
   }
@@ -505,10 +515,14 @@ export class Job {
     }, this.cls.config.killTimeout * 1000);
   }
 
-  /** Sends the reload signal to the main process; `false` when there is none. */
+  /**
+   * Sends the reload signal to the main process; `false` when there is none. Only to that
+   * process, not its group: `job_reload` calls `kill (pid, reload_signal)`, and a real Upstart
+   * leaves the children of a `script` main process alone on `Reload`.
+   */
   reload(): boolean {
     if (this.pids.main <= 0) return false;
-    signalProcess(this.pids.main, this.cls.config.reloadSignal.number);
+    signalPid(this.pids.main, this.cls.config.reloadSignal.number);
     return true;
   }
 

@@ -7,6 +7,7 @@
 import type { JobConfig, LimitResource } from "../jobfile/mod.ts";
 import type { Job } from "./job.ts";
 import { checkEnforcement } from "./limits.ts";
+import { nihHashBin, nihHashOrder } from "./nih_hash.ts";
 import { type Operator, operatorFrom } from "./operator.ts";
 import { signalNumber } from "./signals.ts";
 
@@ -20,8 +21,10 @@ export class JobClass {
   readonly source: string | null;
   /** Live `start on` (shared by all instances, as in Upstart). */
   readonly startOn: Operator | null;
-  /** Instances by name. */
+  /** Instances by name (insertion order; {@linkcode JobClass.orderedInstances} for Upstart's). */
   readonly instances = new Map<string, Job>();
+  /** Its bin in Upstart's table of job classes (which fixes where it comes in walks). */
+  readonly hashBin: number;
   /** Replaced or removed (its file changed or went): it goes when its last instance stops. */
   deleted = false;
   /** `normal exit` as Upstart stores it: a status, or a signal shifted left by 8. */
@@ -37,6 +40,7 @@ export class JobClass {
   constructor(name: string, config: JobConfig, source: string | null = null) {
     if (name === "") throw new TypeError("Job name must not be empty");
     this.name = name;
+    this.hashBin = nihHashBin(name);
     this.config = config;
     this.source = source;
     this.startOn = config.startOn ? operatorFrom(config.startOn) : null;
@@ -49,5 +53,10 @@ export class JobClass {
     this.allowedLimits = e.allowedLimits;
     this.canRaisePriority = e.canRaisePriority;
     this.notEnforced = e.notEnforced;
+  }
+
+  /** The instances in the order Upstart walks them (`GetAllInstances`, events). */
+  orderedInstances(): Job[] {
+    return nihHashOrder(this.instances.values());
   }
 }

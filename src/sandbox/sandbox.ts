@@ -281,7 +281,7 @@ export class Sandbox implements AsyncDisposable {
         path: classPath(c),
         source: c.source,
         not_enforced: c.notEnforced,
-        jobs: [...c.instances.values()].map(job),
+        jobs: c.orderedInstances().map(job),
       })),
       env: this.engine.environment,
       log_priority: this.logPriority,

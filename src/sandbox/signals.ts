@@ -55,14 +55,27 @@ export function signalNumber(name: string): number | null {
  * the group no longer exists.
  */
 export function killGroup(pgid: number, n: number): boolean {
+  return sendSignal(-pgid, n);
+}
+
+/**
+ * Sends signal `n` to the process `pid` alone (Upstart's `kill (pid, signal)`); returns `false`
+ * when it no longer exists.
+ */
+export function killPid(pid: number, n: number): boolean {
+  return sendSignal(pid, n);
+}
+
+/** `kill(2)`: a negative `target` is a process group. */
+function sendSignal(target: number, n: number): boolean {
   const name = signalName(n);
   try {
     if (name !== null && name !== "STKFLT") {
-      Deno.kill(-pgid, `SIG${name}` as Deno.Signal);
+      Deno.kill(target, `SIG${name}` as Deno.Signal);
     } else {
       // Deno names only the classic signals; real-time ones go through kill(1).
       return new Deno.Command("kill", {
-        args: ["-s", String(n), "--", `-${pgid}`],
+        args: ["-s", String(n), "--", String(target)],
         stdout: "null",
         stderr: "null",
       }).outputSync().success;

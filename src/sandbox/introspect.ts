@@ -1,0 +1,131 @@
+/**
+ * `Introspect` as a real Upstart answers it: libnih's `nih_dbus_object_introspect` writes
+ * `<node name="PATH">`, the object's own interfaces, then `org.freedesktop.DBus.Properties` and
+ * `org.freedesktop.DBus.Introspectable` with libnih's argument names (no `Peer`, which libdbus
+ * answers itself), then the child nodes. Observed against Upstart 1.13.2 with
+ * tests/support/compare_upstart.ts ("introspect").
+ *
+ * @module
+ */
+
+import { type InterfaceDef, parseSignature, signatureOf } from "../../ffi/mod.ts";
+
+const INTROSPECTABLE = "org.freedesktop.DBus.Introspectable";
+
+const HEAD = '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n' +
+  '"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n';
+
+const TAIL = `  <interface name="org.freedesktop.DBus.Properties">
+    <method name="Get">
+      <arg name="interface_name" type="s" direction="in"/>
+      <arg name="property_name" type="s" direction="in"/>
+      <arg name="value" type="v" direction="out"/>
+    </method>
+    <method name="Set">
+      <arg name="interface_name" type="s" direction="in"/>
+      <arg name="property_name" type="s" direction="in"/>
+      <arg name="value" type="v" direction="in"/>
+    </method>
+    <method name="GetAll">
+      <arg name="interface_name" type="s" direction="in"/>
+      <arg name="props" type="a{sv}" direction="out"/>
+    </method>
+  </interface>
+  <interface name="org.freedesktop.DBus.Introspectable">
+    <method name="Introspect">
+      <arg name="data" type="s" direction="out"/>
+    </method>
+  </interface>
+`;
+
+const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
+const attr = (s: string) => s.replace(/[&<>"]/g, (c) => ESCAPES[c]);
+
+function args(signature: string, names: readonly string[] | undefined, direction?: string) {
+  return parseSignature(signature).map((type, i) => {
+    const name = names?.[i] ? ` name="${attr(names[i])}"` : "";
+    const dir = direction ? ` direction="${direction}"` : "";
+    return `      <arg${name} type="${attr(signatureOf(type))}"${dir}/>\n`;
+  }).join("");
+}
+
+/**
+ * libnih's introspection document of an object.
+ *
+ * @param path The object path (libnih names the node with it).
+ * @param interfaces The object's own interfaces (Upstart's), without the standard ones.
+ * @param children Names of the child nodes (sorted, as libdbus keeps them).
+ * @returns The XML text.
+ * @example
+ * ```ts
+ * import { libnihIntrospectXml } from "./introspect.ts";
+ * const xml = libnihIntrospectXml("/com/ubuntu/Upstart", [], ["jobs"]);
+ * console.assert(xml.includes('<node name="/com/ubuntu/Upstart">'));
+ * ```
+ */
+export function libnihIntrospectXml(
+  path: string,
+  interfaces: readonly InterfaceDef[],
+  children: readonly string[],
+): string {
+  let xml = `${HEAD}<node name="${attr(path)}">\n`;
+  for (const i of interfaces) {
+    xml += `  <interface name="${attr(i.name)}">\n`;
+    for (const [name, m] of Object.entries(i.methods ?? {})) {
+      xml += `    <method name="${attr(name)}">\n${args(m.in ?? "", m.inNames, "in")}${
+        args(m.out ?? "", m.outNames, "out")
+      }    </method>\n`;
+    }
+    for (const [name, s] of Object.entries(i.signals ?? {})) {
+      xml += `    <signal name="${attr(name)}">\n${
+        args(s.signature ?? "", s.names)
+      }    </signal>\n`;
+    }
+    for (const [name, p] of Object.entries(i.properties ?? {})) {
+      xml += `    <property name="${attr(name)}" type="${attr(p.signature)}" access="${
+        p.access ?? "read"
+      }"/>\n`;
+    }
+    xml += "  </interface>\n";
+  }
+  xml += TAIL;
+  for (const child of children) xml += `  <node name="${attr(child)}"/>\n`;
+  return `${xml}</node>\n`;
+}
+
+/**
+ * An `org.freedesktop.DBus.Introspectable` interface answering with
+ * {@linkcode libnihIntrospectXml} (it takes precedence over the binding's generic one).
+ *
+ * @param path The object path.
+ * @param own The object's Upstart interface(s).
+ * @param children The child node names now (called on each `Introspect`).
+ * @returns The interface definition to export with the object.
+ * @example
+ * ```ts
+ * import { introspectable } from "./introspect.ts";
+ * const def = introspectable("/com/ubuntu/Upstart", [], () => ["jobs"]);
+ * console.assert(def.name === "org.freedesktop.DBus.Introspectable");
+ * ```
+ */
+export function introspectable(
+  path: string,
+  own: readonly InterfaceDef[],
+  children: () => string[],
+): InterfaceDef {
+  return {
+    name: INTROSPECTABLE,
+    methods: {
+      Introspect: {
+        out: "s",
+        outNames: ["data"],
+        handler: () => [libnihIntrospectXml(path, own, [...children()].sort(byteOrder))],
+      },
+    },
+  };
+}
+
+/** strcmp order (libdbus keeps an object's children sorted so). */
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
