@@ -356,9 +356,8 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
           return [path(j)];
         },
       },
-      // Upstart answers in its hash-table order (cls.orderedInstances()); start order is kept
-      // here because tests/api_events_test.ts and tests/api_job_test.ts expect it.
-      GetAllInstances: { out: "ao", handler: () => [[...cls.instances.values()].map(path)] },
+      // In Upstart's hash-table order, as it answers.
+      GetAllInstances: { out: "ao", handler: () => [cls.orderedInstances().map(path)] },
       Start: {
         in: "asb",
         out: "o",
