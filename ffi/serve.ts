@@ -193,8 +193,8 @@ export class ObjectRegistry {
       if (
         call.interface === INTROSPECTABLE && call.member === "Introspect" && call.signature === ""
       ) {
-        const children = this.#childrenOf(call.path);
-        if (children.length > 0) return value("s", [introspectXml([], children)]);
+        // As libdbus's object tree: any path introspects, as an empty node if nothing is there.
+        return value("s", [introspectXml([], this.#childrenOf(call.path))]);
       }
       throw unknownMethod(call);
     }

@@ -133,6 +133,15 @@ Deno.test("calls on another connection's exported object, with properties and in
     member: "Introspect",
   });
   assert.match(root as string, /<node name="Calc"\/>/);
+  // As libdbus: a path with nothing there introspects as an empty node.
+  const [empty] = await client.call({
+    ...target,
+    path: "/org/upstart/nothing/here",
+    interface: "org.freedesktop.DBus.Introspectable",
+    member: "Introspect",
+  });
+  assert.doesNotMatch(empty as string, /<interface|<node name=/);
+  assert.match(empty as string, /<node>/);
   await client.call({ ...target, interface: "org.freedesktop.DBus.Peer", member: "Ping" });
 });
 
