@@ -75,6 +75,11 @@ export interface InterfaceDef {
   readonly properties?: Readonly<Record<string, PropertyDef>>;
   /** Its signals by name. */
   readonly signals?: Readonly<Record<string, SignalDef>>;
+  /**
+   * The error for a call of one of its methods with the wrong signature (default: libdbus's
+   * `UnknownMethod`; libnih-generated servers such as Upstart reply `InvalidArgs`).
+   */
+  readonly wrongSignature?: (call: IncomingCall) => DBusError;
 }
 
 /** A handle on something exported. */
@@ -203,7 +208,9 @@ export class ObjectRegistry {
       : interfaces.find((i) => i.name === call.interface);
     const method = own?.methods?.[call.member];
     if (method) {
-      if ((method.in ?? "") !== call.signature) throw unknownMethod(call);
+      if ((method.in ?? "") !== call.signature) {
+        throw own!.wrongSignature?.(call) ?? unknownMethod(call);
+      }
       const result = method.handler(readBody(this.#lib, msg), call);
       const out = method.out ?? "";
       if (result instanceof Promise) {

@@ -124,3 +124,27 @@ Deno.test("nihHashBin puts names in the bins that explain Upstart's observed ord
     [1, 6, 15, 14, 7, 8, 8],
   );
 });
+
+Deno.test("a known method with the wrong arguments is InvalidArgs, as libnih replies", async () => {
+  // Observed ("errors"): Start with no arguments on a real Upstart gives
+  // org.freedesktop.DBus.Error.InvalidArgs "Invalid arguments to Start method".
+  await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
+  for (
+    const [path, iface, member] of [
+      [`${JOBS}/svc`, "com.ubuntu.Upstart0_6.Job", "Start"],
+      ["/com/ubuntu/Upstart", "com.ubuntu.Upstart0_6", "EmitEvent"],
+    ]
+  ) {
+    await assert.rejects(
+      sb.call(member, "s", ["x"], path, iface),
+      (e: Error) =>
+        e.name === "org.freedesktop.DBus.Error.InvalidArgs" &&
+        e.message === `Invalid arguments to ${member} method`,
+    );
+  }
+  // An unknown method is still UnknownMethod.
+  await assert.rejects(
+    sb.call("Nope", "", [], `${JOBS}/svc`, "com.ubuntu.Upstart0_6.Job"),
+    (e: Error) => e.name === "org.freedesktop.DBus.Error.UnknownMethod",
+  );
+});

@@ -92,6 +92,14 @@ async function waitFor(done: Promise<void>): Promise<void> {
   }
 }
 
+/** libnih's reply to a known method called with the wrong arguments (observed on Upstart 1.13.2). */
+function wrongSignature(call: { member: string }): DBusError {
+  return new DBusError(
+    "org.freedesktop.DBus.Error.InvalidArgs",
+    `Invalid arguments to ${call.member} method`,
+  );
+}
+
 /** Argument names of Upstart's XML (`dbus/com.ubuntu.Upstart*.xml`), for `Introspect`. */
 const ARG_NAMES: Record<string, Record<string, [readonly string[], readonly string[]]>> = {
   [UPSTART_INTERFACE]: {
@@ -216,6 +224,7 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
   const env = (details: unknown) => details as string[];
   const upstart: InterfaceDef = {
     name: UPSTART_INTERFACE,
+    wrongSignature,
     methods: {
       ReloadConfiguration: { handler: () => guard(() => host.reload()) },
       GetJobByName: {
@@ -336,6 +345,7 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
   };
   const job: InterfaceDef = {
     name: JOB_INTERFACE,
+    wrongSignature,
     methods: {
       GetInstance: {
         in: "as",
@@ -406,6 +416,7 @@ export function instanceInterfaces(engine: Engine, job: Job): InterfaceDef[] {
   };
   const inst: InterfaceDef = {
     name: INSTANCE_INTERFACE,
+    wrongSignature,
     methods: {
       Start: {
         in: "b",
