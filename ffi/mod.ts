@@ -41,6 +41,7 @@ export type {
   SignalDef,
   SubtreeResolver,
 } from "./serve.ts";
+export { interfaceXml } from "./serve.ts";
 export { Variant } from "./variant.ts";
 export {
   ConnectionClosedError,

@@ -485,6 +485,42 @@ const STANDARD: InterfaceDef[] = [
   },
 ];
 
+/**
+ * One interface as an introspection document lists it (`<interface>` with its methods, signals
+ * and properties, argument names where given), indented for a `<node>`.
+ *
+ * @param def The interface.
+ * @returns The XML fragment.
+ * @example
+ * ```ts
+ * import { interfaceXml } from "@upstart/upstart/dbus";
+ * const xml = interfaceXml({
+ *   name: "org.example.Demo",
+ *   methods: { Echo: { in: "s", out: "s", inNames: ["text"], handler: ([t]) => [t] } },
+ * });
+ * console.assert(xml.includes('<arg name="text" type="s" direction="in"/>'));
+ * ```
+ */
+export function interfaceXml(def: InterfaceDef): string {
+  let xml = `  <interface name="${attr(def.name)}">\n`;
+  for (const [name, m] of Object.entries(def.methods ?? {})) {
+    xml += `    <method name="${attr(name)}">\n${args(m.in ?? "", m.inNames, "in")}${
+      args(m.out ?? "", m.outNames, "out")
+    }    </method>\n`;
+  }
+  for (const [name, sig] of Object.entries(def.signals ?? {})) {
+    xml += `    <signal name="${attr(name)}">\n${
+      args(sig.signature ?? "", sig.names)
+    }    </signal>\n`;
+  }
+  for (const [name, p] of Object.entries(def.properties ?? {})) {
+    xml += `    <property name="${attr(name)}" type="${attr(p.signature)}" access="${
+      p.access ?? "read"
+    }"/>\n`;
+  }
+  return xml + "  </interface>\n";
+}
+
 /** The introspection document of an object. */
 export function introspectXml(
   interfaces: readonly InterfaceDef[],
@@ -494,25 +530,7 @@ export function introspectXml(
   const all = [...STANDARD.filter((i) => !own.has(i.name)), ...interfaces];
   let xml = '<!DOCTYPE node PUBLIC "-//freedesktop//DTD D-BUS Object Introspection 1.0//EN"\n' +
     '"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd">\n<node>\n';
-  for (const i of interfaces.length > 0 ? all : []) {
-    xml += `  <interface name="${attr(i.name)}">\n`;
-    for (const [name, m] of Object.entries(i.methods ?? {})) {
-      xml += `    <method name="${attr(name)}">\n${args(m.in ?? "", m.inNames, "in")}${
-        args(m.out ?? "", m.outNames, "out")
-      }    </method>\n`;
-    }
-    for (const [name, s] of Object.entries(i.signals ?? {})) {
-      xml += `    <signal name="${attr(name)}">\n${
-        args(s.signature ?? "", s.names)
-      }    </signal>\n`;
-    }
-    for (const [name, p] of Object.entries(i.properties ?? {})) {
-      xml += `    <property name="${attr(name)}" type="${attr(p.signature)}" access="${
-        p.access ?? "read"
-      }"/>\n`;
-    }
-    xml += "  </interface>\n";
-  }
+  for (const i of interfaces.length > 0 ? all : []) xml += interfaceXml(i);
   for (const child of children) xml += `  <node name="${attr(child)}"/>\n`;
   return xml + "</node>\n";
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type InterfaceDef, parseSignature, signatureOf } from "../../ffi/mod.ts";
+import { type InterfaceDef, interfaceXml } from "../../ffi/mod.ts";
 
 const INTROSPECTABLE = "org.freedesktop.DBus.Introspectable";
 
@@ -38,17 +38,6 @@ const TAIL = `  <interface name="org.freedesktop.DBus.Properties">
   </interface>
 `;
 
-const ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" };
-const attr = (s: string) => s.replace(/[&<>"]/g, (c) => ESCAPES[c]);
-
-function args(signature: string, names: readonly string[] | undefined, direction?: string) {
-  return parseSignature(signature).map((type, i) => {
-    const name = names?.[i] ? ` name="${attr(names[i])}"` : "";
-    const dir = direction ? ` direction="${direction}"` : "";
-    return `      <arg${name} type="${attr(signatureOf(type))}"${dir}/>\n`;
-  }).join("");
-}
-
 /**
  * libnih's introspection document of an object.
  *
@@ -68,28 +57,11 @@ export function libnihIntrospectXml(
   interfaces: readonly InterfaceDef[],
   children: readonly string[],
 ): string {
-  let xml = `${HEAD}<node name="${attr(path)}">\n`;
-  for (const i of interfaces) {
-    xml += `  <interface name="${attr(i.name)}">\n`;
-    for (const [name, m] of Object.entries(i.methods ?? {})) {
-      xml += `    <method name="${attr(name)}">\n${args(m.in ?? "", m.inNames, "in")}${
-        args(m.out ?? "", m.outNames, "out")
-      }    </method>\n`;
-    }
-    for (const [name, s] of Object.entries(i.signals ?? {})) {
-      xml += `    <signal name="${attr(name)}">\n${
-        args(s.signature ?? "", s.names)
-      }    </signal>\n`;
-    }
-    for (const [name, p] of Object.entries(i.properties ?? {})) {
-      xml += `    <property name="${attr(name)}" type="${attr(p.signature)}" access="${
-        p.access ?? "read"
-      }"/>\n`;
-    }
-    xml += "  </interface>\n";
-  }
+  // Object paths and their elements are [A-Za-z0-9_/]: nothing in them needs XML escaping.
+  let xml = `${HEAD}<node name="${path}">\n`;
+  for (const i of interfaces) xml += interfaceXml(i);
   xml += TAIL;
-  for (const child of children) xml += `  <node name="${attr(child)}"/>\n`;
+  for (const child of children) xml += `  <node name="${child}"/>\n`;
   return `${xml}</node>\n`;
 }
 
