@@ -19,7 +19,7 @@ import { invalidArgs, UpstartError, upstartError } from "./errors.ts";
 import { type Blocked, SandboxEvent } from "./events.ts";
 import { Job, type JobHooks, type JobHost } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
-import type { JobGoal } from "./states.ts";
+import type { Goal } from "../states.ts";
 import { activeEvents, type EventRefs, handle, reset } from "./operator.ts";
 import { nihHashOrder } from "./nih_hash.ts";
 import { spawnJobProcess } from "./process.ts";
@@ -273,7 +273,7 @@ export class Engine implements JobHost, EventRefs {
     return this.#changeGoals(job, ["stop", "start"], wait, "Job failed to restart");
   }
 
-  #changeGoals(job: Job, goals: JobGoal[], wait: boolean, failMessage: string): Outcome {
+  #changeGoals(job: Job, goals: Goal[], wait: boolean, failMessage: string): Outcome {
     job.finished(false);
     const done = wait ? this.#methodWait(job, failMessage) : null;
     for (const goal of goals) job.changeGoal(goal);

@@ -20,7 +20,7 @@ import {
 } from "./process.ts";
 import { nihHashBin } from "./nih_hash.ts";
 import { signalName } from "./signals.ts";
-import { type JobGoal, type JobState, PROCESS_ORDER } from "./states.ts";
+import { type Goal, PROCESS_ORDER, type State } from "../states.ts";
 
 /** What a job needs from the engine that runs it. */
 export interface JobHost extends EventRefs {
@@ -59,9 +59,9 @@ export class Job {
   /** Its bin in its class's table of instances (which fixes where it comes in walks). */
   readonly hashBin: number;
   /** Goal. */
-  goal: JobGoal = "stop";
+  goal: Goal = "stop";
   /** State. */
-  state: JobState = "waiting";
+  state: State = "waiting";
   /** The environment its processes get. */
   env: string[] | null = null;
   /** Environment for the next start. */
@@ -117,7 +117,7 @@ export class Job {
   }
 
   /** `job_change_goal`. */
-  changeGoal(goal: JobGoal): void {
+  changeGoal(goal: Goal): void {
     if (this.goal === goal) return;
     this.#host.hooks.log("info", `${this.displayName} goal changed from ${this.goal} to ${goal}`);
     this.goal = goal;
@@ -127,7 +127,7 @@ export class Job {
   }
 
   /** `job_change_state`: walks states until one needs to wait for something. */
-  changeState(target: JobState): void {
+  changeState(target: State): void {
     let state = target;
     while (this.state !== state) {
       if (this.blocker) return;
@@ -218,7 +218,7 @@ export class Job {
   }
 
   /** `job_next_state`: where the goal leads from the current state. */
-  nextState(): JobState {
+  nextState(): State {
     const start = this.goal !== "stop";
     switch (this.state) {
       case "waiting":
@@ -295,7 +295,7 @@ export class Job {
 
   /** `job_emit_event`: `starting`/`started`/`stopping`/`stopped` with Upstart's variables. */
   #emitEvent(): SandboxEvent {
-    const names: Partial<Record<JobState, [string, boolean, boolean]>> = {
+    const names: Partial<Record<State, [string, boolean, boolean]>> = {
       starting: ["starting", true, false],
       running: ["started", false, false],
       stopping: ["stopping", true, true],

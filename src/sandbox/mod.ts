@@ -19,5 +19,5 @@ export type { EngineHooks, EngineOptions, Outcome } from "./engine.ts";
 export { UpstartError } from "./errors.ts";
 export { Job } from "./job.ts";
 export { JobClass } from "./job_class.ts";
-export { JOB_STATES } from "./states.ts";
-export type { JobGoal, JobState } from "./states.ts";
+export { STATES as JOB_STATES } from "../states.ts";
+export type { Goal as JobGoal, State as JobState } from "../states.ts";
