@@ -14,6 +14,7 @@ import { envPairs } from "../src/cli/commands/_shared.ts";
 import { unreachableMessage } from "../src/cli/unreachable.ts";
 import { PRIVATE_ADDRESS, UpstartNotRunningError } from "../mod.ts";
 import { signalProcess } from "../ffi/mod.ts";
+import { until } from "./support/poll.ts";
 
 const JOBS: Record<string, string> = {
   svc: "exec sleep 1000\n",
@@ -36,6 +37,14 @@ async function withSandbox(
     await sb.close();
   }
 }
+
+/** A job whose main process logs `ready` once it traps SIGHUP, then `hup` for each one. */
+const hupJob = (log: string) =>
+  `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`;
+
+/** Waits until `log` holds `text` (a SIGHUP before the trap is set would kill the shell). */
+const logged = (log: string, text: string) =>
+  until(async () => (await Deno.readTextFile(log)).includes(text), `${text} in ${log}`);
 
 const HINT = "Try `initctl --help' for more information.\n";
 
@@ -93,8 +102,7 @@ Deno.test("usage, restart and reload (the job gets SIGHUP)", async () => {
   const log = await Deno.makeTempFile();
   const jobs = {
     ...JOBS,
-    hup:
-      `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`,
+    hup: hupJob(log),
   };
   try {
     await withSandbox(async (_sb, a) => {
@@ -112,10 +120,10 @@ Deno.test("usage, restart and reload (the job gets SIGHUP)", async () => {
       const started = await cli([...a, "start", "hup"]);
       assert.equal(maskPids(started.out), "hup start/running, process PID\n");
       // A SIGHUP before the shell's trap is set would kill it.
-      await until(async () => (await Deno.readTextFile(log)).includes("ready"), "the trap");
+      await logged(log, "ready");
       r = await cli([...a, "reload", "hup"]);
       assert.deepEqual([r.code, r.out, r.err], [0, "", ""]);
-      await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the SIGHUP");
+      await logged(log, "hup");
 
       r = await cli([...a, "restart", "hup"]);
       assert.equal(r.code, 0, r.err);
@@ -134,17 +142,16 @@ Deno.test("reload on an Upstart without Reload (1.5): SIGHUP from here, as initc
   const log = await Deno.makeTempFile();
   const sb = await startSandbox({
     jobs: {
-      hup:
-        `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`,
+      hup: hupJob(log),
     },
   });
   try {
     assert.equal((await cli(["--address", sb.address, "start", "hup"])).code, 0);
-    await until(async () => (await Deno.readTextFile(log)).includes("ready"), "the trap");
+    await logged(log, "ready");
     await using proxy = await peerProxy(sb.address, { version: "init (upstart 1.5)" });
     const r = await cli(["reload", "hup"], { UPSTART_SESSION: proxy.address });
     assert.deepEqual([r.code, r.err], [0, ""]);
-    await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the SIGHUP");
+    await logged(log, "hup");
     // The proxy's call log trails its replies a little.
     await proxy.until((calls) => calls.includes("com.ubuntu.Upstart0_6.Job.GetInstance"));
     assert.ok(!proxy.calls.includes("com.ubuntu.Upstart0_6.Instance.Reload"));
@@ -394,14 +401,6 @@ Deno.test("a progress line on a terminal's stderr only, cleared afterwards; neve
   });
 });
 
-async function until(pred: () => Promise<boolean>, what: string) {
-  const end = Date.now() + 10_000;
-  while (!(await pred())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 Deno.test("Upstart out of reach: initctl's words for what it would have tried", async () => {
   const gone = "unix:path=/nonexistent/upstart-test-socket";
   const refused = "initctl: Unable to connect to %s: Failed to connect to socket " +
@@ -521,20 +520,19 @@ Deno.test("reload on an Upstart without Reload, as a subprocess with only --allo
   const log = await Deno.makeTempFile();
   const sb = await startSandbox({
     jobs: {
-      hup:
-        `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`,
+      hup: hupJob(log),
     },
   });
   try {
     assert.equal((await cli(["--address", sb.address, "start", "hup"])).code, 0);
-    await until(async () => (await Deno.readTextFile(log)).includes("ready"), "the trap");
+    await logged(log, "ready");
     await using proxy = await peerProxy(sb.address, { version: "init (upstart 1.5)" });
     const r = await cliProcess(["reload", "hup"], { UPSTART_SESSION: proxy.address }, [
       "--allow-ffi",
       "--allow-env",
     ]);
     assert.deepEqual([r.code, r.err], [0, ""]);
-    await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the SIGHUP");
+    await logged(log, "hup");
     await proxy.until((calls) => calls.includes("com.ubuntu.Upstart0_6.Job.GetInstance"));
     assert.ok(!proxy.calls.includes("com.ubuntu.Upstart0_6.Instance.Reload"));
   } finally {

@@ -2,17 +2,10 @@ import assert from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
 import { cli, CLI_PERMISSIONS, fakeIo } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
+import { until } from "./support/poll.ts";
 
 const JOBS = { svc: "exec sleep 1000\n" };
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
-
-async function until(pred: () => boolean, what: string, ms = 10_000) {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 Deno.test("watch prints the events of a start and a stop; Ctrl-C ends it with 0", async () => {
   await using sb = await startSandbox({ jobs: JOBS });

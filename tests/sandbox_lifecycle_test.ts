@@ -1,24 +1,8 @@
 import assert, { deepStrictEqual, deepStrictEqual as assertEquals } from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
+import { alive, until } from "./support/poll.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 Deno.test("a service starts, publishes a live pid, and stopping it kills the process", async () => {
   await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
@@ -37,7 +21,7 @@ Deno.test("a service starts, publishes a live pid, and stopping it kills the pro
   const pid = procs[0][1];
   assert(alive(pid));
   await sb.call("Stop", "asb", [[], true], `${JOBS}/svc`);
-  await waitFor(() => !alive(pid));
+  await until(() => !alive(pid), "the process to be gone", 5000);
   const [all] = await sb.call("GetAllInstances", "", [], `${JOBS}/svc`);
   deepStrictEqual(all, []);
 });

@@ -1,5 +1,6 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Connection } from "../ffi/mod.ts";
+import { until } from "./support/poll.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const MAIN = new URL("../src/sandbox/main.ts", import.meta.url).pathname;
@@ -11,14 +12,6 @@ function alive(pid: number): boolean {
     return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
-  }
-}
-
-async function waitFor(cond: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const end = Date.now() + 10000;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`Not in time: ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -41,7 +34,7 @@ function lines(stream: ReadableStream<Uint8Array>) {
     all,
     done,
     async find(re: RegExp): Promise<string> {
-      await waitFor(() => all.some((l) => re.test(l)), `a line matching ${re}: ${all.join("|")}`);
+      await until(() => all.some((l) => re.test(l)), `a line matching ${re}: ${all.join("|")}`);
       return all.find((l) => re.test(l))!;
     },
   };
@@ -100,12 +93,12 @@ Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops 
     await call(`${JOBS}/svc`, "com.ubuntu.Upstart0_6.Job", "Start", "asb", [[], true]);
     await call(`${JOBS}/fork`, "com.ubuntu.Upstart0_6.Job", "Start", "asb", [[], true]);
     // `startup` was emitted at start, as `init` does, and started `boot`.
-    await waitFor(async () => {
+    await until(async () => {
       const [all] = await call(`${JOBS}/boot`, "com.ubuntu.Upstart0_6.Job", "GetAllInstances");
       return (all as string[]).length === 1;
     }, "boot started by the startup event");
     const pids = [await pidOf("svc"), await pidOf("fork"), await pidOf("boot")];
-    await waitFor(
+    await until(
       async () => (await Deno.readTextFile(forked).catch(() => "")).endsWith("\n"),
       "pid file",
     );
@@ -120,7 +113,7 @@ Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops 
     assertEquals(status.code, 0);
     assert(err.all.includes("sandbox: stopping"));
     assert(!err.all.some((l) => /Failed to set fd limit/.test(l)), "daemon noise filtered");
-    await waitFor(() => pids.every((p) => !alive(p)), `job processes gone: ${pids.filter(alive)}`);
+    await until(() => pids.every((p) => !alive(p)), `job processes gone: ${pids.filter(alive)}`);
     // The bus went with it.
     await assert.rejects(Connection.open(address));
   } finally {

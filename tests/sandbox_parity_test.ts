@@ -2,17 +2,9 @@
 // differential script tests/support/compare_upstart.ts, asserted here against the sandbox only.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
+import { alive } from "./support/poll.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
-
-function alive(pid: number): boolean {
-  try {
-    Deno.kill(pid, "SIGCONT");
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function instanceProps(sb: Awaited<ReturnType<typeof startSandbox>>, path: string) {
   return await sb.client.getAllProperties({
