@@ -7,7 +7,7 @@
  */
 
 import type { SignalMessage, Subscription } from "../ffi/mod.ts";
-import { clientOf, isNoSuchObject } from "./_client.ts";
+import { type Client, clientOf, isNoSuchObject } from "./_client.ts";
 import { JobFailedError, UnknownInstanceError, WaitTimeoutError } from "./errors.ts";
 import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
@@ -63,6 +63,25 @@ export function toInstanceStatus(props: Record<string, unknown>): InstanceStatus
     state: String(props.state ?? "waiting") as State,
     processes: processes.map(([type, pid]) => ({ type, pid })),
   };
+}
+
+/**
+ * Reads the status of the instance at `path` (`GetAll`), or `null` when the object no longer
+ * exists: the instance stopped in between. `run` wraps the call (a limiter, in `statusAll`).
+ */
+export async function readInstanceStatus(
+  client: Client,
+  path: string,
+  run: (call: () => Promise<Record<string, unknown>>) => Promise<Record<string, unknown>> = (
+    call,
+  ) => call(),
+): Promise<InstanceStatus | null> {
+  try {
+    return toInstanceStatus(await run(() => client.getAll(path, INSTANCE_INTERFACE)));
+  } catch (e) {
+    if (isNoSuchObject(e)) return null;
+    throw e;
+  }
 }
 
 function stopped(name: string): InstanceStatus {
@@ -147,16 +166,9 @@ export class Instance {
 
   /** Reads the status; `gone` when the instance object no longer exists. */
   async #read(): Promise<{ status: InstanceStatus; gone: boolean }> {
-    try {
-      this.#status = toInstanceStatus(
-        await clientOf(this.job.system).getAll(this.path, INSTANCE_INTERFACE),
-      );
-      return { status: this.#status, gone: false };
-    } catch (e) {
-      if (!isNoSuchObject(e)) throw e;
-      this.#status = stopped(this.name);
-      return { status: this.#status, gone: true };
-    }
+    const status = await readInstanceStatus(clientOf(this.job.system), this.path);
+    this.#status = status ?? stopped(this.name);
+    return { status: this.#status, gone: status === null };
   }
 
   async #control(member: string, options: ControlOptions): Promise<void> {

@@ -14,14 +14,9 @@ import {
   type ControlOptions,
   Instance,
   type InstanceStatus,
-  toInstanceStatus,
+  readInstanceStatus,
 } from "./instance.ts";
-import {
-  assertInstanceName,
-  INSTANCE_INTERFACE,
-  JOB_INTERFACE,
-  unescapePathElement,
-} from "./names.ts";
+import { assertInstanceName, JOB_INTERFACE, unescapePathElement } from "./names.ts";
 // A cycle with system.ts, harmless: System is only used inside Job.open.
 import { System, type SystemOptions } from "./system.ts";
 
@@ -285,16 +280,11 @@ export class Job implements AsyncDisposable {
     const client = clientOf(this.system);
     const found = await Promise.all(
       (paths as string[]).map(async (path) => {
-        try {
-          const status = toInstanceStatus(await client.getAll(path, INSTANCE_INTERFACE));
-          return new Instance(this, status.name, status, path);
-        } catch (e) {
-          if (isNoSuchObject(e)) return null; // stopped in between
-          throw e;
-        }
+        const status = await readInstanceStatus(client, path);
+        return status && new Instance(this, status.name, status, path);
       }),
     );
-    // The daemon's order, as initctl shows them.
+    // The daemon's order, as initctl shows them; an instance that stopped in between is left out.
     return found.filter((i): i is Instance => i !== null);
   }
 
@@ -321,15 +311,10 @@ export class Job implements AsyncDisposable {
 
   /** The instance at `path`, its status read; named from the path when it has already gone. */
   async #instanceAt(path: string): Promise<Instance> {
-    const client = clientOf(this.system);
-    try {
-      const status = toInstanceStatus(await client.getAll(path, INSTANCE_INTERFACE));
-      return new Instance(this, status.name, status, path);
-    } catch (e) {
-      if (!isNoSuchObject(e)) throw e;
-      const name = unescapePathElement(path.slice(path.lastIndexOf("/") + 1));
-      return new Instance(this, name, undefined, path);
-    }
+    const status = await readInstanceStatus(clientOf(this.system), path);
+    if (status) return new Instance(this, status.name, status, path);
+    const name = unescapePathElement(path.slice(path.lastIndexOf("/") + 1));
+    return new Instance(this, name, undefined, path);
   }
 
   /**

@@ -13,11 +13,10 @@ import { type Env, type EnvScope, fromEnvList, jobDetails, toEnvList } from "./e
 import { InvalidArgumentError, UnknownJobError } from "./errors.ts";
 import type { EventStream, WatchOptions } from "./events.ts";
 import { watchEvents } from "./_watch.ts";
-import { type InstanceStatus, toInstanceStatus } from "./instance.ts";
+import { type InstanceStatus, readInstanceStatus } from "./instance.ts";
 import { Job, toJobInfo } from "./job.ts";
 import {
   assertJobName,
-  INSTANCE_INTERFACE,
   isLossyPathElement,
   JOB_INTERFACE,
   splitUpstartPath,
@@ -298,16 +297,9 @@ export class System implements AsyncDisposable {
         if (isNoSuchObject(e)) return null; // the job went away meanwhile
         throw e;
       }
-      const instances = await Promise.all(paths.map(async (p) => {
-        try {
-          return toInstanceStatus(
-            await limiter.run(() => this.#client.getAll(p, INSTANCE_INTERFACE)),
-          );
-        } catch (e) {
-          if (isNoSuchObject(e)) return null; // the instance stopped meanwhile
-          throw e;
-        }
-      }));
+      const instances = await Promise.all(
+        paths.map((p) => readInstanceStatus(this.#client, p, (call) => limiter.run(call))),
+      );
       return {
         name,
         path,
