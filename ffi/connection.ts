@@ -1,26 +1,19 @@
 /**
- * A D-Bus connection: opening, method calls, and the I/O loop.
+ * A D-Bus connection: opening, method calls, and reading through the
+ * process's reactor (`reactor.ts`, which says how waiting works).
  *
- * How waiting works (the design that keeps calls fast without holding the
- * event loop): libdbus is touched only from the main thread. Sending is a
- * direct call (libdbus writes at once on its non-blocking socket). Replies
- * are read by a loop that, while calls are pending, first spins briefly on a
- * zero-timeout `poll()` (a reply to a local call usually arrives within
- * microseconds, and waking a parked thread costs more than that), then parks
- * on a `nonblocking: true` libc `poll()` of the connection's fd and an
- * eventfd used to wake it on close. Each wake-up reads and dispatches every
- * message that has arrived, so 256 pipelined replies cost one thread hop.
- * The loop runs only while something waits for input (a pending call, a
- * subscription, an exported object), so an idle connection never keeps the
- * process alive. Call timeouts need no timer: the loop runs while any call is
- * pending, bounds its `poll()` by the earliest deadline, and rejects expired
- * calls after each read (a call with an earlier deadline wakes a parked poll).
+ * Sending is a direct call (libdbus writes at once on its non-blocking
+ * socket). Authentication runs on the main thread too, one non-blocking step
+ * each time the socket is readable, with `Hello` queued behind it. Call
+ * timeouts need no timer: the reactor bounds its wait by the earliest
+ * deadline and sweeps expired calls.
  *
  * @module
  */
 
-import type { DBusLib, LibC } from "./symbols.ts";
-import { cstr, loadDBus, loadLibC, newDBusError, readCString, throwIfSet } from "./library.ts";
+import type { DBusLib } from "./symbols.ts";
+import { cstr, freeDBusError, loadDBus, newDBusError, readCString, throwIfSet } from "./library.ts";
+import { type Reactor, type Source, theReactor } from "./reactor.ts";
 import { ConnectionClosedError, DBusError, DisconnectedError, TimeoutError } from "./errors.ts";
 import {
   type MessageHeader,
@@ -32,12 +25,19 @@ import {
   readHeader,
   type SignalEmission,
 } from "./message.ts";
-import { type MatchRule, type SignalHandler, type SignalMessage, SignalRouter } from "./signals.ts";
+import {
+  type MatchRule,
+  type SignalHandler,
+  type SignalMessage,
+  SignalRouter,
+  type StreamOptions,
+} from "./signals.ts";
 import type { Subscription } from "./signals.ts";
 import { type ExportedObject, type InterfaceDef, ObjectRegistry } from "./serve.ts";
 import type { SubtreeResolver } from "./serve.ts";
 import { Variant } from "./variant.ts";
 import { assertBusName } from "./names.ts";
+import { closeUnixFds } from "./marshal.ts";
 
 /** Options of a method call. */
 export interface CallOptions extends MethodCall {
@@ -45,6 +45,11 @@ export interface CallOptions extends MethodCall {
   readonly timeout?: number;
   /** Send without expecting a reply; `call()` then resolves to `[]` at once. */
   readonly noReply?: boolean;
+  /**
+   * The reply's expected signature: a reply with another one is refused with a `DBusError`
+   * (`org.freedesktop.DBus.Error.InvalidSignature`) and any file descriptors in it are closed.
+   */
+  readonly replySignature?: string;
 }
 
 /** Options of `Connection.open`. */
@@ -55,10 +60,15 @@ export interface OpenOptions {
    */
   readonly bus?: boolean;
   /**
-   * Microseconds to spin on a ready-check before parking the I/O loop on a
+   * Microseconds to spin on a ready-check before parking the reactor on a
    * thread while calls are pending (default 200; 0 never spins).
    */
   readonly spinMicros?: number;
+  /**
+   * Called with what a signal handler threw (default: printed with `console.error`). A
+   * throwing handler never ends the connection or the process.
+   */
+  readonly onError?: (error: unknown) => void;
 }
 
 /** Where to find a property, for the property helpers. */
@@ -80,16 +90,12 @@ interface Pending {
   /** `performance.now()` after which the call times out. */
   deadline: number;
   timeout: number;
-  what: string;
+  options: CallOptions;
 }
 
 const DEFAULT_TIMEOUT = 25_000;
-/** The longest stretch the I/O loop holds the event loop while input keeps arriving. */
-const MAX_SLICE_MS = 1;
-const POLLIN = 0x1;
-const POLLOUT = 0x4;
-const EFD_NONBLOCK = 0x800;
-const EFD_CLOEXEC = 0x80000;
+/** Messages dispatched between two looks at the clock. */
+const CLOCK_EVERY = 16;
 const DBUS_TYPE_UNIX_FD = "h".charCodeAt(0);
 const BUS = { destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus" } as const;
 const BUS_INTERFACE = "org.freedesktop.DBus";
@@ -113,55 +119,77 @@ const PROPERTIES = "org.freedesktop.DBus.Properties";
  */
 export class Connection implements Disposable, AsyncDisposable {
   readonly #lib: DBusLib;
-  readonly #libc: LibC;
+  readonly #reactor: Reactor;
   readonly #conn: Deno.PointerObject;
+  readonly #address: string;
   readonly #spinMicros: number;
-  readonly #pollfds = new Uint8Array(16); // two struct pollfd { int fd; short events, revents; }
-  readonly #pollview = new DataView(this.#pollfds.buffer);
   readonly #serial = new Uint32Array(1);
-  readonly #wakeFd: number;
   readonly #pending = new Map<number, Pending>();
   readonly #signals: SignalRouter;
   readonly #objects: ObjectRegistry;
+  readonly #source: Source;
   #uniqueName: string | null = null;
-  #state: "open" | "closing" | "closed" = "open";
-  #parked = false;
+  #state: "authenticating" | "open" | "closed" = "authenticating";
+  /** Settles when authentication ends (set while it runs). */
+  #auth: PromiseWithResolvers<void> | null = Promise.withResolvers<void>();
+  #authBy: number;
+  /** While authenticating: when to take a step even if the socket stays quiet, and the backoff. */
+  #authPokeAt = Infinity;
+  #authRetry = 0;
   /** The earliest deadline of a pending call (maybe of one settled since: then a spare check). */
   #sweepAt = Infinity;
-  /** While the loop waits in a blocking poll(): the deadline its timeout runs to; else -Infinity. */
-  #pollUntil = -Infinity;
-  #loopScheduled = false;
-  #released = false;
   #closedResolve!: (reason: Error | null) => void;
-  /** Settles when every libdbus object is released (after the loop has left poll()). */
-  readonly #released$ = Promise.withResolvers<void>();
+  /** Called with what a signal handler threw. */
+  onError: (error: unknown) => void;
   /** Resolves when the connection has ended: `null` after `close()`, else the error that ended it. */
   readonly closed: Promise<Error | null>;
 
   private constructor(
     lib: DBusLib,
-    libc: LibC,
+    reactor: Reactor,
     conn: Deno.PointerObject,
     fd: number,
+    address: string,
     options: OpenOptions,
   ) {
     this.#lib = lib;
-    this.#libc = libc;
+    this.#reactor = reactor;
     this.#conn = conn;
+    this.#address = address;
     this.#spinMicros = options.spinMicros ?? 200;
-    this.#wakeFd = libc.eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (this.#wakeFd < 0) throw new RangeError("Cannot create an eventfd: too many open files?");
-    this.#pollview.setInt32(0, fd, true);
-    this.#pollview.setInt32(8, this.#wakeFd, true);
-    this.#pollview.setInt16(12, POLLIN, true);
+    this.#authBy = performance.now() + DEFAULT_TIMEOUT;
+    this.onError = options.onError ?? reportHandlerError;
     this.closed = new Promise((resolve) => this.#closedResolve = resolve);
     this.#signals = new SignalRouter(this, options.bus ?? true);
     this.#objects = new ObjectRegistry(this, lib);
+    // What the reactor sees of this connection (kept off the public surface).
+    this.#source = {
+      fd,
+      spinMicros: this.#spinMicros,
+      needsInput: () =>
+        this.#state === "authenticating" || this.#pending.size > 0 || this.#signals.active ||
+        this.#objects.active,
+      calling: () => this.#state === "authenticating" || this.#pending.size > 0,
+      deadline: () =>
+        this.#state === "authenticating"
+          ? Math.min(this.#authBy, this.#authPokeAt, this.#sweepAt)
+          : this.#sweepAt,
+      sweep: (now) => this.#sweep(now),
+      pump: (until) => this.#pump(until),
+      wantsWrite: () =>
+        // While authenticating, libdbus has Hello queued but writes only the handshake: waiting
+        // for a writable socket then would spin.
+        this.#state === "open" && this.#lib.dbus_connection_has_messages_to_send(this.#conn) !== 0,
+    };
   }
 
   /**
    * Opens a connection to any D-Bus address libdbus supports (`unix:path=`,
    * `unix:abstract=`, `tcp:`, `unixexec:`...).
+   *
+   * A local socket (`unix:`) connects and authenticates on the main thread
+   * without blocking; other transports connect on Deno's thread pool (a name
+   * lookup or `ssh` may take long).
    *
    * @param address The D-Bus address.
    * @param options `bus: false` for a peer-to-peer connection (no `Hello`).
@@ -176,62 +204,53 @@ export class Connection implements Disposable, AsyncDisposable {
     if (typeof address !== "string" || address === "" || address.includes("\0")) {
       throw new TypeError(`Invalid D-Bus address: ${JSON.stringify(address)}`);
     }
+    if (options.onError !== undefined && typeof options.onError !== "function") {
+      throw new TypeError("onError must be a function");
+    }
     const lib = loadDBus();
-    const libc = loadLibC();
+    const reactor = theReactor();
     const error = newDBusError(lib);
     const addressBytes = cstr(address);
     let ptr: Deno.PointerValue;
     try {
-      // Connecting may take long (unixexec runs ssh): do it off the main thread.
-      ptr = await lib.dbus_connection_open_private(addressBytes, error);
-      throwIfSet(lib, error);
+      ptr = isLocalSocket(address)
+        ? lib.dbus_connection_open_private(addressBytes, error)
+        : await lib.dbus_connection_open_private_async(addressBytes, error);
+      throwIfSet(error);
     } finally {
-      lib.dbus_error_free(error);
+      freeDBusError(lib, error);
     }
     if (ptr === null) throw new DBusError("org.freedesktop.DBus.Error.Failed", "Cannot connect");
-    lib.dbus_connection_set_exit_on_disconnect(ptr, 0);
     const fdOut = new Int32Array(1);
-    if (!lib.dbus_connection_get_unix_fd(ptr, fdOut)) {
-      lib.dbus_connection_close(ptr);
-      lib.dbus_connection_unref(ptr);
-      throw new DBusError(
-        "org.freedesktop.DBus.Error.NotSupported",
-        `The transport of ${address} has no file descriptor to wait on`,
-      );
-    }
-    // Authenticate here, still off the main thread: in the I/O loop the handshake would leave the
-    // first message queued, and poll() for POLLOUT on an always-writable socket would spin.
-    const authBy = performance.now() + DEFAULT_TIMEOUT;
-    while (!lib.dbus_connection_get_is_authenticated(ptr)) {
-      const left = Math.ceil(authBy - performance.now());
-      if (left <= 0 || !(await lib.dbus_connection_read_write_async(ptr, Math.min(left, 1000)))) {
-        lib.dbus_connection_close(ptr);
-        lib.dbus_connection_unref(ptr);
-        throw new DBusError(
-          "org.freedesktop.DBus.Error.AuthFailed",
-          left <= 0
-            ? `No authentication with ${address} in time`
-            : `Cannot authenticate to ${address}`,
-        );
-      }
-    }
     let connection: Connection;
     try {
-      connection = new Connection(lib, libc, ptr, fdOut[0], options);
+      if (!lib.dbus_connection_get_unix_fd(ptr, fdOut)) {
+        throw new DBusError(
+          "org.freedesktop.DBus.Error.NotSupported",
+          `The transport of ${address} has no file descriptor to wait on`,
+        );
+      }
+      connection = new Connection(lib, reactor, ptr, fdOut[0], address, options);
+      reactor.add(connection.#source);
     } catch (e) {
       lib.dbus_connection_close(ptr);
       lib.dbus_connection_unref(ptr);
       throw e;
     }
-    if (options.bus ?? true) {
-      try {
-        const [name] = await connection.call({ ...BUS, interface: BUS_INTERFACE, member: "Hello" });
-        connection.#uniqueName = name as string;
-        lib.dbus_bus_set_unique_name(ptr, cstr(name as string));
-      } catch (e) {
-        await connection.close();
-        throw e;
-      }
+    // Hello waits in libdbus's queue until the handshake is done: one round trip saved.
+    const hello = (options.bus ?? true)
+      ? connection.call({ ...BUS, interface: BUS_INTERFACE, member: "Hello" })
+      : null;
+    hello?.catch(() => {}); // an authentication failure rejects it too: reported once, below
+    const authenticated = connection.#auth!.promise;
+    try {
+      connection.#pump(Infinity); // the first step: libdbus sends its credentials byte and AUTH
+      connection.#reactor.update(connection.#source);
+      await authenticated;
+      if (hello) connection.#uniqueName = (await hello)[0] as string;
+    } catch (e) {
+      await connection.close();
+      throw e;
     }
     return connection;
   }
@@ -323,7 +342,7 @@ export class Connection implements Disposable, AsyncDisposable {
    * ```
    */
   call(options: CallOptions): Promise<unknown[]> {
-    if (this.#state !== "open") {
+    if (this.#state === "closed") {
       return Promise.reject(new ConnectionClosedError("The connection is closed"));
     }
     let msg: Deno.PointerObject;
@@ -346,52 +365,49 @@ export class Connection implements Disposable, AsyncDisposable {
         ),
       );
     }
-    const serial = this.#sendAndUnref(msg);
-    return new Promise<unknown[]>((resolve, reject) => {
-      const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Infinity;
-      const what = `${options.interface ?? ""}.${options.member}`;
-      this.#pending.set(serial, { resolve, reject, deadline, what, timeout });
-      if (deadline < this.#sweepAt) {
-        this.#sweepAt = deadline;
-        // A loop waiting in poll() took its timeout from a later deadline: make it recompute.
-        if (deadline < this.#pollUntil) this.#wake();
-      }
-      this.#wantInput();
-    });
+    const serial = this.#sendAndUnref(msg, false);
+    const { promise, resolve, reject } = Promise.withResolvers<unknown[]>();
+    const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Infinity;
+    this.#pending.set(serial, { resolve, reject, deadline, options, timeout });
+    if (deadline < this.#sweepAt) this.#sweepAt = deadline;
+    this.#reactor.update(this.#source);
+    return promise;
   }
 
   /**
-   * Rejects the calls whose deadline has passed. Deadlines are kept by the I/O loop (it runs
-   * whenever a call is pending, and bounds its poll() by the earliest deadline), not by a timer:
-   * the first timer of a Deno process loads the timers module, several milliseconds of a
-   * short-lived client's run.
+   * Rejects the calls whose deadline has passed (and an authentication that has run out).
+   * Deadlines are kept by the reactor (it runs whenever a call is pending, and bounds its wait
+   * by the earliest deadline), not by a timer: the first timer of a Deno process loads the timers
+   * module, several milliseconds of a short-lived client's run.
    */
   #sweep(now: number): void {
+    if (this.#state === "authenticating") {
+      if (this.#authBy <= now) {
+        this.#shutdown(
+          new DBusError(
+            "org.freedesktop.DBus.Error.AuthFailed",
+            `No authentication with ${this.#address} in time`,
+          ),
+        );
+        return;
+      }
+      if (this.#authPokeAt <= now) {
+        this.#pump(Infinity);
+        this.wantInput();
+      }
+    }
     this.#sweepAt = Infinity;
     let next = Infinity;
     for (const [serial, pending] of this.#pending) {
       if (pending.deadline <= now) {
         this.#pending.delete(serial);
+        const what = `${pending.options.interface ?? ""}.${pending.options.member}`;
         pending.reject(
-          new TimeoutError(`No reply to ${pending.what} within ${Math.round(pending.timeout)} ms`),
+          new TimeoutError(`No reply to ${what} within ${Math.round(pending.timeout)} ms`),
         );
       } else if (pending.deadline < next) next = pending.deadline;
     }
     this.#sweepAt = next;
-  }
-
-  /** Waits in poll() until input, a wake-up or the earliest deadline (-1: no deadline). */
-  async #pollUntilDeadline(): Promise<void> {
-    const until = this.#sweepAt;
-    const timeout = until === Infinity
-      ? -1
-      : Math.min(2 ** 31 - 1, Math.max(0, Math.ceil(until - performance.now())));
-    this.#pollUntil = until;
-    try {
-      await this.#libc.poll(this.#pollfds, 2n, timeout);
-    } finally {
-      this.#pollUntil = -Infinity;
-    }
   }
 
   /**
@@ -565,7 +581,7 @@ export class Connection implements Disposable, AsyncDisposable {
    * ```
    */
   subscribe(rule: MatchRule, handler: SignalHandler): Promise<Subscription> {
-    if (this.#state !== "open") {
+    if (this.#state === "closed") {
       return Promise.reject(new ConnectionClosedError("The connection is closed"));
     }
     return this.#signals.subscribe(rule, handler);
@@ -575,7 +591,13 @@ export class Connection implements Disposable, AsyncDisposable {
    * Subscribes and returns the signals as an async iterator; leaving a
    * `for await` loop (or disposing it) unsubscribes.
    *
+   * Signals wait in a bounded queue until read: when a consumer falls
+   * `maxQueued` signals behind, the stream unsubscribes, and once the queued
+   * signals are read it ends with a {@linkcode SignalOverflowError}. Nothing is
+   * dropped silently.
+   *
    * @param rule Which signals, as for {@linkcode Connection.subscribe}.
+   * @param options `maxQueued`: how many unread signals to keep (default 10,000).
    * @returns An iterator of signals, already subscribed.
    * @example
    * ```ts no-eval
@@ -587,11 +609,14 @@ export class Connection implements Disposable, AsyncDisposable {
    * }
    * ```
    */
-  signals(rule: MatchRule): Promise<AsyncIterableIterator<SignalMessage> & AsyncDisposable> {
-    if (this.#state !== "open") {
+  signals(
+    rule: MatchRule,
+    options: StreamOptions = {},
+  ): Promise<AsyncIterableIterator<SignalMessage> & AsyncDisposable> {
+    if (this.#state === "closed") {
       return Promise.reject(new ConnectionClosedError("The connection is closed"));
     }
-    return this.#signals.stream(rule);
+    return this.#signals.stream(rule, options);
   }
 
   /**
@@ -615,7 +640,7 @@ export class Connection implements Disposable, AsyncDisposable {
   export(path: string, interfaces: readonly InterfaceDef[]): ExportedObject {
     this.#assertOpen();
     const handle = this.#objects.export(path, interfaces);
-    this.#wantInput();
+    this.wantInput();
     return handle;
   }
 
@@ -640,7 +665,7 @@ export class Connection implements Disposable, AsyncDisposable {
   ): ExportedObject {
     this.#assertOpen();
     const handle = this.#objects.exportSubtree(prefix, resolve, children);
-    this.#wantInput();
+    this.wantInput();
     return handle;
   }
 
@@ -672,9 +697,9 @@ export class Connection implements Disposable, AsyncDisposable {
    * await bus.close();
    * ```
    */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#shutdown(null);
-    await this.#released$.promise;
+    return Promise.resolve();
   }
 
   /** Closes the connection (see {@linkcode Connection.close}). */
@@ -682,7 +707,7 @@ export class Connection implements Disposable, AsyncDisposable {
     this.#shutdown(null);
   }
 
-  /** Closes the connection and waits until it is released. */
+  /** Closes the connection (see {@linkcode Connection.close}). */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -692,7 +717,7 @@ export class Connection implements Disposable, AsyncDisposable {
   /** @internal Sends a message we own and unrefs it; returns its serial. */
   sendOwned(msg: Deno.PointerObject): number {
     // An async method handler may finish after close(): the connection is freed by then.
-    if (this.#state !== "open") {
+    if (this.#state === "closed") {
       this.#lib.dbus_message_unref(msg);
       throw new ConnectionClosedError("The connection is closed");
     }
@@ -706,120 +731,112 @@ export class Connection implements Disposable, AsyncDisposable {
 
   /** @internal Called when the routers gain or lose reasons to read. */
   wantInput(): void {
-    this.#wantInput();
+    if (this.#state !== "closed") this.#reactor.update(this.#source);
+  }
+
+  /** @internal Reports what a signal handler threw, without ending anything. */
+  reportError(error: unknown): void {
+    try {
+      this.onError(error);
+    } catch (e) {
+      reportHandlerError(e);
+    }
+  }
+
+  #isClosed(): boolean {
+    return this.#state === "closed";
   }
 
   #assertOpen(): void {
-    if (this.#state !== "open") throw new ConnectionClosedError("The connection is closed");
+    if (this.#state === "closed") throw new ConnectionClosedError("The connection is closed");
   }
 
-  #sendAndUnref(msg: Deno.PointerObject): number {
+  /** Sends `msg` and unrefs it; tells the reactor (bytes may be left to write) unless `update` is false. */
+  #sendAndUnref(msg: Deno.PointerObject, update = true): number {
     try {
       if (!this.#lib.dbus_connection_send(this.#conn, msg, this.#serial)) {
         throw new RangeError("libdbus is out of memory");
       }
-      // A large message is written a few KiB at a time: a loop parked in poll() for input only
-      // must come back and wait for POLLOUT too, or the rest stays queued.
-      if (
-        this.#pollUntil !== -Infinity && this.#lib.dbus_connection_has_messages_to_send(this.#conn)
-      ) this.#wake();
+      if (!this.#lib.dbus_connection_get_is_connected(this.#conn)) {
+        // The write failed and libdbus closed the socket: the reactor will never see it ready, so
+        // read the Disconnected message it queued ourselves (after the caller has registered).
+        queueMicrotask(() => this.#pump(Infinity));
+      } else if (update) {
+        // A large message is written a few KiB at a time: the reactor must wait for the socket
+        // to be writable too, or the rest stays queued.
+        this.#reactor.update(this.#source);
+      }
       return this.#serial[0];
     } finally {
       this.#lib.dbus_message_unref(msg);
     }
   }
 
-  #needsInput(): boolean {
-    return this.#pending.size > 0 || this.#signals.active || this.#objects.active;
-  }
-
-  /** Starts the I/O loop after the current task, once, if something waits for input. */
-  #wantInput(): void {
-    // A loop parked in poll() for a reason that has gone (unexport, unsubscribe) must come back
-    // and stop, or it keeps the process alive.
-    if (this.#parked && this.#pollUntil !== -Infinity && !this.#needsInput()) this.#wake();
-    if (this.#loopScheduled || this.#parked || this.#state !== "open") return;
-    this.#loopScheduled = true;
-    // A microtask: everything the caller sends synchronously goes out before we wait.
-    queueMicrotask(() => this.#loop());
-  }
-
-  async #loop(): Promise<void> {
-    this.#loopScheduled = false;
-    if (this.#parked) return;
-    this.#parked = true;
-    let sliceStart = performance.now();
-    try {
-      while (this.#state === "open") {
-        this.#pump();
-        if (this.#state !== "open") break;
-        const now = performance.now();
-        if (now >= this.#sweepAt) this.#sweep(now);
-        if (!this.#needsInput()) break;
-        if (now - sliceStart > MAX_SLICE_MS) {
-          // Input keeps coming: let timers and other tasks run before reading on. A zero-timeout
-          // poll on the thread pool is the cheapest real yield (setTimeout(0) costs far more).
-          this.#pollview.setInt16(4, POLLIN, true);
-          await this.#libc.poll(this.#pollfds, 2n, 0);
-          if (this.#pollview.getInt16(14, true) !== 0) this.#drainWake();
-          sliceStart = performance.now();
-          continue;
-        }
-        if (this.#pending.size > 0 && this.#spin()) continue;
-        const wantWrite = this.#lib.dbus_connection_has_messages_to_send(this.#conn) !== 0;
-        this.#pollview.setInt16(4, wantWrite ? POLLIN | POLLOUT : POLLIN, true);
-        await this.#pollUntilDeadline();
-        if (this.#pollview.getInt16(14, true) !== 0) this.#drainWake();
-        sliceStart = performance.now();
+  /**
+   * Reads and writes what the socket allows, then dispatches queued messages until `until`;
+   * `true` if some are left (the reactor comes back for them).
+   */
+  #pump(until: number): boolean {
+    if (this.#state === "closed") return false;
+    let connected = this.#lib.dbus_connection_read_write(this.#conn, 0) !== 0;
+    if (this.#state === "authenticating") {
+      if (until !== Infinity) this.#authRetry = 0; // the socket was ready: a fresh backoff
+      // libdbus decides what to wait for before it reads: the answer to what it just read is
+      // written by the next step, not this one. Nothing else would make the socket readable.
+      if (connected && !this.#lib.dbus_connection_get_is_authenticated(this.#conn)) {
+        connected = this.#lib.dbus_connection_read_write(this.#conn, 0) !== 0;
       }
-    } catch (e) {
-      this.#shutdown(e instanceof Error ? e : new Error(String(e)));
-    } finally {
-      this.#parked = false;
+      if (!this.#lib.dbus_connection_get_is_authenticated(this.#conn)) {
+        // If an answer came in during the second step, its reply waits for a step nothing
+        // would trigger: come back soon anyway (1 ms, backing off to 64 ms).
+        this.#authRetry = this.#authRetry === 0 ? 1 : Math.min(this.#authRetry * 2, 64);
+        this.#authPokeAt = performance.now() + this.#authRetry;
+        if (!connected) {
+          this.#shutdown(
+            new DBusError(
+              "org.freedesktop.DBus.Error.AuthFailed",
+              `Cannot authenticate to ${this.#address}`,
+            ),
+          );
+        }
+        return false;
+      }
+      this.#state = "open";
+      this.#auth!.resolve();
+      this.#auth = null;
+      // Hello (or a first call) was queued behind the handshake: out with it now.
+      connected = this.#lib.dbus_connection_read_write(this.#conn, 0) !== 0;
     }
-    if (this.#state === "closing") this.#release();
-  }
-
-  /** Spins on a zero-timeout poll for a while; `true` if input arrived. */
-  #spin(): boolean {
-    if (this.#spinMicros <= 0) return false;
-    const deadline = performance.now() + this.#spinMicros / 1000;
-    this.#pollview.setInt16(4, POLLIN, true);
-    do {
-      if (this.#libc.poll_now(this.#pollfds, 1n, 0) > 0) return true;
-    } while (performance.now() < deadline);
-    return false;
-  }
-
-  #drainWake(): void {
-    this.#libc.read(this.#wakeFd, new Uint8Array(8), 8n);
-  }
-
-  #wake(): void {
-    const one = new BigUint64Array([1n]);
-    this.#libc.write(this.#wakeFd, new Uint8Array(one.buffer), 8n);
-  }
-
-  /** Reads and writes what the socket allows, then dispatches every queued message. */
-  #pump(): void {
-    const connected = this.#lib.dbus_connection_read_write(this.#conn, 0) !== 0;
-    for (;;) {
-      if (this.#state !== "open") return;
+    for (let n = 1;; n++) {
+      if (this.#isClosed()) return false; // a handler closed it
       const msg = this.#lib.dbus_connection_pop_message(this.#conn);
       if (msg === null) break;
       try {
         this.#dispatch(msg);
+      } catch (e) {
+        // Our own failure on a message (not a handler's: those are reported): end cleanly.
+        this.#shutdown(e instanceof Error ? e : new Error(String(e)));
       } finally {
         this.#lib.dbus_message_unref(msg);
       }
+      if (n % CLOCK_EVERY === 0 && performance.now() > until) return !this.#isClosed();
     }
-    if (!connected || this.#lib.dbus_connection_get_is_connected(this.#conn) === 0) {
-      this.#shutdown(new DisconnectedError("The D-Bus peer closed the connection"));
-    }
+    if (!connected) this.#shutdown(new DisconnectedError("The D-Bus peer closed the connection"));
+    return false;
   }
 
   #dispatch(msg: Deno.PointerObject): void {
-    const header = readHeader(this.#lib, msg);
+    const type = this.#lib.dbus_message_get_type(msg);
+    if (type === MessageType.SIGNAL && !this.#signals.active) {
+      // Nobody listens (NameAcquired after Hello, say): only Disconnected matters, and reading
+      // the rest of the header would bind six more symbols on a short client's path.
+      if (
+        readCString(this.#lib.dbus_message_get_member(msg)) === "Disconnected" &&
+        readCString(this.#lib.dbus_message_get_interface(msg)) === "org.freedesktop.DBus.Local"
+      ) this.#shutdown(new DisconnectedError("The D-Bus peer closed the connection"));
+      return;
+    }
+    const header = readHeader(this.#lib, msg, type);
     switch (header.type) {
       case MessageType.METHOD_RETURN:
       case MessageType.ERROR:
@@ -842,7 +859,7 @@ export class Connection implements Disposable, AsyncDisposable {
 
   #settle(header: MessageHeader, msg: Deno.PointerObject): void {
     const pending = this.#pending.get(header.replySerial);
-    if (!pending) return; // timed out already, or not ours
+    if (!pending) return; // timed out already, or not ours: its body (and any fd) is never read
     this.#pending.delete(header.replySerial);
     if (this.#pending.size === 0) this.#sweepAt = Infinity;
     let body: unknown[];
@@ -853,37 +870,53 @@ export class Connection implements Disposable, AsyncDisposable {
       return;
     }
     if (header.type === MessageType.ERROR) {
+      closeUnixFds(header.signature, body);
       const text = typeof body[0] === "string" ? body[0] : "";
       pending.reject(new DBusError(header.errorName ?? "", text, body.slice(1)));
-    } else {
-      pending.resolve(body);
+      return;
     }
+    const expected = pending.options.replySignature;
+    if (expected !== undefined && header.signature !== expected) {
+      closeUnixFds(header.signature, body);
+      const what = `${pending.options.interface ?? ""}.${pending.options.member}`;
+      pending.reject(
+        new DBusError(
+          "org.freedesktop.DBus.Error.InvalidSignature",
+          `The reply to ${what} has signature "${header.signature}", expected "${expected}"`,
+        ),
+      );
+      return;
+    }
+    pending.resolve(body);
   }
 
-  /** Ends the connection once: rejects what waits, then releases (now, or when the loop returns). */
+  /** Ends the connection once: rejects what waits, ends subscriptions, releases libdbus's objects. */
   #shutdown(reason: Error | null): void {
-    if (this.#state !== "open") return;
-    this.#state = "closing";
+    if (this.#state === "closed") return;
+    this.#state = "closed";
     const error = reason ?? new ConnectionClosedError("The connection was closed");
     for (const pending of this.#pending.values()) pending.reject(error);
     this.#pending.clear();
     this.#sweepAt = Infinity;
+    this.#auth?.reject(error);
+    this.#auth = null;
+    // The reactor lets go of the fd before libdbus closes it (its wait holds only the epoll fd).
+    this.#reactor.remove(this.#source);
+    this.#lib.dbus_connection_close(this.#conn);
+    this.#lib.dbus_connection_unref(this.#conn);
     this.#signals.end(reason);
     this.#objects.clear();
     this.#closedResolve(reason);
-    if (this.#parked) this.#wake();
-    else this.#release();
   }
+}
 
-  #release(): void {
-    if (this.#released) return;
-    this.#released = true;
-    this.#state = "closed";
-    this.#lib.dbus_connection_close(this.#conn);
-    this.#lib.dbus_connection_unref(this.#conn);
-    this.#libc.close(this.#wakeFd);
-    this.#released$.resolve();
-  }
+/** Whether every address of `address` is a local socket (`unix:`): it connects at once. */
+function isLocalSocket(address: string): boolean {
+  return address.split(";").every((entry) => entry === "" || entry.startsWith("unix:"));
+}
+
+function reportHandlerError(error: unknown): void {
+  console.error("A D-Bus signal handler threw (the connection goes on):", error);
 }
 
 /** Reads a C string (re-exported for the routers). */

@@ -102,3 +102,34 @@ export class DisconnectedError extends Error {
   /** The error class name. */
   override readonly name = "DisconnectedError";
 }
+
+/**
+ * A signal stream's consumer fell too far behind: the stream kept `limit`
+ * unread signals, unsubscribed when one more came, and ends with this error
+ * once the kept ones are read. Signals after the overflow were not delivered.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SignalOverflowError } from "@upstart/upstart/dbus";
+ * const error = new SignalOverflowError(10_000);
+ * assert.equal(error.name, "SignalOverflowError");
+ * assert.equal(error.limit, 10_000);
+ * ```
+ */
+export class SignalOverflowError extends Error {
+  /** The error class name. */
+  override readonly name = "SignalOverflowError";
+  /** How many unread signals the stream kept. */
+  readonly limit: number;
+
+  /**
+   * @param limit How many unread signals the stream kept.
+   */
+  constructor(limit: number) {
+    super(
+      `The signal stream fell ${limit} signals behind and was ended: later signals were not delivered`,
+    );
+    this.limit = limit;
+  }
+}

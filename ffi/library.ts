@@ -8,7 +8,7 @@
  * @module
  */
 
-import { dbusLazySymbols, dbusSymbols, libcSymbols } from "./symbols.ts";
+import { dbusSymbols, libcSymbols } from "./symbols.ts";
 import type { DBusLib, LibC } from "./symbols.ts";
 import { DBusError, LibraryLoadError } from "./errors.ts";
 
@@ -30,64 +30,68 @@ function libraryPath(): string {
   }
 }
 
-function openDBus<S extends Deno.ForeignLibraryInterface>(path: string, symbols: S) {
-  try {
-    return Deno.dlopen(path, symbols).symbols;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) throw e;
-    throw new LibraryLoadError(
-      `Cannot load ${path}: install the Debian package libdbus-1-3 (or set ${LIBDBUS_ENV} to the library's path)`,
-      { cause: e },
-    );
-  }
+function isPermissionError(e: unknown): boolean {
+  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
 }
 
 /**
- * Loads libdbus-1 on first use and returns its symbols: a client's (`dbusSymbols`) at once, each
- * of `dbusLazySymbols` when first read (then it is a plain property like the others). Opening the
- * same library again only takes a reference, so that costs the one symbol's binding.
+ * The symbols of `table` in the library at `path`, each bound when first read (then it is a
+ * plain property). Binding costs about 0.1 ms a symbol, and a short CLI run calls a fraction of
+ * them; opening the same library again only takes a reference. The first symbol is bound at once,
+ * so a missing library fails here, with `missing`'s advice.
  */
-export function loadDBus(): DBusLib {
-  if (dbus) return dbus;
-  const path = libraryPath();
-  const core = openDBus(path, dbusSymbols);
-  // libdbus objects are created on Deno's thread pool (open) and used on the main thread.
-  core.dbus_threads_init_default();
-  const symbols: Record<string, unknown> = { ...core };
-  for (const [name, def] of Object.entries(dbusLazySymbols)) {
+function lazyLibrary<S extends Deno.ForeignLibraryInterface>(
+  path: string,
+  table: S,
+  missing: string,
+): Deno.DynamicLibrary<S>["symbols"] {
+  const bind = (name: string) => {
+    try {
+      return Deno.dlopen(path, { [name]: table[name] }).symbols[name];
+    } catch (e) {
+      if (isPermissionError(e)) throw e;
+      throw new LibraryLoadError(
+        first
+          ? `Cannot load ${path}: ${missing}`
+          : `${path} lacks ${name}: this library is too old`,
+        { cause: e },
+      );
+    }
+  };
+  const symbols: Record<string, unknown> = {};
+  let first = true;
+  for (const name of Object.keys(table)) {
+    if (first) {
+      symbols[name] = bind(name);
+      first = false;
+      continue;
+    }
     Object.defineProperty(symbols, name, {
       configurable: true,
       enumerable: true,
       get() {
-        let fn: unknown;
-        try {
-          fn = Deno.dlopen(path, { [name]: def }).symbols[name];
-        } catch (e) {
-          if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-            throw e;
-          }
-          throw new LibraryLoadError(`${path} lacks ${name}: this libdbus is too old`, {
-            cause: e,
-          });
-        }
+        const fn = bind(name);
         Object.defineProperty(symbols, name, { value: fn, enumerable: true, writable: false });
         return fn;
       },
     });
   }
-  dbus = symbols as DBusLib;
+  return symbols as Deno.DynamicLibrary<S>["symbols"];
+}
+
+/** Loads libdbus-1 on first use; each of its symbols is bound when first called. */
+export function loadDBus(): DBusLib {
+  dbus ??= lazyLibrary(
+    libraryPath(),
+    dbusSymbols,
+    `install the Debian package libdbus-1-3 (or set ${LIBDBUS_ENV} to the library's path)`,
+  );
   return dbus;
 }
 
-/** Loads the libc subset (poll, eventfd, read, write, close, getuid) on first use. */
+/** Loads the libc subset (epoll, eventfd, read, write, close, getuid, kill) on first use. */
 export function loadLibC(): LibC {
-  if (libc) return libc;
-  try {
-    libc = Deno.dlopen(DEFAULT_LIBC, libcSymbols).symbols;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) throw e;
-    throw new LibraryLoadError(`Cannot load ${DEFAULT_LIBC}`, { cause: e });
-  }
+  libc ??= lazyLibrary(DEFAULT_LIBC, libcSymbols, "the C library is missing");
   return libc;
 }
 
@@ -117,24 +121,30 @@ export function withDBusError<T>(lib: DBusLib, fn: (error: Uint8Array<ArrayBuffe
   lib.dbus_error_init(error);
   try {
     const result = fn(error);
-    throwIfSet(lib, error);
+    throwIfSet(error);
     return result;
   } finally {
-    lib.dbus_error_free(error);
+    freeDBusError(lib, error);
   }
 }
 
+/** Frees what libdbus put in `error` (nothing to free, and no symbol to bind, when it is unset). */
+export function freeDBusError(lib: DBusLib, error: Uint8Array<ArrayBuffer>): void {
+  if (new DataView(error.buffer).getBigUint64(0, true) !== 0n) lib.dbus_error_free(error);
+}
+
 /** Throws our `DBusError` if the C `DBusError` in `error` is set (the caller frees it). */
-export function throwIfSet(lib: DBusLib, error: Uint8Array<ArrayBuffer>): void {
-  if (!lib.dbus_error_is_set(error)) return;
+export function throwIfSet(error: Uint8Array<ArrayBuffer>): void {
+  // DBusError's first public field is `name`: set when the error is (dbus_error_is_set reads it).
   const view = new DataView(error.buffer);
+  if (view.getBigUint64(0, true) === 0n) return;
   const name = readCString(Deno.UnsafePointer.create(view.getBigUint64(0, true))) ??
     "org.freedesktop.DBus.Error.Failed";
   const message = readCString(Deno.UnsafePointer.create(view.getBigUint64(8, true))) ?? "";
   throw new DBusError(name, message);
 }
 
-/** A fresh, initialised `DBusError` buffer for asynchronous calls; free with `freeDBusError`. */
+/** A fresh, initialised `DBusError` buffer; free it with `freeDBusError`. */
 export function newDBusError(lib: DBusLib): Uint8Array<ArrayBuffer> {
   const error = new Uint8Array(DBUS_ERROR_SIZE);
   lib.dbus_error_init(error);

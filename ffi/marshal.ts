@@ -7,7 +7,7 @@
  */
 
 import type { DBusLib } from "./symbols.ts";
-import { cstr, readCString } from "./library.ts";
+import { cstr, loadLibC, readCString } from "./library.ts";
 import { parseSignature, signatureOf, type TypeNode } from "./signature.ts";
 import { Variant } from "./variant.ts";
 import { isSendableString, isValidObjectPath } from "./names.ts";
@@ -388,4 +388,52 @@ function readValue(lib: DBusLib, iter: Uint8Array, type: number): unknown {
       return readCString(Deno.UnsafePointer.create(scratchView.getBigUint64(0, true))) ?? "";
   }
   throw new TypeError(`Unknown D-Bus type code "${c}" in a received message`);
+}
+
+/**
+ * Closes every Unix file descriptor (`h`) among `values` read with `signature`: each one read
+ * from a message is a duplicate its reader owns, so one nobody keeps must be closed.
+ *
+ * @param signature The values' signature (a reply's or signal's).
+ * @param values The values, as `readBody` returned them.
+ * @returns How many descriptors were closed.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { closeUnixFds } from "@upstart/upstart/dbus";
+ * assert.equal(closeUnixFds("s", ["no descriptors here"]), 0);
+ * ```
+ */
+export function closeUnixFds(signature: string, values: readonly unknown[]): number {
+  if (!signature.includes("h") && !signature.includes("v")) return 0;
+  let closed = 0;
+  const walk = (node: TypeNode, value: unknown): void => {
+    switch (node.kind) {
+      case "basic":
+        if (node.code === "h" && typeof value === "number" && value >= 0) {
+          loadLibC().close(value);
+          closed++;
+        }
+        return;
+      case "variant":
+        if (value instanceof Variant) walk(parseSignature(value.signature)[0], value.value);
+        return;
+      case "array":
+        if (Array.isArray(value)) { for (const item of value) walk(node.element, item); }
+        return;
+      case "dict":
+        if (value instanceof Map) {
+          for (const [k, v] of value) {
+            walk(node.key, k);
+            walk(node.value, v);
+          }
+        }
+        return;
+      case "struct":
+        if (Array.isArray(value)) node.fields.forEach((f, i) => walk(f, value[i]));
+        return;
+    }
+  };
+  parseSignature(signature).forEach((node, i) => walk(node, values[i]));
+  return closed;
 }

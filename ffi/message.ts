@@ -34,8 +34,11 @@ export interface MessageHeader {
 }
 
 /** Reads the routing fields of `msg`. */
-export function readHeader(lib: DBusLib, msg: Deno.PointerObject): MessageHeader {
-  const type = lib.dbus_message_get_type(msg);
+export function readHeader(
+  lib: DBusLib,
+  msg: Deno.PointerObject,
+  type: number = lib.dbus_message_get_type(msg),
+): MessageHeader {
   if (type === MessageType.METHOD_RETURN || type === MessageType.ERROR) {
     // Replies are routed by serial alone: skip the fields nobody reads (the hot path).
     return {

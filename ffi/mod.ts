@@ -30,8 +30,14 @@
 export { Connection } from "./connection.ts";
 export type { CallOptions, OpenOptions, PropertyAddress, RequestNameReply } from "./connection.ts";
 export type { MethodCall, SignalEmission } from "./message.ts";
-export type { MatchRule, SignalHandler, SignalMessage, Subscription } from "./signals.ts";
-export { matchRuleString } from "./signals.ts";
+export type {
+  MatchRule,
+  SignalHandler,
+  SignalMessage,
+  StreamOptions,
+  Subscription,
+} from "./signals.ts";
+export { DEFAULT_MAX_QUEUED, matchRuleString } from "./signals.ts";
 export type {
   ExportedObject,
   IncomingCall,
@@ -48,9 +54,11 @@ export {
   DBusError,
   DisconnectedError,
   LibraryLoadError,
+  SignalOverflowError,
   TimeoutError,
 } from "./errors.ts";
 export * from "./names.ts";
 export * from "./signature.ts";
 export { LIBDBUS_ENV } from "./library.ts";
 export { closeFileDescriptor, processUid, signalProcess } from "./process.ts";
+export { closeUnixFds } from "./marshal.ts";

@@ -7,6 +7,7 @@
 
 import type { MessageHeader } from "./message.ts";
 import { readBody } from "./message.ts";
+import { SignalOverflowError } from "./errors.ts";
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from "./names.ts";
 
 /** Which signals a subscription receives; every field given must match. */
@@ -42,6 +43,18 @@ export interface SignalMessage {
 /** Receives signals. */
 export type SignalHandler = (signal: SignalMessage) => void;
 
+/** Options of a signal stream (`Connection.signals`). */
+export interface StreamOptions {
+  /**
+   * How many unread signals the stream keeps (default 10,000). One more ends the stream with a
+   * `SignalOverflowError` once the kept ones are read.
+   */
+  readonly maxQueued?: number;
+}
+
+/** Unread signals a stream keeps by default: a few MB at most. */
+export const DEFAULT_MAX_QUEUED = 10_000;
+
 /** An active subscription. */
 export interface Subscription extends AsyncDisposable {
   /** Stops delivery and removes the match rule from the bus (idempotent). */
@@ -53,6 +66,7 @@ interface Host {
   readonly lib: import("./symbols.ts").DBusLib;
   callBus(member: string, signature?: string, body?: readonly unknown[]): Promise<unknown[]>;
   wantInput(): void;
+  reportError(error: unknown): void;
 }
 
 interface Entry {
@@ -120,53 +134,75 @@ export class SignalRouter {
     return { unsubscribe, [Symbol.asyncDispose]: unsubscribe };
   }
 
-  /** The async-iterator form: subscribed before it is returned. */
-  async stream(rule: MatchRule): Promise<AsyncIterableIterator<SignalMessage> & AsyncDisposable> {
-    const queue: SignalMessage[] = [];
-    let waiter: ((r: IteratorResult<SignalMessage>) => void) | null = null;
-    let failer: ((e: Error) => void) | null = null;
+  /** The async-iterator form: subscribed before it is returned; its queue is bounded. */
+  async stream(
+    rule: MatchRule,
+    options: StreamOptions = {},
+  ): Promise<AsyncIterableIterator<SignalMessage> & AsyncDisposable> {
+    const limit = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    if (!Number.isInteger(limit) || limit < 1) {
+      throw new RangeError(`Invalid maxQueued ${limit}: expected a positive integer`);
+    }
+    let queue: SignalMessage[] = [];
+    let head = 0; // queue[head] is the next to read: no O(n) shift per signal
+    let waiter: PromiseWithResolvers<IteratorResult<SignalMessage>> | null = null;
     let ended = false;
     let endError: Error | null = null;
+    const end = (reason: Error | null) => {
+      if (ended) return;
+      ended = true;
+      endError = reason;
+      const w = waiter;
+      waiter = null;
+      if (w && reason) w.reject(reason);
+      else w?.resolve({ value: undefined, done: true });
+    };
     const sub = await this.subscribe(
       rule,
       (msg) => {
+        if (ended) return;
         if (waiter) {
           const w = waiter;
-          waiter = failer = null;
-          w({ value: msg, done: false });
-        } else queue.push(msg);
-      },
-      (reason) => {
-        ended = true;
-        endError = reason;
-        if (waiter) {
-          const [w, f] = [waiter, failer];
-          waiter = failer = null;
-          if (reason) f!(reason);
-          else w({ value: undefined, done: true });
+          waiter = null;
+          w.resolve({ value: msg, done: false });
+        } else if (queue.length - head < limit) {
+          queue.push(msg);
+        } else {
+          // The consumer is too slow: stop collecting, and say so once the queue is read.
+          end(new SignalOverflowError(limit));
+          sub.unsubscribe().catch(() => {});
         }
       },
+      end,
     );
+    const take = (): SignalMessage => {
+      const msg = queue[head++];
+      if (head === queue.length) {
+        queue = [];
+        head = 0;
+      } else if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      return msg;
+    };
     const finish = async (): Promise<IteratorResult<SignalMessage>> => {
-      ended = true;
-      queue.length = 0;
-      if (waiter) waiter({ value: undefined, done: true });
-      waiter = failer = null;
+      end(null);
+      queue = [];
+      head = 0;
       await sub.unsubscribe().catch(() => {});
       return { value: undefined, done: true };
     };
     const iterator: AsyncIterableIterator<SignalMessage> & AsyncDisposable = {
       next(): Promise<IteratorResult<SignalMessage>> {
-        if (queue.length > 0) return Promise.resolve({ value: queue.shift()!, done: false });
+        if (head < queue.length) return Promise.resolve({ value: take(), done: false });
         if (ended) {
           return endError
             ? Promise.reject(endError)
             : Promise.resolve({ value: undefined, done: true });
         }
-        return new Promise((resolve, reject) => {
-          waiter = resolve;
-          failer = reject;
-        });
+        waiter = Promise.withResolvers();
+        return waiter.promise;
       },
       return: finish,
       [Symbol.asyncIterator]() {
@@ -195,8 +231,8 @@ export class SignalRouter {
       try {
         entry.handler(signal);
       } catch (e) {
-        // A faulty handler must not break the I/O loop; report it like an event listener would.
-        globalThis.reportError?.(e);
+        // A faulty handler must break neither the reactor nor the process: report it, go on.
+        this.#host.reportError(e);
       }
     }
     if (header.sender === BUS_NAME && header.member === "NameOwnerChanged") {

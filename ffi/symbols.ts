@@ -11,23 +11,23 @@
  */
 
 /**
- * libdbus-1 functions a client needs (connect, call, read the reply), named exactly as in C:
- * bound together on the first connection. Deno compiles a fast-call stub for every synchronous
- * symbol as it binds it (about 0.1–0.3 ms each), so the rest waits in `dbusLazySymbols`.
+ * libdbus-1's functions, named exactly as in C. Each is bound on first use (`loadDBus`): Deno
+ * compiles a fast-call stub for every synchronous symbol as it binds it (about 0.1–0.3 ms each),
+ * so a short-lived client pays only for the ones it calls.
  */
 export const dbusSymbols = {
   // void dbus_error_init(DBusError *error)
   dbus_error_init: { parameters: ["buffer"], result: "void" },
   // void dbus_error_free(DBusError *error)
   dbus_error_free: { parameters: ["buffer"], result: "void" },
-  // dbus_bool_t dbus_error_is_set(const DBusError *error)
-  dbus_error_is_set: { parameters: ["buffer"], result: "u32" },
-  // dbus_bool_t dbus_threads_init_default(void)
-  dbus_threads_init_default: { parameters: [], result: "u32" },
   // void dbus_free(void *memory)
   dbus_free: { parameters: ["pointer"], result: "void" },
   // DBusConnection *dbus_connection_open_private(const char *address, DBusError *error)
-  dbus_connection_open_private: {
+  // (a local socket connects at once: called on the main thread)
+  dbus_connection_open_private: { parameters: ["buffer", "buffer"], result: "pointer" },
+  // The same on Deno's thread pool: tcp resolves names, unixexec forks.
+  dbus_connection_open_private_async: {
+    name: "dbus_connection_open_private",
     parameters: ["buffer", "buffer"],
     result: "pointer",
     nonblocking: true,
@@ -46,21 +46,12 @@ export const dbusSymbols = {
   dbus_connection_send: { parameters: ["pointer", "pointer", "buffer"], result: "u32" },
   // dbus_bool_t dbus_connection_read_write(DBusConnection *connection, int timeout_milliseconds)
   dbus_connection_read_write: { parameters: ["pointer", "i32"], result: "u32" },
-  // The same, on Deno's thread pool: the authentication handshake, before the connection is used.
-  dbus_connection_read_write_async: {
-    name: "dbus_connection_read_write",
-    parameters: ["pointer", "i32"],
-    result: "u32",
-    nonblocking: true,
-  },
   // dbus_bool_t dbus_connection_get_is_authenticated(DBusConnection *connection)
   dbus_connection_get_is_authenticated: { parameters: ["pointer"], result: "u32" },
   // DBusMessage *dbus_connection_pop_message(DBusConnection *connection)
   dbus_connection_pop_message: { parameters: ["pointer"], result: "pointer" },
   // dbus_bool_t dbus_connection_has_messages_to_send(DBusConnection *connection)
   dbus_connection_has_messages_to_send: { parameters: ["pointer"], result: "u32" },
-  // dbus_bool_t dbus_bus_set_unique_name(DBusConnection *connection, const char *unique_name)
-  dbus_bus_set_unique_name: { parameters: ["pointer", "buffer"], result: "u32" },
   // DBusMessage *dbus_message_new_method_call(const char *destination, const char *path, const char *iface, const char *method)
   dbus_message_new_method_call: {
     parameters: ["buffer", "buffer", "buffer", "buffer"],
@@ -111,13 +102,6 @@ export const dbusSymbols = {
   dbus_message_iter_next: { parameters: ["buffer"], result: "u32" },
   // char *dbus_message_iter_get_signature(DBusMessageIter *iter)  (free with dbus_free)
   dbus_message_iter_get_signature: { parameters: ["buffer"], result: "pointer" },
-} as const satisfies Deno.ForeignLibraryInterface;
-
-/**
- * The other libdbus-1 functions (serving objects, signals, fixed arrays, validation), each bound
- * on first use.
- */
-export const dbusLazySymbols = {
   // dbus_bool_t dbus_connection_can_send_type(DBusConnection *connection, int type)
   dbus_connection_can_send_type: { parameters: ["pointer", "i32"], result: "u32" },
   // DBusMessage *dbus_message_new_method_return(DBusMessage *method_call)
@@ -166,12 +150,21 @@ export const dbusLazySymbols = {
   dbus_validate_utf8: { parameters: ["buffer", "buffer"], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** libc functions used to wait for input without touching libdbus. */
+/** libc functions: the reactor's waiting (epoll), and what the CLI would otherwise need permissions for. */
 export const libcSymbols = {
-  // int poll(struct pollfd *fds, nfds_t nfds, int timeout)  (blocking: run on Deno's thread pool)
-  poll: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32", nonblocking: true },
-  // int poll(struct pollfd *fds, nfds_t nfds, int timeout)  (timeout 0: a quick readiness check)
-  poll_now: { name: "poll", parameters: ["buffer", "u64", "i32"], result: "i32" },
+  // int epoll_create1(int flags)
+  epoll_create1: { parameters: ["i32"], result: "i32" },
+  // int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+  epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
+  // int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+  // (blocking: the one call of the process parked on Deno's thread pool)
+  epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", nonblocking: true },
+  // The same with timeout 0 on the main thread: a readiness check while spinning.
+  epoll_wait_now: {
+    name: "epoll_wait",
+    parameters: ["i32", "buffer", "i32", "i32"],
+    result: "i32",
+  },
   // int eventfd(unsigned int initval, int flags)
   eventfd: { parameters: ["u32", "i32"], result: "i32" },
   // ssize_t write(int fd, const void *buf, size_t count)
@@ -186,7 +179,7 @@ export const libcSymbols = {
   kill: { parameters: ["i32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
-/** The loaded libdbus-1 (both tables). */
-export type DBusLib = Deno.DynamicLibrary<typeof dbusSymbols & typeof dbusLazySymbols>["symbols"];
+/** The loaded libdbus-1. */
+export type DBusLib = Deno.DynamicLibrary<typeof dbusSymbols>["symbols"];
 /** The loaded libc subset. */
 export type LibC = Deno.DynamicLibrary<typeof libcSymbols>["symbols"];

@@ -2,7 +2,16 @@
 // differential script tests/support/compare_upstart.ts, asserted here against the sandbox only.
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
-import { alive } from "./support/poll.ts";
+import { alive, until } from "./support/poll.ts";
+
+function existsSync(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 
@@ -17,12 +26,16 @@ async function instanceProps(sb: Awaited<ReturnType<typeof startSandbox>>, path:
 Deno.test("Reload signals the main process only, not its process group", async () => {
   // Observed ("reload"): a `script` main process that traps HUP keeps running after Reload on
   // real Upstart (job_reload calls kill (pid, reload_signal)); its `sleep` children live on.
+  const marks = await Deno.makeTempDir();
   await using sb = await startSandbox({
     jobs: {
-      hup: "script\n  trap 'echo hup' HUP\n  while true; do sleep 0.1; done\nend script\n",
+      hup: `script\n  trap 'echo hup' HUP\n  touch ${marks}/trapped\n` +
+        "  while true; do sleep 0.1; done\nend script\n",
     },
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/hup`);
+  // Running is reported once the shell is spawned, before it has read its trap.
+  await until(() => existsSync(`${marks}/trapped`), "the trap");
   const before = (await instanceProps(sb, `${JOBS}/hup/_`)).processes as [string, number][];
   await using rec = await sb.record();
   await sb.call("Reload", "", [], `${JOBS}/hup/_`);
@@ -33,6 +46,7 @@ Deno.test("Reload signals the main process only, not its process group", async (
   assertEquals(after.processes, before);
   assert(alive(before[0][1]));
   assertEquals(rec.summary(), []); // no Failed, no state change
+  await Deno.remove(marks, { recursive: true });
 });
 
 Deno.test("GetAllJobs comes in Upstart's hash-table order", async () => {
