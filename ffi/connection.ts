@@ -869,20 +869,23 @@ export class Connection implements Disposable, AsyncDisposable {
       pending.reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
+    // Replies are routed on the hot path without their signature: read it only when needed.
+    const signature = () => readCString(this.#lib.dbus_message_get_signature(msg)) ?? "";
     if (header.type === MessageType.ERROR) {
-      closeUnixFds(header.signature, body);
+      closeUnixFds(signature(), body);
       const text = typeof body[0] === "string" ? body[0] : "";
       pending.reject(new DBusError(header.errorName ?? "", text, body.slice(1)));
       return;
     }
     const expected = pending.options.replySignature;
-    if (expected !== undefined && header.signature !== expected) {
-      closeUnixFds(header.signature, body);
+    const actual = expected === undefined ? "" : signature();
+    if (expected !== undefined && actual !== expected) {
+      closeUnixFds(actual, body);
       const what = `${pending.options.interface ?? ""}.${pending.options.member}`;
       pending.reject(
         new DBusError(
           "org.freedesktop.DBus.Error.InvalidSignature",
-          `The reply to ${what} has signature "${header.signature}", expected "${expected}"`,
+          `The reply to ${what} has signature "${actual}", expected "${expected}"`,
         ),
       );
       return;

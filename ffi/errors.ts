@@ -124,6 +124,8 @@ export class SignalOverflowError extends Error {
   readonly limit: number;
 
   /**
+   * Makes the error of a stream that kept `limit` unread signals.
+   *
    * @param limit How many unread signals the stream kept.
    */
   constructor(limit: number) {

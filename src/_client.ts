@@ -20,6 +20,37 @@ import { requireFeature, type UpstartVersion } from "./versions.ts";
 
 const PROPERTIES = "org.freedesktop.DBus.Properties";
 
+/**
+ * What Upstart replies to each method this client calls (every release alike). A reply of any
+ * other shape is refused, and a file descriptor in it is closed at once: Upstart never sends one.
+ */
+const REPLY_SIGNATURES: Readonly<Record<string, string>> = {
+  Get: "v",
+  GetAll: "a{sv}",
+  Set: "",
+  GetJobByName: "o",
+  GetAllJobs: "ao",
+  GetInstance: "o",
+  GetInstanceByName: "o",
+  GetAllInstances: "ao",
+  Start: "o",
+  Restart: "o",
+  Stop: "",
+  Reload: "",
+  ReloadConfiguration: "",
+  EmitEvent: "",
+  GetEnv: "s",
+  ListEnv: "as",
+  SetEnv: "",
+  UnsetEnv: "",
+  ResetEnv: "",
+  GetState: "s",
+  NotifyDiskWriteable: "",
+  NotifyDBusAddress: "",
+  NotifyCGroupManagerAddress: "",
+  EndSession: "",
+};
+
 /** Waits for a free slot before each call; releases it when the call settles. */
 export class Limiter {
   readonly limit: number;
@@ -97,6 +128,10 @@ export class Client {
           signature,
           body,
           timeout,
+          // Job.Start replies "o" but Instance.Start "": only a job's interface has the object.
+          replySignature: member === "Start" || member === "Restart"
+            ? (iface.endsWith(".Instance") ? "" : "o")
+            : REPLY_SIGNATURES[member],
         })
       );
     } catch (e) {

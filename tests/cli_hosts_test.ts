@@ -186,3 +186,38 @@ Deno.test("watch --json on many hosts: one JSON line per event, tagged with its 
   assert.deepEqual(docs.map((d) => d.host).sort(), ["alpha", "beta"]);
   for (const d of docs) assert.deepEqual([d.type, d.job], ["GoalChanged", "svc"]);
 });
+
+Deno.test("watch on 100 hosts at once (--parallel 100): every host's watcher gets the event", async () => {
+  // Each host holds a subscribed connection for as long as it watches: with a pool thread per
+  // waiting connection this stalled after 31 hosts.
+  await using s = await setup();
+  const hosts = Array.from({ length: 100 }, (_, i) => `h${String(i).padStart(3, "0")}`);
+  const f = fakeIo();
+  const watching = main(
+    [
+      ...s.args,
+      "-H",
+      hosts.join(","),
+      "--parallel",
+      "100",
+      "--json",
+      "watch",
+      "-t",
+      "GoalChanged",
+      "--count",
+      "1",
+    ],
+    f.io,
+  );
+  let done = false;
+  watching.finally(() => done = true);
+  const end = Date.now() + 60_000;
+  while (!done && Date.now() < end) {
+    await cli(["--address", s.sb.address, "start", "svc"]);
+    await cli(["--address", s.sb.address, "stop", "svc"]);
+  }
+  assert.equal(await watching, 0, f.err());
+  const docs = f.out().trimEnd().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual([...new Set(docs.map((d) => d.host))].sort(), hosts);
+  for (const d of docs) assert.deepEqual([d.type, d.job], ["GoalChanged", "svc"]);
+});
