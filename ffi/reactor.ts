@@ -149,10 +149,18 @@ class Reactor {
     const member = this.#members.get(source.fd);
     if (member?.source !== source) return;
     this.#watchWrites(member);
+    this.#refresh(source, true);
+  }
+
+  /** Files `source` under what it waits for now; `fromCall`: a call may have just been made. */
+  #refresh(source: Source, fromCall: boolean): void {
     if (source.calling()) {
       this.#calling.add(source);
       if (source.deadline() < this.#parkedUntil) this.#wake(); // the parked wait runs too long
-      if (this.#parkedUntil !== -Infinity && !this.#spinScheduled && source.spinMicros > 0) {
+      if (
+        fromCall && this.#parkedUntil !== -Infinity && !this.#spinScheduled &&
+        source.spinMicros > 0
+      ) {
         // Parked for other sources: a reply to this call is picked up by spinning, as it would
         // be if nothing else waited.
         this.#spinScheduled = true;
@@ -237,7 +245,10 @@ class Reactor {
   #sweep(now: number): number {
     let next = Infinity;
     for (const source of this.#calling) {
-      if (source.deadline() <= now) source.sweep(now);
+      if (source.deadline() <= now) {
+        source.sweep(now);
+        if (this.#members.get(source.fd)?.source === source) this.#refresh(source, false);
+      }
       if (!source.calling()) this.#calling.delete(source);
       else if (source.deadline() < next) next = source.deadline();
     }
@@ -308,6 +319,8 @@ class Reactor {
     if (left) this.#backlog.add(source);
     else this.#backlog.delete(source);
     this.#watchWrites(member);
+    // Replies settled, a handler unsubscribed: it may wait for less (or nothing) now.
+    this.#refresh(source, false);
   }
 
   #wakeIfParked(): void {

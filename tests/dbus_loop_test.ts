@@ -163,3 +163,21 @@ Deno.test("a timeout that is not a number of milliseconds is a RangeError", asyn
     /^[0-9a-f]{32}$/,
   );
 });
+
+Deno.test("an open connection whose calls are answered (or timed out) lets the process exit", async () => {
+  await using bus = await startBus();
+  const out = await runsToEnd(
+    `const c = await Connection.open(Deno.args[0]);
+await c.call({ destination: "org.freedesktop.DBus", path: "/org/freedesktop/DBus", interface: "org.freedesktop.DBus", member: "GetId" });
+const me = c.uniqueName;
+await c.requestName("org.upstart.test.Exit");
+const silent = await Connection.open(Deno.args[0]);
+silent.export("/s", [{ name: "org.upstart.test.S", methods: { W: { handler: () => new Promise(() => {}) } } }]);
+await silent.requestName("org.upstart.test.Silent");
+await c.call({ destination: "org.upstart.test.Silent", path: "/s", interface: "org.upstart.test.S", member: "W", timeout: 50 }).catch((e) => console.log(e.name));
+silent.close();
+console.log(me !== null ? "answered" : "?");`,
+    [bus.address],
+  );
+  assert.equal(out, "TimeoutError\nanswered\n");
+});
