@@ -826,17 +826,7 @@ export class Connection implements Disposable, AsyncDisposable {
   }
 
   #dispatch(msg: Deno.PointerObject): void {
-    const type = this.#lib.dbus_message_get_type(msg);
-    if (type === MessageType.SIGNAL && !this.#signals.active) {
-      // Nobody listens (NameAcquired after Hello, say): only Disconnected matters, and reading
-      // the rest of the header would bind six more symbols on a short client's path.
-      if (
-        readCString(this.#lib.dbus_message_get_member(msg)) === "Disconnected" &&
-        readCString(this.#lib.dbus_message_get_interface(msg)) === "org.freedesktop.DBus.Local"
-      ) this.#shutdown(new DisconnectedError("The D-Bus peer closed the connection"));
-      return;
-    }
-    const header = readHeader(this.#lib, msg, type);
+    const header = readHeader(this.#lib, msg);
     switch (header.type) {
       case MessageType.METHOD_RETURN:
       case MessageType.ERROR:
@@ -864,21 +854,19 @@ export class Connection implements Disposable, AsyncDisposable {
     if (this.#pending.size === 0) this.#sweepAt = Infinity;
     let body: unknown[];
     try {
-      body = readBody(this.#lib, msg);
+      body = readBody(this.#lib, msg, header);
     } catch (e) {
       pending.reject(e instanceof Error ? e : new Error(String(e)));
       return;
     }
-    // Replies are routed on the hot path without their signature: read it only when needed.
-    const signature = () => readCString(this.#lib.dbus_message_get_signature(msg)) ?? "";
     if (header.type === MessageType.ERROR) {
-      closeUnixFds(signature(), body);
+      closeUnixFds(header.signature, body);
       const text = typeof body[0] === "string" ? body[0] : "";
       pending.reject(new DBusError(header.errorName ?? "", text, body.slice(1)));
       return;
     }
     const expected = pending.options.replySignature;
-    const actual = expected === undefined ? "" : signature();
+    const actual = header.signature;
     if (expected !== undefined && actual !== expected) {
       closeUnixFds(actual, body);
       const what = `${pending.options.interface ?? ""}.${pending.options.member}`;

@@ -6,8 +6,9 @@
  */
 
 import type { DBusLib } from "./symbols.ts";
-import { cstr, readCString } from "./library.ts";
-import { appendBody, readBody } from "./marshal.ts";
+import { cstr } from "./library.ts";
+import { appendBody, readBody as readBodyByIterator } from "./marshal.ts";
+import { decodeWireBody, parseWireMessage, type WireMessage } from "./wire.ts";
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from "./names.ts";
 
 /** Message type codes (`DBUS_MESSAGE_TYPE_*`). */
@@ -31,45 +32,54 @@ export interface MessageHeader {
   readonly errorName: string | null;
   readonly signature: string;
   readonly noReply: boolean;
+  /** The message in wire form, for `readBody` (absent when the body holds fds). */
+  readonly wire: WireMessage | null;
 }
 
-/** Reads the routing fields of `msg`. */
-export function readHeader(
-  lib: DBusLib,
-  msg: Deno.PointerObject,
-  type: number = lib.dbus_message_get_type(msg),
-): MessageHeader {
-  if (type === MessageType.METHOD_RETURN || type === MessageType.ERROR) {
-    // Replies are routed by serial alone: skip the fields nobody reads (the hot path).
-    return {
-      type,
-      serial: 0,
-      replySerial: lib.dbus_message_get_reply_serial(msg),
-      sender: null,
-      destination: null,
-      path: null,
-      interface: null,
-      member: null,
-      errorName: type === MessageType.ERROR
-        ? readCString(lib.dbus_message_get_error_name(msg))
-        : null,
-      signature: "",
-      noReply: false,
-    };
+const NO_REPLY_EXPECTED = 0x1;
+const marshalled = new BigUint64Array(1);
+const marshalledLength = new Int32Array(1);
+
+/**
+ * Reads the header of `msg` from its wire form: one `dbus_message_marshal` call (the bytes are
+ * copied out and libdbus's copy freed at once), then plain decoding.
+ */
+export function readHeader(lib: DBusLib, msg: Deno.PointerObject): MessageHeader {
+  if (!lib.dbus_message_marshal(msg, marshalled, marshalledLength)) {
+    throw new RangeError("libdbus is out of memory");
   }
+  const data = Deno.UnsafePointer.create(marshalled[0])!;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(
+      Deno.UnsafePointerView.getArrayBuffer(data, marshalledLength[0]),
+    ).slice();
+  } finally {
+    lib.dbus_free(data);
+  }
+  const wire = parseWireMessage(bytes);
   return {
-    type,
-    serial: lib.dbus_message_get_serial(msg),
-    replySerial: 0,
-    sender: readCString(lib.dbus_message_get_sender(msg)),
-    destination: readCString(lib.dbus_message_get_destination(msg)),
-    path: readCString(lib.dbus_message_get_path(msg)),
-    interface: readCString(lib.dbus_message_get_interface(msg)),
-    member: readCString(lib.dbus_message_get_member(msg)),
-    errorName: null,
-    signature: readCString(lib.dbus_message_get_signature(msg)) ?? "",
-    noReply: type === MessageType.METHOD_CALL && lib.dbus_message_get_no_reply(msg) !== 0,
+    type: wire.type,
+    serial: wire.serial,
+    replySerial: wire.replySerial,
+    sender: wire.sender,
+    destination: wire.destination,
+    path: wire.path,
+    interface: wire.interface,
+    member: wire.member,
+    errorName: wire.errorName,
+    signature: wire.signature,
+    noReply: wire.type === MessageType.METHOD_CALL && (wire.flags & NO_REPLY_EXPECTED) !== 0,
+    wire: wire.signature.includes("h") ? null : wire,
   };
+}
+
+/**
+ * Reads every value of a received message's body: from its wire form when the header carries
+ * it, else (a body with Unix fds, whose duplicates libdbus hands out) through the iterators.
+ */
+export function readBody(lib: DBusLib, msg: Deno.PointerObject, header?: MessageHeader): unknown[] {
+  return header?.wire ? decodeWireBody(header.wire) : readBodyByIterator(lib, msg);
 }
 
 /** C copies of names already validated: calls repeat the same few, and validating is not free. */
@@ -167,9 +177,6 @@ export function withBody(
     throw e;
   }
 }
-
-/** Reads a message's body (re-exported so callers need only this module). */
-export { readBody };
 
 /** libdbus returns NULL only when out of memory. */
 export function nonNull<T>(ptr: T | null): T {

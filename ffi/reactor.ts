@@ -324,7 +324,8 @@ class Reactor {
   }
 
   #wakeIfParked(): void {
-    if (this.#running) this.#wake();
+    // Only a wait with a timeout needs waking: on the main thread the loop sees the change itself.
+    if (this.#parkedUntil !== -Infinity) this.#wake();
   }
 
   #wake(): void {

@@ -173,7 +173,7 @@ export class ObjectRegistry {
     };
     let outcome: Outcome;
     try {
-      outcome = this.#route(call, msg);
+      outcome = this.#route(call, msg, header);
     } catch (e) {
       outcome = { error: e };
     }
@@ -189,7 +189,7 @@ export class ObjectRegistry {
     }
   }
 
-  #route(call: IncomingCall, msg: Deno.PointerObject): Outcome {
+  #route(call: IncomingCall, msg: Deno.PointerObject, header: MessageHeader): Outcome {
     if (call.interface === PEER || (call.interface === null && call.member === "Ping")) {
       return this.#peer(call);
     }
@@ -211,7 +211,7 @@ export class ObjectRegistry {
       if ((method.in ?? "") !== call.signature) {
         throw own!.wrongSignature?.(call) ?? unknownMethod(call);
       }
-      const result = method.handler(readBody(this.#lib, msg), call);
+      const result = method.handler(readBody(this.#lib, msg, header), call);
       const out = method.out ?? "";
       if (result instanceof Promise) {
         return { pending: result.then((values) => ({ signature: out, values: values ?? [] })) };
@@ -224,7 +224,7 @@ export class ObjectRegistry {
       return value("s", [introspectXml(interfaces, this.#childrenOf(call.path))]);
     }
     if (call.interface === PROPERTIES) {
-      return this.#properties(call, interfaces, readBody(this.#lib, msg));
+      return this.#properties(call, interfaces, readBody(this.#lib, msg, header));
     }
     throw unknownMethod(call);
   }

@@ -226,7 +226,7 @@ export class SignalRouter {
         interface: header.interface ?? "",
         member: header.member ?? "",
         signature: header.signature,
-        body: readBody(this.#host.lib, msg),
+        body: readBody(this.#host.lib, msg, header),
       };
       try {
         entry.handler(signal);
@@ -236,7 +236,7 @@ export class SignalRouter {
       }
     }
     if (header.sender === BUS_NAME && header.member === "NameOwnerChanged") {
-      const [name, , newOwner] = readBody(this.#host.lib, msg) as string[];
+      const [name, , newOwner] = readBody(this.#host.lib, msg, header) as string[];
       const tracked = this.#owners.get(name);
       if (tracked) tracked.owner = newOwner === "" ? null : newOwner;
     }

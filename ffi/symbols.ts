@@ -59,6 +59,9 @@ export const dbusSymbols = {
   },
   // void dbus_message_unref(DBusMessage *message)
   dbus_message_unref: { parameters: ["pointer"], result: "void" },
+  // dbus_bool_t dbus_message_marshal(DBusMessage *msg, char **marshalled_data_p, int *len_p)
+  // (the whole message in wire form, in one call: free the data with dbus_free)
+  dbus_message_marshal: { parameters: ["pointer", "buffer", "buffer"], result: "u32" },
   // int dbus_message_get_type(DBusMessage *message)
   dbus_message_get_type: { parameters: ["pointer"], result: "i32" },
   // dbus_uint32_t dbus_message_get_serial(DBusMessage *message)
