@@ -91,6 +91,8 @@ class Reactor {
   /** Events of the parked wait, and of main-thread checks (never shared with a running wait). */
   readonly #parkedEvents = new Uint8Array(EVENT_SIZE * MAX_EVENTS);
   readonly #spinEvents = new Uint8Array(EVENT_SIZE * MAX_EVENTS);
+  readonly #parkedView = new DataView(this.#parkedEvents.buffer);
+  readonly #spinView = new DataView(this.#spinEvents.buffer);
   readonly #ctlEvent = new Uint8Array(16);
   readonly #ctlView = new DataView(this.#ctlEvent.buffer);
   readonly #drain = new Uint8Array(8);
@@ -281,7 +283,7 @@ class Reactor {
 
   /** Pumps the sources of `n` ready events; `true` if any was a source's. */
   #dispatch(events: Uint8Array, n: number, until: number, drainWake = true): boolean {
-    const view = new DataView(events.buffer);
+    const view = events === this.#parkedEvents ? this.#parkedView : this.#spinView;
     let pumped = false;
     for (let i = 0; i < n; i++) {
       const fd = view.getUint32(i * EVENT_SIZE + DATA_OFFSET, true);
