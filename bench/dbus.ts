@@ -45,9 +45,8 @@ async function ours(address: string): Promise<Ours> {
     await using _sub = await conn.subscribe({ member: "NeverSent" }, () => {});
     subscribed = await serialCalls(conn);
   }
-  let t0: number;
   await Promise.all(Array.from({ length: BATCH }, () => conn.call(GET_ID)));
-  t0 = performance.now();
+  const t0 = performance.now();
   for (let b = 0; b < BATCHES; b++) {
     await Promise.all(Array.from({ length: BATCH }, () => conn.call(GET_ID)));
   }

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { SHARED } from "./support/shared.ts";
-import { applyOverride, formatJob, type JobDocument, parseJob } from "../src/jobfile/mod.ts";
+import {
+  applyOverride,
+  formatJob,
+  JobBuilder,
+  type JobDocument,
+  MAX_JOB_FILE_BYTES,
+  parseJob,
+} from "../src/jobfile/mod.ts";
 
 const JOBS = new URL("corpus/jobs/", SHARED ?? "file:///nonexistent/");
 
@@ -251,4 +258,26 @@ Deno.test("format: empty and comment-only files; rejected or non-UTF-8 input is 
     /not valid UTF-8/,
   );
   assert.equal(formatJob("# caf\u00e9 \ufffd\ntask\n"), "# caf\u00e9 \ufffd\n\ntask\n");
+});
+
+Deno.test("no stack overflow on huge lists: 150,000 header comments; 250,000 emits, exports, exit statuses through the builder", () => {
+  const comments = "# c\n".repeat(150_000) + "task\n";
+  assert.equal(formatJob(parseJob(comments)), "# c\n".repeat(150_000) + "\ntask\n");
+  // 250,000 one-letter values stay under the parser's size limit (the builder's output parses).
+  const many = Array.from({ length: 250_000 }, () => "e");
+  const base = parseJob("task\n").config;
+  const count = (config: typeof base, keyword: string) =>
+    JobBuilder.fromConfig(config).toString().split("\n").find((l) => l.startsWith(keyword))!
+      .split(" ").length;
+  assert.equal(count({ ...base, emits: many }, "emits "), 1 + 250_000);
+  assert.equal(count({ ...base, export: many.map(() => "A") }, "export "), 1 + 250_000);
+  const statuses = many.map(() => ({ status: 1 }));
+  assert.equal(count({ ...base, normalExit: statuses }, "normal exit "), 2 + 250_000);
+});
+
+Deno.test("input over MAX_JOB_FILE_BYTES is a RangeError that says so, for strings and bytes", () => {
+  const big = "#".repeat(MAX_JOB_FILE_BYTES) + "\n";
+  assert.throws(() => parseJob(big), (e) => e instanceof RangeError && /too large/.test(e.message));
+  assert.throws(() => parseJob(new TextEncoder().encode(big)), RangeError);
+  assert.ok(parseJob("#".repeat(MAX_JOB_FILE_BYTES - 1) + "\n"));
 });

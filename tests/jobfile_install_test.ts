@@ -141,3 +141,83 @@ Deno.test("install: a builder's job, as the README shows it", async () => {
     assert.deepEqual(parseJob(Deno.readFileSync(path)).config, job.config);
   });
 });
+
+Deno.test("install: a directory others may write to (no sticky bit) is refused, and a racer as another user changes nothing", async () => {
+  await inTempDir(async (dir) => {
+    Deno.chmodSync(dir, 0o755); // the other user must reach the job directory
+    const jobs = `${dir}/jobs`;
+    Deno.mkdirSync(jobs);
+    Deno.chmodSync(jobs, 0o777);
+    const victim = `${dir}/victim`;
+    Deno.writeTextFileSync(victim, "secret\n");
+    Deno.chmodSync(victim, 0o600);
+    // Another user swaps every temporary entry for a symlink to the victim, as fast as it can.
+    const racer = new Deno.Command("setpriv", {
+      args: [
+        "--reuid=nobody",
+        "--regid=nogroup",
+        "--clear-groups",
+        "sh",
+        "-c",
+        `while :; do for f in "$1"/.upstart-*; do ln -sfn "$2" "$f.x" 2>/dev/null && mv -f "$f.x" "$f" 2>/dev/null; done; done`,
+        "racer",
+        jobs,
+        victim,
+      ],
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    try {
+      for (let i = 0; i < 50; i++) {
+        await assert.rejects(
+          () => installJob(jobs, `web${i}`, "exec /bin/x\n", { mode: 0o666 }),
+          (e) => e instanceof JobInstallError && /writable by other users/.test(e.message),
+        );
+      }
+    } finally {
+      racer.kill("SIGKILL");
+      await racer.status;
+    }
+    const st = Deno.statSync(victim);
+    assert.equal(st.mode! & 0o7777, 0o600);
+    assert.equal(Deno.readTextFileSync(victim), "secret\n");
+    assert.deepEqual(listing(jobs).filter((n) => n.endsWith(".conf")), []);
+  });
+});
+
+Deno.test("install: the mode is exact (the umask does not apply), set inside a private staging directory that goes away", async () => {
+  await inTempDir(async (dir) => {
+    Deno.chmodSync(dir, 0o755);
+    const { path } = await installJob(dir, "web", "exec /bin/x\n", { mode: 0o664 });
+    const st = Deno.lstatSync(path);
+    assert.ok(st.isFile);
+    assert.equal(st.mode! & 0o7777, 0o664);
+    assert.deepEqual(listing(dir), ["web.conf"]);
+    // A sticky, world-writable directory (as /tmp) is safe: others cannot rename our entries.
+    const sticky = `${dir}/sticky`;
+    Deno.mkdirSync(sticky);
+    Deno.chmodSync(sticky, 0o1777);
+    await installJob(sticky, "a", "task\n");
+    assert.deepEqual(listing(sticky), ["a.conf"]);
+  });
+});
+
+Deno.test("install: a job name's directory that is a symlink out of the job directory is refused", async () => {
+  await inTempDir(async (dir) => {
+    const jobs = `${dir}/jobs`;
+    const outside = `${dir}/outside`;
+    Deno.mkdirSync(jobs);
+    Deno.mkdirSync(outside);
+    Deno.symlinkSync(outside, `${jobs}/sub`);
+    await assert.rejects(
+      () => installJob(jobs, "sub/x", "task\n"),
+      (e) => e instanceof JobInstallError && /leads outside/.test(e.message),
+    );
+    assert.deepEqual(listing(outside), []);
+    // A symlink that stays inside is fine.
+    Deno.mkdirSync(`${jobs}/real`);
+    Deno.symlinkSync(`${jobs}/real`, `${jobs}/alias`);
+    await installJob(jobs, "alias/y", "task\n");
+    assert.deepEqual(listing(`${jobs}/real`), ["y.conf"]);
+  });
+});

@@ -1,8 +1,8 @@
 /**
- * Writing a file atomically: a temporary file in the same directory, written in full, flushed to
- * disk, then renamed over the target (or hard-linked to it, which fails if the target exists: no
- * window in which another file could be replaced). On any error the temporary file is removed.
- * Shared by `installJob` and the CLI's `fmt`.
+ * Writing a file atomically: a temporary file in a private directory beside the target, written in
+ * full, flushed to disk, given its mode there, then renamed over the target (or hard-linked to it,
+ * which fails if the target exists: no window in which another file could be replaced). On any
+ * error the temporary directory is removed. Shared by `installJob` and the CLI's `fmt`.
  *
  * @module
  */
@@ -23,8 +23,11 @@ function dirOf(path: string): string {
 }
 
 /**
- * Writes `bytes` to `path` atomically. The temporary file is hidden and ends in `.tmp`, so
- * Upstart (which loads only `*.conf`) never reads it half-written.
+ * Writes `bytes` to `path` atomically. The new file is made in a private staging directory
+ * (mode 0700, hidden, ending in `.tmp`) next to `path`: its mode and owner are set there, where no
+ * other user can swap the entry for a symlink, and it is renamed (or linked) into place from
+ * there. Upstart skips hidden directories and loads only `*.conf`, so it never reads a file
+ * half-written.
  *
  * @throws {Deno.errors.AlreadyExists} Without `overwrite`, when `path` exists.
  */
@@ -34,35 +37,23 @@ export async function writeFileAtomic(
   options: AtomicWriteOptions,
 ): Promise<void> {
   const dir = dirOf(path);
-  const rand = crypto.getRandomValues(new Uint8Array(6));
-  const tmp = `${dir}/.upstart-${
-    Array.from(rand, (b) => b.toString(16).padStart(2, "0")).join("")
-  }.tmp`;
-  let file: Deno.FsFile | null = null;
-  let created = false;
+  const stage = await Deno.makeTempDir({ dir, prefix: ".upstart-", suffix: ".tmp" });
+  const tmp = `${stage}/new`;
   try {
-    file = await Deno.open(tmp, { write: true, createNew: true, mode: options.mode });
-    created = true;
-    for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
+    try {
+      for (let done = 0; done < bytes.length;) done += await file.write(bytes.subarray(done));
+      await file.sync();
+    } finally {
+      file.close();
+    }
+    // By path, but inside a directory only we can change: the entry is the file just written.
     await Deno.chmod(tmp, options.mode);
     if (options.owner) await Deno.chown(tmp, options.owner.uid, options.owner.gid).catch(() => {});
-    await file.sync();
-    file.close();
-    file = null;
-    if (options.overwrite) {
-      await Deno.rename(tmp, path);
-      created = false;
-    } else {
-      await Deno.link(tmp, path);
-      created = false; // the job is in place: a stray temp name is no failure
-      await Deno.remove(tmp).catch(() => {});
-    }
-  } catch (e) {
-    try {
-      file?.close();
-    } catch { /* already closed */ }
-    if (created) await Deno.remove(tmp).catch(() => {});
-    throw e;
+    if (options.overwrite) await Deno.rename(tmp, path);
+    else await Deno.link(tmp, path); // fails if `path` exists: nothing is ever replaced
+  } finally {
+    await Deno.remove(stage, { recursive: true }).catch(() => {});
   }
   // Make the new directory entry durable too (best effort: not every file system allows it).
   try {

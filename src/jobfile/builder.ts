@@ -291,7 +291,8 @@ export class JobBuilder {
     if (c.author !== null) b.author(c.author);
     if (c.version !== null) b.version(c.version);
     if (c.usage !== null) b.usage(c.usage);
-    if (c.emits.length) b.emits(...c.emits);
+    // Lists go in whole, never spread into arguments: a config may hold 100,000s of values.
+    if (c.emits.length) b.#emits(c.emits);
     // `manual` clears a `start on` before it: written first, a later `start on` still holds.
     if (c.manual) b.manual();
     if (c.startOn) b.startOn(c.startOn);
@@ -304,7 +305,7 @@ export class JobBuilder {
     if (rl === "unlimited") b.respawnLimit("unlimited");
     else if (rl.count !== 10 || rl.interval !== 5) b.respawnLimit(rl.count, rl.interval);
     if (c.normalExit.length) {
-      b.normalExit(...c.normalExit.map((e) => ("signal" in e ? e.signal : e.status)));
+      b.#normalExit(c.normalExit.map((e) => ("signal" in e ? e.signal : e.status)));
     }
     const sig = (s: SignalSpec) => (signalFromName(s.name) ? s.name : s.number);
     if (c.killTimeout !== 5) b.killTimeout(c.killTimeout);
@@ -314,7 +315,7 @@ export class JobBuilder {
     }
     if (c.console !== "log") b.console(c.console);
     for (const e of c.env) b.#set("JobBuilder.fromConfig", "env", e, null); // keeps repeats
-    if (c.export.length) b.export(...c.export);
+    if (c.export.length) b.#export(c.export);
     if (c.umask !== 0o022) b.umask(c.umask);
     if (c.nice !== null) b.nice(c.nice);
     if (c.oomScore !== null) b.oomScore(c.oomScore);
@@ -448,6 +449,10 @@ export class JobBuilder {
    * ```
    */
   emits(...events: string[]): this {
+    return this.#emits(events);
+  }
+
+  #emits(events: readonly string[]): this {
     const where = "JobBuilder.emits";
     if (!events.length) throw new TypeError(`${where}: give at least one event name`);
     return this.#set(where, "emits", events.map((e) => text(where, "an event name", e)), null);
@@ -970,6 +975,10 @@ export class JobBuilder {
    * ```
    */
   normalExit(...codes: (number | string)[]): this {
+    return this.#normalExit(codes);
+  }
+
+  #normalExit(codes: readonly (number | string)[]): this {
     const where = "JobBuilder.normalExit";
     if (!codes.length) throw new TypeError(`${where}: give at least one status or signal`);
     const list = codes.map((c) =>
@@ -1101,6 +1110,10 @@ export class JobBuilder {
    * ```
    */
   export(...names: string[]): this {
+    return this.#export(names);
+  }
+
+  #export(names: readonly string[]): this {
     const where = "JobBuilder.export";
     if (!names.length) throw new TypeError(`${where}: give at least one variable name`);
     return this.#set(where, "export", names.map((n) => text(where, "a name", n)), null);

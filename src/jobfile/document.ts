@@ -48,10 +48,37 @@ export function parseInto(
   return { raw, error: raw.error ? toParseError(raw.error, filename, raw.lineStarts) : null };
 }
 
+/**
+ * The largest job file the parser accepts: 1 MiB. Real job files are a few KB (the largest of 417
+ * public ones is 8 KB); the parser's tree costs up to about 120 bytes of memory per input byte on
+ * pathological input (one short stanza per line), so this bounds a parse to about 125 MB, and a
+ * parse, a check and a format of one file to about 210 MB.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { MAX_JOB_FILE_BYTES, parseJob } from "@upstart/upstart";
+ * assert.throws(() => parseJob("#".repeat(MAX_JOB_FILE_BYTES + 1)), RangeError);
+ * ```
+ */
+export const MAX_JOB_FILE_BYTES = 1 << 20;
+
 function toBytes(text: string | Uint8Array, what: string): Uint8Array {
-  if (text instanceof Uint8Array) return text;
-  if (typeof text === "string") return encoder.encode(text);
-  throw new TypeError(`${what} must be a string or a Uint8Array: got ${typeof text}`);
+  let bytes: Uint8Array;
+  if (text instanceof Uint8Array) bytes = text;
+  else if (typeof text === "string") {
+    // A string longer than the limit in UTF-16 units is over it in UTF-8 bytes too.
+    if (text.length > MAX_JOB_FILE_BYTES) throw tooLarge(what, text.length);
+    bytes = encoder.encode(text);
+  } else throw new TypeError(`${what} must be a string or a Uint8Array: got ${typeof text}`);
+  if (bytes.length > MAX_JOB_FILE_BYTES) throw tooLarge(what, bytes.length);
+  return bytes;
+}
+
+function tooLarge(what: string, size: number): RangeError {
+  return new RangeError(
+    `${what} is too large: ${size} bytes, over the ${MAX_JOB_FILE_BYTES} this parser accepts`,
+  );
 }
 
 /**

@@ -261,7 +261,7 @@ export function formatJob(input: JobDocument | string | Uint8Array): string {
     }
   }
 
-  const header: string[] = [];
+  let header: string[] = [];
   const items: Item[] = [];
   let pending: string[] = [];
   let seenStanza = false;
@@ -270,7 +270,7 @@ export function formatJob(input: JobDocument | string | Uint8Array): string {
     else if (node.type === "blank") pending.push("");
     else if (node.type === "stanza") {
       if (!seenStanza) {
-        header.push(...tidy(pending));
+        header = tidy(pending); // no spread: a header may be 100,000s of lines
         pending = [];
         seenStanza = true;
       }
@@ -294,7 +294,7 @@ export function formatJob(input: JobDocument | string | Uint8Array): string {
   items.sort((a, b) => a.rank - b.rank); // stable: repeated stanzas keep their order
   // Comments before the first stanza read back as the file's header: print them as such.
   if (items[0].lead.length) {
-    header.splice(0, header.length, ...tidy([...header, "", ...items[0].lead]));
+    header = tidy([...header, "", ...items[0].lead]);
     items[0] = { ...items[0], lead: [] };
   }
 

@@ -23,6 +23,11 @@ export interface InstallOptions {
   readonly users?: CheckOptions["users"];
   /** Group names for the `setgid` check (see {@linkcode CheckOptions}). */
   readonly groups?: CheckOptions["groups"];
+  /**
+   * Install into a directory that its group or other users may write to (without the sticky bit).
+   * Default `false`: refused, since anyone who can write there can replace or race the job.
+   */
+  readonly allowWritableByOthers?: boolean;
 }
 
 /** What {@linkcode installJob} did. */
@@ -241,6 +246,7 @@ export async function installJob(
     : parseJob(job, { filename: path, throwOnError: false });
   const problems = checkJob(doc, { users: options.users, groups: options.groups });
   if (problems.some((p) => p.severity === "error")) throw new JobCheckError(path, problems);
+  await checkDestination(dir, name, path, options.allowWritableByOthers === true);
   try {
     await writeFileAtomic(path, doc.toBytes(), { overwrite: options.overwrite === true, mode });
   } catch (e) {
@@ -248,4 +254,39 @@ export async function installJob(
     throw e;
   }
   return { path, warnings: problems };
+}
+
+/**
+ * Refuses a job directory others may write to (unless allowed), and a job name whose directories
+ * lead out of the job directory through a symlink.
+ */
+async function checkDestination(
+  dir: string,
+  name: string,
+  path: string,
+  allowWritableByOthers: boolean,
+): Promise<void> {
+  // A missing directory is Deno.errors.NotFound, passed through as writing would.
+  const root = await Deno.realPath(dir);
+  const info = await Deno.stat(root);
+  if (!info.isDirectory) throw new JobInstallError(path, `${dir} is not a directory`);
+  // Group or others may write, and may rename what they do not own (no sticky bit): they could
+  // swap the staging directory or the job itself under us.
+  const mode = info.mode ?? 0;
+  if (!allowWritableByOthers && (mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+    throw new JobInstallError(
+      path,
+      `${dir} is writable by other users, who could replace the job: not installing there ` +
+        "(allowWritableByOthers overrides this)",
+    );
+  }
+  const slash = name.lastIndexOf("/");
+  if (slash < 0) return;
+  const real = await Deno.realPath(`${root}/${name.slice(0, slash)}`);
+  if (!real.startsWith(root === "/" ? "/" : root + "/")) {
+    throw new JobInstallError(
+      path,
+      `${dir}/${name.slice(0, slash)} leads outside ${dir} (through a symlink): not installing`,
+    );
+  }
 }

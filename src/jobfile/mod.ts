@@ -25,7 +25,7 @@
  * @module
  */
 
-export { DEFAULT_FILENAME, JobDocument, parseJob } from "./document.ts";
+export { DEFAULT_FILENAME, JobDocument, MAX_JOB_FILE_BYTES, parseJob } from "./document.ts";
 export type { ParseOptions } from "./document.ts";
 export { ParseError } from "./errors.ts";
 export type { ParseReason } from "./errors.ts";
