@@ -282,3 +282,13 @@ Deno.test("create says so when the file was written but the reload failed", asyn
     assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["web.conf"]);
   });
 });
+
+Deno.test("the project's own example jobs are in fmt's canonical form", async () => {
+  const dir = new URL("../examples/jobs/", import.meta.url).pathname;
+  const files = [...Deno.readDirSync(dir)].map((e) => dir + e.name).filter((f) =>
+    f.endsWith(".conf")
+  ).sort();
+  assert.ok(files.length > 0);
+  const r = await cli(["fmt", "--check", ...files]);
+  assert.equal(r.code, 0, r.out + r.err);
+});

@@ -1,6 +1,6 @@
 /**
  * Dev-only differential check: runs the same job directory and the same D-Bus calls against a
- * real Upstart 1.13.2 (`init --user --session`, built as /work/shared/upstart/reference/README.md
+ * real Upstart 1.13.2 (`init --user --session`, built as ../shared/upstart/reference/README.md
  * says) and against the sandbox, and prints what differs: method replies and errors, the signal
  * sequence, the properties of every job and instance after each step, and parse-error log lines.
  *
@@ -8,7 +8,8 @@
  * checked against Upstart's while developing. Usage:
  *
  * ```sh
- * deno run --allow-all tests/support/compare_upstart.ts [--ref /tmp/cli7/ref] [--all] [SCENARIO...]
+ * deno run --allow-all tests/support/compare_upstart.ts --ref REFDIR [--all] [SCENARIO...]
+ * (REFDIR: where the reference was built; also `$UPSTART_REFERENCE_DIR`)
  * ```
  *
  * `--all` prints both transcripts in full, not only the differences. The exit status is 1 when a
@@ -819,9 +820,13 @@ function compact(lines: string[]): string[] {
 
 async function main(): Promise<number> {
   const args = [...Deno.args];
-  let ref = "/tmp/cli7/ref";
+  let ref = Deno.env.get("UPSTART_REFERENCE_DIR");
   const r = args.indexOf("--ref");
   if (r >= 0) [ref] = args.splice(r, 2).slice(1);
+  if (!ref) {
+    console.error("compare_upstart: give --ref REFDIR (a built ../shared/upstart/reference)");
+    return 2;
+  }
   const all = args.includes("--all");
   const names = args.filter((a) => !a.startsWith("--"));
   const chosen = SCENARIOS.filter((s) => names.length === 0 || names.includes(s.name));

@@ -1,7 +1,7 @@
 /**
  * Where the shared reference material (the job-file corpus, the verification
- * log) lives: `$UPSTART_SHARED_DIR`, else `../shared` beside the checkout, else
- * `/work/shared`. Tests that need it skip with a clear message when it is absent.
+ * log) lives: `$UPSTART_SHARED_DIR`, else `../shared` beside the checkout. Tests that need it
+ * skip with a clear message when it is absent.
  */
 
 function exists(url: URL): boolean {
@@ -18,7 +18,6 @@ function find(): URL | null {
   const candidates = [
     ...(fromEnv ? [new URL(`file://${fromEnv.replace(/\/?$/, "/")}`)] : []),
     new URL("../../../shared/", import.meta.url),
-    new URL("file:///work/shared/"),
   ];
   return candidates.find((c) => exists(new URL("corpus/", c))) ?? null;
 }
