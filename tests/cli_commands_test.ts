@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
 import { peerProxy } from "./support/api_sandbox.ts";
 import { cli, cliProcess, fakeIo, maskPids } from "./support/cli_io.ts";
+import { hasControl } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
 import { envPairs } from "../src/cli/commands/_shared.ts";
 import { unreachableMessage } from "../src/cli/unreachable.ts";
@@ -539,4 +540,23 @@ Deno.test("reload on an Upstart without Reload, as a subprocess with only --allo
     await sb.close();
     await Deno.remove(log);
   }
+});
+
+Deno.test("text output escapes control characters from the daemon (names, values, events); --json does not", async () => {
+  await using sb = await startSandbox({ jobs: { inst: "instance $I\nexec sleep 1000\n" } });
+  const a = ["--address", sb.address];
+  const evil = "x\x1b]0;pwned\x07\nsvc start/running";
+  assert.equal((await cli([...a, "start", "inst", `I=${evil}`])).code, 0);
+  const list = await cli([...a, "list"]);
+  assert.equal(list.code, 0, list.err);
+  assert.ok(!hasControl(list.out), JSON.stringify(list.out));
+  assert.match(list.out, /inst \(x\\x1b\]0;pwned\\x07\\nsvc start\/running\) start\/running/);
+  assert.equal(list.out.trimEnd().split("\n").length, 1, "no forged line");
+  assert.equal((await cli([...a, "set-env", `V=a\x1b[2Jb`])).code, 0);
+  const env = await cli([...a, "list-env"]);
+  assert.match(env.out, /V=a\\x1b\[2Jb/);
+  const value = await cli([...a, "get-env", "V"]);
+  assert.equal(value.out, "a\\x1b[2Jb\n");
+  const json = await cli([...a, "--json", "get-env", "V"]);
+  assert.equal(JSON.parse(json.out).value, "a\x1b[2Jb");
 });

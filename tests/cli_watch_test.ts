@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
 import { cli, CLI_PERMISSIONS, fakeIo } from "./support/cli_io.ts";
+import { hasControl } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
 import { until } from "./support/poll.ts";
 
@@ -146,4 +147,51 @@ Deno.test("wait JOB waiting waits for the last instance, not the first to stop",
   assert.equal(settled, false, "wait returned with instance 2 still running: " + f.err());
   assert.equal((await cli([...a, "stop", "inst", "N=2"])).code, 0);
   assert.equal(await waiting, 0, f.err());
+});
+
+Deno.test("watch escapes control characters in event names and environments", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const a = ["--address", sb.address];
+  const f = fakeIo();
+  const watching = main([...a, "-v", "watch", "-t", "EventEmitted", "--count", "1"], f.io);
+  await until(() => f.err().includes("Watching"), "the subscription: " + f.err());
+  assert.equal((await cli([...a, "emit", "--no-wait", "deploy", "V=a\x1b[2J\nforged"])).code, 0);
+  assert.equal(await watching, 0, f.err());
+  assert.ok(!hasControl(f.out()), JSON.stringify(f.out()));
+  assert.match(f.out(), /^\S+ \S+ EventEmitted deploy V=a\\x1b\[2J\\nforged\n$/);
+});
+
+Deno.test("a real wait process ends with 143 on SIGTERM and 130 on SIGINT", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  for (const [signal, status] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...CLI_PERMISSIONS, CLI, "--address", sb.address, "-v", "wait", "svc"],
+      env: { NO_COLOR: "1" },
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    let err = "";
+    const reading = child.stderr.pipeTo(
+      new WritableStream({ write: (c) => void (err += new TextDecoder().decode(c)) }),
+    );
+    try {
+      await until(() => err.includes("Waiting for svc"), "the wait's subscription: " + err);
+      child.kill(signal);
+      assert.equal((await child.status).code, status, err);
+      await reading;
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
+  }
+});
+
+Deno.test("-q and -v: the later one wins, as in initctl", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const a = ["--address", sb.address];
+  assert.equal((await cli([...a, "-v", "-q", "status", "svc"])).out, "");
+  assert.equal((await cli([...a, "-q", "-v", "status", "svc"])).out, "svc stop/waiting\n");
+  assert.equal((await cli([...a, "-q", "status", "svc", "-v"])).out, "svc stop/waiting\n");
+  assert.equal((await cli([...a, "-v", "status", "svc", "--quiet"])).out, "");
 });

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { escapeOutput } from "./escape.ts";
 import { System, type SystemOptions } from "../system.ts";
 import type { CliIo } from "./io.ts";
 import type { OptionSpec, OptionValues } from "./options.ts";
@@ -124,10 +125,10 @@ export function makeContext(init: ContextInit): { ctx: Context; close(): Promise
     ...init,
     json: opts.json === true,
     print(line) {
-      if (!quiet) io.stdout(line + "\n");
+      if (!quiet) io.stdout(escapeOutput(line) + "\n");
     },
     info(line) {
-      if (opts.verbose === true && !quiet) io.stdout(line + "\n");
+      if (opts.verbose === true && !quiet) io.stdout(escapeOutput(line) + "\n");
     },
     printJson(doc) {
       io.stdout(JSON.stringify(doc, null, 2) + "\n");

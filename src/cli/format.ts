@@ -6,6 +6,7 @@
  * @module
  */
 
+import { escapeField } from "./escape.ts";
 import { fnmatch } from "../fnmatch.ts";
 import { JOB_EVENTS, jobNameOf } from "./job_events.ts";
 
@@ -45,11 +46,12 @@ export interface StatusView {
  * console.assert(statusText("inst", s) === "inst (2) start/running, process 1659");
  * ```
  */
-export function statusText(job: string, status: StatusView | null): string {
+export function statusText(name: string, status: StatusView | null): string {
+  const job = escapeField(name);
   if (status === null || (status.goal === "stop" && status.state === "waiting")) {
     return `${job} stop/waiting`;
   }
-  let text = status.name ? `${job} (${status.name})` : job;
+  let text = status.name ? `${job} (${escapeField(status.name)})` : job;
   text += ` ${status.goal}/${status.state}`;
   const [first, ...rest] = status.processes;
   if (first) {

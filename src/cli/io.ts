@@ -44,7 +44,11 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
 export function denoIo(): CliIo {
   const controller = new AbortController();
   let listening = false;
-  const onSignal = () => controller.abort();
+  // The reason is the signal's name: a command ends with 128 + its number (130, 143).
+  const onSignal = {
+    SIGINT: () => controller.abort("SIGINT"),
+    SIGTERM: () => controller.abort("SIGTERM"),
+  };
   return {
     stdout: (t) => writeAll(Deno.stdout, t),
     stderr: (t) => writeAll(Deno.stderr, t),
@@ -61,9 +65,11 @@ export function denoIo(): CliIo {
     get interrupt() {
       if (!listening) {
         listening = true;
-        for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal);
+        for (const s of ["SIGINT", "SIGTERM"] as const) Deno.addSignalListener(s, onSignal[s]);
         controller.signal.addEventListener("abort", () => {
-          for (const s of ["SIGINT", "SIGTERM"] as const) Deno.removeSignalListener(s, onSignal);
+          for (const s of ["SIGINT", "SIGTERM"] as const) {
+            Deno.removeSignalListener(s, onSignal[s]);
+          }
         });
       }
       return controller.signal;

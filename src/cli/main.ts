@@ -5,6 +5,7 @@
  * @module
  */
 
+import { escapeOutput } from "./escape.ts";
 import { processUid } from "../../ffi/mod.ts";
 import { UpstartError, UpstartNotRunningError } from "../errors.ts";
 import type { SystemOptions } from "../system.ts";
@@ -205,6 +206,12 @@ export async function main(
       const prev = values[k];
       values[k] = Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
     }
+    if (values.quiet === true && values.verbose === true) {
+      // As in initctl, the later of -q and -v wins.
+      const last = (...names: string[]) => Math.max(...names.map((n) => args.lastIndexOf(n)));
+      if (last("-q", "--quiet") > last("-v", "--verbose")) delete values.verbose;
+      else delete values.quiet;
+    }
     if (values.help) return io.stdout(commandHelp(prog, cmd, GLOBAL_OPTIONS)), 0;
     if (values.version) return io.stdout(`${prog} (@upstart/upstart ${CLI_VERSION})\n`), 0;
     const command = cmd;
@@ -238,7 +245,7 @@ export async function main(
     return await runOnHosts(io, prog, hosts, values, run, command.streaming === true);
   } catch (e) {
     if (e instanceof UsageError) return usage(e);
-    io.stderr(`${prog}: ${errorMessage(e, null)}\n`);
+    io.stderr(`${prog}: ${escapeOutput(errorMessage(e, null))}\n`);
     return e instanceof CliError ? e.code : 1;
   }
 }

@@ -94,3 +94,8 @@ export async function cliProcess(
   const d = new TextDecoder();
   return { code: out.code, out: d.decode(out.stdout), err: d.decode(out.stderr) };
 }
+
+/** Whether `text` holds a control character other than its own newlines. */
+export function hasControl(text: string): boolean {
+  return [...text].some((c) => c !== "\n" && (c < " " || c === "\x7f"));
+}

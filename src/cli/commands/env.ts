@@ -6,6 +6,7 @@
  * @module
  */
 
+import { escapeField } from "../escape.ts";
 import type { EnvScope } from "../../env.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { type OptionSpec, UsageError } from "../options.ts";
@@ -58,7 +59,7 @@ export const envCommands: Command[] = [
       const value = await (await ctx.connect()).getEnv(name, sc);
       if (value === undefined) throw new CliError(`No such variable: ${name}`);
       if (ctx.json) ctx.printJson({ name, value });
-      else ctx.print(value);
+      else ctx.print(escapeField(value));
       return 0;
     },
   ),
@@ -96,7 +97,7 @@ export const envCommands: Command[] = [
       const env = await (await ctx.connect()).listEnv(sc);
       const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`).sort();
       if (ctx.json) ctx.printJson({ env: Object.fromEntries(lines.map((l) => l.split(/=(.*)/s))) });
-      else if (lines.length) ctx.print(lines.join("\n"));
+      else if (lines.length) ctx.print(lines.map(escapeField).join("\n"));
       return 0;
     },
   ),

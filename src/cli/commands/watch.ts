@@ -6,6 +6,7 @@
  * @module
  */
 
+import { escapeField } from "../escape.ts";
 import type { UpstartEvent } from "../../events.ts";
 import { EVENT_TYPES, type UpstartEventType } from "../../events.ts";
 import { STATES } from "../../instance.ts";
@@ -61,6 +62,11 @@ function aborted(signal: AbortSignal): Promise<"interrupted"> {
   });
 }
 
+/** The shell's status for a command ended by a signal: 128 + its number (SIGTERM 143, else 130). */
+function interruptedStatus(signal: AbortSignal): number {
+  return signal.reason === "SIGTERM" ? 143 : 130;
+}
+
 function parseSeconds(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -110,7 +116,7 @@ async function watch(ctx: Context): Promise<number> {
       const now = new Date();
       if (ctx.json) ctx.io.stdout(JSON.stringify({ time: now.toISOString(), ...ev }) + "\n");
       else {
-        const text = eventText(ev);
+        const text = escapeField(eventText(ev));
         const c = colour ? COLOURS[ev.type] : undefined;
         ctx.io.stdout(`${timeText(now)} ${c ? `\x1b[${c}m${text}\x1b[0m` : text}\n`);
       }
@@ -158,14 +164,17 @@ async function wait(ctx: Context): Promise<number> {
   };
   try {
     const ready = await Promise.race([stream.ready, stop, timedOut]);
-    if (ready === "interrupted") return 130;
+    if (ready === "interrupted") return interruptedStatus(ctx.io.interrupt);
     if (ready === "timeout") {
       throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+    }
+    if (ctx.opts.verbose === true) {
+      ctx.io.stderr(`Waiting for ${escapeField(job.name)} to be ${targetText} (Ctrl-C ends)\n`);
     }
     let ok = await reached();
     while (!ok) {
       const r = await Promise.race([stream.next(), stop, timedOut]);
-      if (r === "interrupted") return 130;
+      if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
       if (r === "timeout") {
         throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
       }
@@ -219,7 +228,7 @@ export const watchCommands: Command[] = [
     usage: "JOB [[GOAL/]STATE]",
     summary: "Wait until a job reaches a state.",
     help:
-      "Blocks until an instance of JOB is in STATE (default running; `waiting' means no instance is left), then exits 0. Exits 124 on --timeout, 130 on Ctrl-C.",
+      "Blocks until an instance of JOB is in STATE (default running; `waiting' means no instance is left), then exits 0. Exits 124 on --timeout, 130 on Ctrl-C, 143 on SIGTERM.",
     group: "Watching",
     options: [
       { long: "timeout", arg: "SECONDS", help: "give up after SECONDS" },
