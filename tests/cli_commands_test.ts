@@ -560,3 +560,18 @@ Deno.test("text output escapes control characters from the daemon (names, values
   const json = await cli([...a, "--json", "get-env", "V"]);
   assert.equal(JSON.parse(json.out).value, "a\x1b[2Jb");
 });
+
+Deno.test("--json stop of an instance keeps its name", async () => {
+  await using sb = await startSandbox({ jobs: { worker: "instance $N\nexec sleep 1000\n" } });
+  const a = ["--address", sb.address];
+  assert.equal((await cli([...a, "start", "worker", "N=7"])).code, 0);
+  const r = await cli([...a, "--json", "stop", "worker", "N=7"]);
+  assert.equal(r.code, 0, r.err);
+  assert.deepEqual(JSON.parse(r.out), {
+    job: "worker",
+    name: "7",
+    goal: "stop",
+    state: "waiting",
+    processes: [],
+  });
+});

@@ -195,3 +195,20 @@ Deno.test("-q and -v: the later one wins, as in initctl", async () => {
   assert.equal((await cli([...a, "-q", "status", "svc", "-v"])).out, "svc stop/waiting\n");
   assert.equal((await cli([...a, "-v", "status", "svc", "--quiet"])).out, "");
 });
+
+Deno.test("watch JOB with an unknown job says so and exits 1, unless --wait-for-job", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const a = ["--address", sb.address];
+  const r = await cli([...a, "watch", "nosuchjob"]);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, "initctl: Unknown job: nosuchjob\n");
+  const f = fakeIo();
+  const watching = main(
+    [...a, "-v", "watch", "later", "--wait-for-job", "-t", "JobAdded", "--count", "1"],
+    f.io,
+  );
+  await until(() => f.err().includes("Watching"), "the subscription: " + f.err());
+  await sb.writeJob("later", "exec sleep 1000\n");
+  assert.equal(await watching, 0, f.err());
+  assert.match(f.out(), /JobAdded later/);
+});

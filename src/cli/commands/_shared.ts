@@ -36,6 +36,7 @@ export interface InstanceJson {
  *
  * @param job The job name.
  * @param s The status, or `null` for no instance.
+ * @param name The instance's name when known (a stopped instance's status may no longer say).
  * @returns The JSON object.
  * @example
  * ```ts
@@ -43,9 +44,10 @@ export interface InstanceJson {
  * console.assert(instanceJson("svc", null).state === "waiting");
  * ```
  */
-export function instanceJson(job: string, s: InstanceStatus | null): InstanceJson {
+export function instanceJson(job: string, s: InstanceStatus | null, name = ""): InstanceJson {
   if (s === null || (s.goal === "stop" && s.state === "waiting")) {
-    return { job, name: "", goal: "stop", state: "waiting", processes: [] };
+    // A stopped instance is gone from the daemon, but the caller may know which one it was.
+    return { job, name: s?.name || name, goal: "stop", state: "waiting", processes: [] };
   }
   return {
     job,

@@ -29,7 +29,7 @@ const ENV_HELP =
 
 async function show(ctx: Context, job: Job, inst: Instance | null): Promise<number> {
   const status = inst ? await inst.status() : null;
-  if (ctx.json) ctx.printJson(instanceJson(job.name, status));
+  if (ctx.json) ctx.printJson(instanceJson(job.name, status, inst?.name));
   else ctx.print(statusText(job.name, status));
   return 0;
 }

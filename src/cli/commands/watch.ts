@@ -95,6 +95,10 @@ async function watch(ctx: Context): Promise<number> {
     throw new UsageError(`invalid --count value: ${ctx.opts.count}: expected a positive integer`);
   }
   const system = await ctx.connect();
+  // A misspelt job would be watched in silence forever: say so, unless asked to wait for it.
+  if (ctx.args[0] !== undefined && ctx.opts["wait-for-job"] !== true) {
+    await system.job(ctx.args[0]);
+  }
   const stream = system.watch({
     types: types.length ? types as UpstartEventType[] : undefined,
     job: ctx.args[0],
@@ -207,7 +211,7 @@ export const watchCommands: Command[] = [
     usage: "[JOB]",
     summary: "Print Upstart's events as they happen.",
     help:
-      "Prints one line per event (jobs added and removed, events emitted, instances added and removed, goal and state changes, failures), or one JSON object per line with --json, until Ctrl-C. With JOB, only that job's events.",
+      "Prints one line per event (jobs added and removed, events emitted, instances added and removed, goal and state changes, failures), or one JSON object per line with --json, until Ctrl-C. With JOB, only that job's events (an unknown JOB is an error unless --wait-for-job).",
     group: "Watching",
     streaming: true,
     options: [
@@ -219,6 +223,7 @@ export const watchCommands: Command[] = [
         help: `only these comma-separated event types (${EVENT_TYPES.join(", ")})`,
       },
       { long: "count", arg: "N", help: "exit after N events" },
+      { long: "wait-for-job", help: "with JOB: watch it even if it does not exist (yet)" },
     ],
     daemon: true,
     run: watch,
