@@ -575,3 +575,22 @@ Deno.test("--json stop of an instance keeps its name", async () => {
     processes: [],
   });
 });
+
+Deno.test("on a terminal the progress line is erased before the result is printed", async () => {
+  await using sb = await startSandbox({
+    jobs: { slow: "pre-start exec sleep 0.7\nexec sleep 1000\n" },
+  });
+  const f = fakeIo({}, {}, { stderr: true });
+  const log: string[] = [];
+  const io = {
+    ...f.io,
+    stdout: (t: string) => void log.push(`out:${t}`),
+    stderr: (t: string) => void log.push(`err:${t}`),
+  };
+  assert.equal(await main(["--address", sb.address, "start", "slow"], io), 0);
+  const shown = log.findIndex((l) => l.startsWith("err:\rstarting slow ("));
+  const erased = log.findIndex((l) => /^err:\r +\r$/.test(l));
+  const result = log.findIndex((l) => l.startsWith("out:slow start/running"));
+  assert.ok(shown >= 0, JSON.stringify(log));
+  assert.ok(erased > shown && erased < result, JSON.stringify(log));
+});

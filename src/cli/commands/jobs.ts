@@ -62,17 +62,16 @@ async function control(ctx: Context, action: "start" | "stop" | "restart"): Prom
   const stopProgress = ctx.progress(
     `${action === "stop" ? "stopping" : action + "ing"} ${job.name}`,
   );
+  let inst: Instance;
   try {
     if (action === "stop") {
-      const inst = await targetInstance(job, target);
+      inst = await targetInstance(job, target);
       await job.stop({ env, wait });
-      return await show(ctx, job, inst);
-    }
-    const inst = await job[action]({ env, wait });
-    return await show(ctx, job, inst);
+    } else inst = await job[action]({ env, wait });
   } finally {
-    stopProgress();
+    stopProgress(); // erased before anything else is printed
   }
+  return await show(ctx, job, inst);
 }
 
 const controlCommand = (
