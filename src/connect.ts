@@ -8,7 +8,7 @@
  * @module
  */
 
-import { Connection, DBusError, processUid } from "../ffi/mod.ts";
+import { Connection, DBusError, LibraryLoadError, processUid } from "../ffi/mod.ts";
 import { isNoSuchObject } from "./_client.ts";
 import {
   type ConnectAttempt,
@@ -210,7 +210,8 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
       try {
         connection = await openTarget(target, peer);
       } catch (e) {
-        if (e instanceof TypeError) throw e;
+        // Not a reason to try elsewhere: a bad argument, or no libdbus on this machine.
+        if (e instanceof TypeError || e instanceof LibraryLoadError) throw e;
         lastError = e;
         tried.push({
           target: target.label,

@@ -228,6 +228,8 @@ const PERMISSION_HINT =
 export class PermissionDeniedError extends UpstartError {
   /** The message as Upstart (or the bus) sent it, without the hint. */
   override readonly dbusMessage: string;
+  /** What is needed to be allowed (the hint the message ends with). */
+  readonly hint: string = PERMISSION_HINT;
 
   /**
    * Makes the error.

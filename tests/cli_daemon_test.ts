@@ -231,3 +231,28 @@ Deno.test("real subprocess: list and an error, with least permissions", async ()
     assert.equal(r.code, 0, r.err);
   });
 });
+
+Deno.test("a missing libdbus is named as such, not as Upstart not running", async () => {
+  const child = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("../cli.ts", import.meta.url).pathname, "--system", "list"],
+    env: { DENO_LIBDBUS_PATH: "/nonexistent/libdbus-1.so.3", NO_COLOR: "1" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const err = new TextDecoder().decode(child.stderr);
+  assert.equal(child.code, 1, err);
+  assert.match(
+    err,
+    /^initctl: Cannot load \/nonexistent\/libdbus-1\.so\.3: install the Debian package libdbus-1-3/,
+  );
+  assert.doesNotMatch(err, /not running/);
+});
+
+Deno.test("--address with a bare path suggests the D-Bus form", async () => {
+  const r = await cli(["--address", "/run/x.sock", "list"]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /invalid --address \/run\/x\.sock: expected a D-Bus address: did you mean unix:path=\/run\/x\.sock\?/,
+  );
+});

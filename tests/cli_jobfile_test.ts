@@ -292,3 +292,13 @@ Deno.test("the project's own example jobs are in fmt's canonical form", async ()
   const r = await cli(["fmt", "--check", ...files]);
   assert.equal(r.code, 0, r.out + r.err);
 });
+
+Deno.test("a permission error prints initctl's line, then what is needed on a second line", async () => {
+  await using sb = await policySandbox({ svc: "exec sleep 1000\n" });
+  const r = await cli(["--address", sb.address, "start", "svc"]);
+  assert.equal(r.code, 1);
+  const lines = r.err.trimEnd().split("\n");
+  assert.equal(lines.length, 2, r.err);
+  assert.match(lines[0], /^initctl: Rejected send message/); // the bus policy's own words
+  assert.match(lines[1], /^hint: this call needs root/);
+});

@@ -7,7 +7,7 @@
 
 import { escapeOutput } from "./escape.ts";
 import { processUid } from "../../ffi/mod.ts";
-import { UpstartError, UpstartNotRunningError } from "../errors.ts";
+import { PermissionDeniedError, UpstartError, UpstartNotRunningError } from "../errors.ts";
 import type { SystemOptions } from "../system.ts";
 import { configCommands } from "./commands/config.ts";
 import { daemonCommands } from "./commands/daemon.ts";
@@ -111,6 +111,8 @@ function errorMessage(e: unknown, via: InitctlVia): string {
   const cause = e instanceof Error ? e.cause : undefined;
   if (cause instanceof Deno.errors.NotCapable) e = cause;
   if (e instanceof UpstartNotRunningError) return unreachableMessage(e, via);
+  // initctl's line first, then what is needed: a line of our own.
+  if (e instanceof PermissionDeniedError) return `${e.dbusMessage.trimEnd()}\nhint: ${e.hint}`;
   if (e instanceof UpstartError) return e.dbusMessage ?? e.message;
   if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
     return `${e.message} (see the README for the permissions each command needs)`;
@@ -136,6 +138,12 @@ function connectOptions(io: CliIo, v: OptionValues): Chosen {
   if (v.address !== undefined) {
     const also = [bus && `--${bus}`, v.user && "--user"].filter(Boolean);
     if (also.length) throw new UsageError(`--address cannot be combined with ${also.join(", ")}`);
+    const address = v.address as string;
+    if (!address.includes(":")) {
+      // A D-Bus address names its transport; a bare path is the usual slip.
+      const hint = address.startsWith("/") ? `: did you mean unix:path=${address}?` : "";
+      throw new UsageError(`invalid --address ${address}: expected a D-Bus address${hint}`);
+    }
     return { options: { address: v.address as string, dest }, userMode: false, via: null };
   }
   const upstartSession = io.env("UPSTART_SESSION");
