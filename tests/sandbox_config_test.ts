@@ -427,3 +427,18 @@ Deno.test("EmitEventWithFile emits the event and closes the descriptor it was ha
   assertEquals(holders(), [fd]);
   await Deno.remove(path);
 });
+
+Deno.test("a job file whose name is not UTF-8 is logged, not skipped in silence", async () => {
+  await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
+  const made = await new Deno.Command("sh", {
+    args: ["-c", `printf 'task\\n' > "$1/$(printf 'bad\\377')".conf`, "sh", sb.jobDir],
+  }).output();
+  assert.ok(made.success);
+  await sb.call("ReloadConfiguration");
+  assert.ok(
+    sb.sandbox.messages.some((l) =>
+      l.level === "warn" && /the file name is not valid UTF-8: not loaded/.test(l.message)
+    ),
+    JSON.stringify(sb.sandbox.messages),
+  );
+});

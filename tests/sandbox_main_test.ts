@@ -147,3 +147,49 @@ Deno.test("deno task sandbox: usage errors exit 2, --help exits 0, a missing job
   assertEquals(missing.code, 1);
   assert(missing.err.includes("sandbox: Job directory not found: /nonexistent/jobs"));
 });
+
+Deno.test("a symlink loop in the job directory is skipped as Upstart does, and SIGKILL leaves no bus behind", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-loop-" });
+  await Deno.writeTextFile(`${dir}/svc.conf`, "exec sleep 1000\n");
+  await Deno.mkdir(`${dir}/sub`);
+  await Deno.writeTextFile(`${dir}/sub/inner.conf`, "exec sleep 1000\n");
+  await Deno.symlink(".", `${dir}/a`); // a loop through the root
+  await Deno.symlink("..", `${dir}/sub/up`); // a loop through a parent
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, dir],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  const out = lines(child.stdout);
+  const err = lines(child.stderr);
+  try {
+    const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
+    const address = line.slice("DBUS_SESSION_BUS_ADDRESS=".length);
+    await err.find(/^sandbox: serving 2 job\(s\)/);
+    await using conn = await Connection.open(address);
+    const [paths] = await conn.call({
+      destination: "com.ubuntu.Upstart",
+      path: "/com/ubuntu/Upstart",
+      interface: "com.ubuntu.Upstart0_6",
+      member: "GetAllJobs",
+    });
+    assertEquals((paths as string[]).sort(), [`${JOBS}/sub_2finner`, `${JOBS}/svc`]);
+    // The bus is a child of the sandbox: SIGKILL gives the sandbox no chance to stop it.
+    const [busPid] = await conn.callBus("GetConnectionUnixProcessID", "s", [
+      "org.freedesktop.DBus",
+    ]);
+    assert(alive(busPid as number));
+    child.kill("SIGKILL");
+    await child.status;
+    await until(() => !alive(busPid as number), "the bus daemon to die with its sandbox");
+  } finally {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* gone */ }
+    await child.status;
+    await Promise.all([out.done, err.done]);
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -82,9 +82,12 @@ function readBytes(path: string): Uint8Array | null {
 const byteKey = new TextDecoder("latin1");
 
 /** Lists the jobs of a directory, in Upstart's walk order (byte order, depth first). */
-export function scanJobDir(dir: string): FoundJob[] {
+export function scanJobDir(dir: string, warn: (message: string) => void = () => {}): FoundJob[] {
   const out: FoundJob[] = [];
-  const walk = (rel: string) => {
+  const id = (info: Deno.FileInfo) => `${info.dev}:${info.ino}`;
+  // libnih's nih_dir_walk follows symlinks but keeps the directories being walked (device and
+  // inode) on a stack, and refuses one already on it: "Directory loop detected".
+  const walk = (rel: string, ancestors: readonly string[]) => {
     const here = rel === "" ? dir : `${dir}/${rel}`;
     let entries: Deno.DirEntry[];
     try {
@@ -95,18 +98,29 @@ export function scanJobDir(dir: string): FoundJob[] {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const e of entries) {
       const relPath = rel === "" ? e.name : `${rel}/${e.name}`;
+      if (e.name.includes("\uFFFD")) {
+        // Deno gives such names lossily: the file cannot even be opened by them. Upstart would
+        // load it (its D-Bus path escapes every byte); say why the sandbox does not.
+        warn(`${dir}/${relPath}: the file name is not valid UTF-8: not loaded by the sandbox`);
+        continue;
+      }
       const full = `${dir}/${relPath}`;
-      let isDir = e.isDirectory;
-      if (e.isSymlink) {
+      if (e.isDirectory || e.isSymlink) {
+        let info: Deno.FileInfo;
         try {
-          isDir = Deno.statSync(full).isDirectory;
+          info = Deno.statSync(full);
         } catch {
           continue;
         }
-      }
-      if (isDir) {
-        if (!ignoredDirectory(e.name)) walk(relPath);
-        continue;
+        if (info.isDirectory) {
+          if (ignoredDirectory(e.name)) continue;
+          if (ancestors.includes(id(info))) {
+            warn(`${full}: Directory loop detected`);
+            continue;
+          }
+          walk(relPath, [...ancestors, id(info)]);
+          continue;
+        }
       }
       if (confKind(e.name) !== "conf" || !isRegular(full, true)) continue;
       const name = relPath.slice(0, relPath.lastIndexOf("."));
@@ -119,7 +133,13 @@ export function scanJobDir(dir: string): FoundJob[] {
       out.push({ name, conf: full, override, confBytes, overrideBytes, text });
     }
   };
-  walk("");
+  let root: Deno.FileInfo;
+  try {
+    root = Deno.statSync(dir);
+  } catch {
+    return out;
+  }
+  walk("", [id(root)]);
   return out;
 }
 

@@ -60,12 +60,18 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
   const address = `unix:path=${dir}/bus`;
   let child: Deno.ChildProcess;
   try {
-    child = new Deno.Command("dbus-daemon", {
-      args: [`--config-file=${config}`, `--address=${address}`, "--nofork", "--print-address=1"],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    const daemon = [
+      "dbus-daemon",
+      `--config-file=${config}`,
+      `--address=${address}`,
+      "--nofork",
+      "--print-address=1",
+    ];
+    // setpriv (util-linux) makes the kernel kill the daemon when this process dies, even by
+    // SIGKILL, so a private bus is never left behind; without it, close() is the only way.
+    const [cmd, ...args] = hasSetpriv() ? ["setpriv", "--pdeathsig", "KILL", ...daemon] : daemon;
+    child = new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+      .spawn();
   } catch (e) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     if (e instanceof Deno.errors.NotFound) {
@@ -113,4 +119,27 @@ export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+let setprivFound: boolean | undefined;
+
+/** Whether util-linux's `setpriv` is on the PATH (looked up once). */
+function hasSetpriv(): boolean {
+  if (setprivFound === undefined) {
+    const path = (() => {
+      try {
+        return Deno.env.get("PATH") ?? "/usr/bin:/bin";
+      } catch {
+        return "/usr/bin:/bin";
+      }
+    })();
+    setprivFound = path.split(":").some((d) => {
+      try {
+        return Deno.statSync(`${d || "."}/setpriv`).isFile;
+      } catch {
+        return false;
+      }
+    });
+  }
+  return setprivFound;
 }

@@ -205,7 +205,7 @@ export class Sandbox implements AsyncDisposable {
   /** Re-reads changed job files (`all`: every file, as `ReloadConfiguration` does). */
   #load(all: boolean): void {
     if (this.#closed) return;
-    const found = scanJobDir(this.jobDir);
+    const found = scanJobDir(this.jobDir, (message) => this.#log("warn", message));
     const seen = new Set<string>();
     for (const f of found) {
       seen.add(f.name);
