@@ -32,7 +32,7 @@ export interface MessageHeader {
   readonly errorName: string | null;
   readonly signature: string;
   readonly noReply: boolean;
-  /** The message in wire form, for `readBody` (absent when the body holds fds). */
+  /** The message in wire form, for `readBody` (absent when descriptors travel with it). */
   readonly wire: WireMessage | null;
 }
 
@@ -70,7 +70,8 @@ export function readHeader(lib: DBusLib, msg: Deno.PointerObject): MessageHeader
     errorName: wire.errorName,
     signature: wire.signature,
     noReply: wire.type === MessageType.METHOD_CALL && (wire.flags & NO_REPLY_EXPECTED) !== 0,
-    wire: wire.signature.includes("h") ? null : wire,
+    // Descriptors (even inside a variant) are handed out by libdbus's iterators only.
+    wire: wire.unixFds > 0 || wire.signature.includes("h") ? null : wire,
   };
 }
 

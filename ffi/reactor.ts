@@ -189,13 +189,16 @@ class Reactor {
     return this.#members.size;
   }
 
-  #ctl(op: number, fd: number, events: number, data: number): void {
+  /** `epoll_ctl`; `false` when it failed. */
+  #ctl(op: number, fd: number, events: number, data: number): boolean {
     this.#ctlView.setUint32(0, events, true);
     this.#ctlView.setUint32(DATA_OFFSET, data, true);
     this.#ctlView.setUint32(DATA_OFFSET + 4, 0, true);
-    if (this.#libc.epoll_ctl(this.#epfd, op, fd, this.#ctlEvent) !== 0 && op !== EPOLL_CTL_DEL) {
+    const ok = this.#libc.epoll_ctl(this.#epfd, op, fd, this.#ctlEvent) === 0;
+    if (!ok && op === EPOLL_CTL_ADD) {
       throw new RangeError(`Cannot watch file descriptor ${fd} (epoll_ctl failed)`);
     }
+    return ok;
   }
 
   #watchWrites(member: Member): void {
@@ -203,12 +206,30 @@ class Reactor {
     if (events === member.events) return;
     member.events = events;
     // Takes effect on a parked wait too: the kernel re-checks readiness on EPOLL_CTL_MOD.
-    this.#ctl(EPOLL_CTL_MOD, member.source.fd, events, member.source.fd);
+    if (!this.#ctl(EPOLL_CTL_MOD, member.source.fd, events, member.source.fd)) {
+      // libdbus closed the socket (a disconnect found mid-slice, its Disconnected not yet read):
+      // epoll has dropped it, so keep pumping the source until it reads that and shuts down.
+      this.#backlog.add(member.source);
+    }
   }
 
   async #run(): Promise<void> {
     this.#scheduled = false;
     if (this.#running) return;
+    try {
+      await this.#loop();
+    } catch (e) {
+      // Nothing a source does should get here; if something does, every connection of the
+      // process depends on the reactor: report it and keep serving.
+      console.error("D-Bus reactor: unexpected failure (it goes on):", e);
+      if (this.#waiting.size > 0 && !this.#scheduled) {
+        this.#scheduled = true;
+        setTimeout(() => this.#run(), 1);
+      }
+    }
+  }
+
+  async #loop(): Promise<void> {
     this.#running = true;
     let sliceStart = performance.now();
     try {
@@ -318,8 +339,11 @@ class Reactor {
       left = false;
     }
     if (this.#members.get(source.fd) !== member) return; // it closed while dispatching
-    if (left) this.#backlog.add(source);
-    else this.#backlog.delete(source);
+    if (left) {
+      this.#backlog.add(source);
+      // Left over by a spin while parked: the parked wait must come back for it.
+      if (this.#parkedUntil !== -Infinity) this.#wake();
+    } else this.#backlog.delete(source);
     this.#watchWrites(member);
     // Replies settled, a handler unsubscribed: it may wait for less (or nothing) now.
     this.#refresh(source, false);

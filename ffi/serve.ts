@@ -12,6 +12,7 @@ import { type MessageHeader, nonNull, readBody, withBody } from "./message.ts";
 import { assertInterfaceName, assertMemberName, assertObjectPath } from "./names.ts";
 import { parseSignature, signatureOf } from "./signature.ts";
 import { Variant } from "./variant.ts";
+import { closeUnixFds } from "./marshal.ts";
 
 /** Who called, and how: passed to method handlers. */
 export interface IncomingCall {
@@ -224,7 +225,14 @@ export class ObjectRegistry {
       return value("s", [introspectXml(interfaces, this.#childrenOf(call.path))]);
     }
     if (call.interface === PROPERTIES) {
-      return this.#properties(call, interfaces, readBody(this.#lib, msg, header));
+      const args = readBody(this.#lib, msg, header);
+      try {
+        return this.#properties(call, interfaces, args);
+      } catch (e) {
+        // Refused before any setter took the value: a descriptor in it is ours to close.
+        closeUnixFds(call.signature, args);
+        throw e;
+      }
     }
     throw unknownMethod(call);
   }

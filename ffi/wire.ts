@@ -26,6 +26,8 @@ export interface WireMessage {
   readonly destination: string | null;
   readonly sender: string | null;
   readonly signature: string;
+  /** How many Unix file descriptors travel with the message (their indices are in the body). */
+  readonly unixFds: number;
   /** Where the body starts in `bytes`. */
   readonly bodyOffset: number;
   readonly littleEndian: boolean;
@@ -137,7 +139,7 @@ export function parseWireMessage(bytes: Uint8Array): WireMessage {
   r.u32(); // body length
   const serial = r.u32();
   const fieldsEnd = r.u32() + 16;
-  const fields: (string | number | null)[] = [null, null, null, null, null, null, null, null, null];
+  const fields: (string | number | null)[] = new Array(10).fill(null); // codes 1 to 9
   while (r.pos < fieldsEnd) {
     r.align(8);
     const code = r.u8();
@@ -159,6 +161,7 @@ export function parseWireMessage(bytes: Uint8Array): WireMessage {
     destination: fields[6] as string | null,
     sender: fields[7] as string | null,
     signature: (fields[8] as string | null) ?? "",
+    unixFds: (fields[9] as number | null) ?? 0,
     bodyOffset: r.pos,
     littleEndian: le,
     bytes,

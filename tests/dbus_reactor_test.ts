@@ -4,7 +4,7 @@
  * against a stream nobody reads, handlers that throw, and descriptors a peer pushes on us.
  */
 import assert from "node:assert/strict";
-import { Connection, DBusError, SignalOverflowError } from "../ffi/mod.ts";
+import { Connection, DBusError, SignalOverflowError, Variant } from "../ffi/mod.ts";
 import { startBus } from "./support/bus.ts";
 import { until } from "./support/poll.ts";
 
@@ -248,6 +248,128 @@ Deno.test("descriptors in a reply of the wrong shape are closed, and the call is
       );
     }
     assert.equal(openFds(), before, "no descriptor left behind by 100 refused ones");
+  } finally {
+    libc.symbols.close(fd);
+    libc.close();
+  }
+});
+
+Deno.test("descriptors sent in a refused Properties.Set are closed by the serving side", async () => {
+  await using bus = await startBus();
+  await using server = await Connection.open(bus.address);
+  await using client = await Connection.open(bus.address);
+  let level = "info";
+  server.export("/p", [{
+    name: "org.upstart.test.P",
+    properties: {
+      level: {
+        signature: "s",
+        access: "readwrite",
+        get: () => level,
+        set: (v) => void (level = v as string),
+      },
+    },
+  }]);
+  const libc = Deno.dlopen("libc.so.6", {
+    eventfd: { parameters: ["u32", "i32"], result: "i32" },
+    close: { parameters: ["i32"], result: "i32" },
+  });
+  const fd = libc.symbols.eventfd(0, 0x80000);
+  try {
+    const before = openFds();
+    for (let i = 0; i < 50; i++) {
+      await assert.rejects(
+        client.setProperty({
+          destination: server.uniqueName!,
+          path: "/p",
+          interface: "org.upstart.test.P",
+          name: "level",
+          signature: "h", // the wrong type: refused, and the duplicate received must not stay open
+          value: fd,
+        }),
+        DBusError,
+      );
+    }
+    assert.equal(openFds(), before, "no descriptor left open by 50 refused Sets");
+    assert.equal(level, "info");
+  } finally {
+    libc.symbols.close(fd);
+    libc.close();
+  }
+});
+
+Deno.test("a peer that vanishes while a large message is half-written and signals are queued ends the connection cleanly", async () => {
+  // libdbus closes the socket before its Disconnected is read; the reactor must not trip over
+  // the closed descriptor (it once threw out of its loop and ended the process).
+  const dir = await Deno.makeTempDir();
+  const address = `unix:path=${dir}/peer`;
+  const peer = new Deno.Command("/usr/bin/python3", {
+    args: [new URL("./support/burst_peer.py", import.meta.url).pathname, address, "400", "0.03"],
+    stdout: "piped",
+  }).spawn();
+  try {
+    const reader = peer.stdout.getReader();
+    assert.match(new TextDecoder().decode((await reader.read()).value), /READY/);
+    reader.releaseLock();
+    const c = await Connection.open(address, { bus: false });
+    let ticks = 0;
+    await c.subscribe({ member: "Tick" }, () => {
+      if (ticks++ === 0) {
+        c.emitSignal({
+          path: "/x",
+          interface: "org.upstart.test.X",
+          member: "Big",
+          signature: "ay",
+          body: [new Uint8Array(8 << 20)],
+        });
+      }
+      const end = performance.now() + 0.2;
+      while (performance.now() < end) { /* a handler doing some work */ }
+    });
+    const reason = await c.closed;
+    assert.equal(reason?.name, "DisconnectedError");
+    assert.equal(ticks, 400);
+    // The reactor still serves others.
+    await using bus = await startBus();
+    await using other = await Connection.open(bus.address);
+    assert.match((await other.call(GET_ID))[0] as string, /^[0-9a-f]{32}$/);
+  } finally {
+    peer.kill();
+    await peer.status;
+    await peer.stdout.cancel().catch(() => {});
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a descriptor inside a variant is handed out as a descriptor, and a refused one is closed", async () => {
+  await using bus = await startBus();
+  await using server = await Connection.open(bus.address);
+  await using client = await Connection.open(bus.address);
+  const libc = Deno.dlopen("libc.so.6", {
+    eventfd: { parameters: ["u32", "i32"], result: "i32" },
+    close: { parameters: ["i32"], result: "i32" },
+  });
+  const fd = libc.symbols.eventfd(0, 0x80000);
+  try {
+    server.export("/v", [{
+      name: "org.upstart.test.V",
+      methods: { Give: { out: "v", handler: () => [new Variant("h", fd)] } },
+    }]);
+    const call = {
+      destination: server.uniqueName!,
+      path: "/v",
+      interface: "org.upstart.test.V",
+      member: "Give",
+    };
+    const [v] = await client.call(call) as [Variant];
+    assert.equal(v.signature, "h");
+    const got = v.value as number;
+    assert.ok(got > 2 && got !== fd, `a fresh duplicate, not an index: ${got}`);
+    libc.symbols.close(got);
+    const before = openFds();
+    await assert.rejects(client.call({ ...call, replySignature: "s" }), DBusError);
+    assert.equal(openFds(), before);
+    assert.ok(Deno.statSync("/proc/self/fd/0"), "stdin is still open");
   } finally {
     libc.symbols.close(fd);
     libc.close();
