@@ -2,6 +2,7 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { type DBusError, Variant } from "../ffi/mod.ts";
 import { SANDBOX_VERSION } from "../src/sandbox/mod.ts";
 import { startSandbox } from "./support/sandbox.ts";
+import { until } from "./support/poll.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const UPSTART = "/com/ubuntu/Upstart";
@@ -441,4 +442,25 @@ Deno.test("a job file whose name is not UTF-8 is logged, not skipped in silence"
     ),
     JSON.stringify(sb.sandbox.messages),
   );
+});
+
+Deno.test("the job directory deleted and made again is watched again (new files are noticed)", async () => {
+  await using sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
+  await Deno.remove(sb.jobDir, { recursive: true });
+  await until(async () => {
+    const [jobs] = await sb.call("GetAllJobs");
+    return (jobs as string[]).length === 0;
+  }, "the jobs of the deleted directory to go");
+  await Deno.mkdir(sb.jobDir);
+  await Deno.writeTextFile(`${sb.jobDir}/fresh.conf`, "exec sleep 1000\n");
+  await until(async () => {
+    const [jobs] = await sb.call("GetAllJobs");
+    return (jobs as string[]).some((p) => p.endsWith("/fresh"));
+  }, "the new file noticed without ReloadConfiguration");
+  // And the new directory's watch works for later changes too.
+  await Deno.writeTextFile(`${sb.jobDir}/later.conf`, "exec sleep 1000\n");
+  await until(async () => {
+    const [jobs] = await sb.call("GetAllJobs");
+    return (jobs as string[]).some((p) => p.endsWith("/later"));
+  }, "a later file noticed");
 });

@@ -1,6 +1,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import type { DBusError } from "../ffi/mod.ts";
 import { startSandbox } from "./support/sandbox.ts";
+import { until } from "./support/poll.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const events = (summary: string[]) => summary.filter((s) => s.startsWith("EventEmitted"));
@@ -236,4 +237,35 @@ Deno.test("EmitEvent with wait fails with EventFailed when a job it started fail
   );
   await rec.until((m) => m.member === "EventEmitted" && m.body[0] === "go/failed");
   assert(events(rec.summary()).includes("EventEmitted(go)"));
+});
+
+Deno.test("a detached child holding the console log pipe does not hold the job: stop and a task finish", async () => {
+  const dir = await Deno.makeTempDir();
+  const pids = `${dir}/pids`;
+  await using sb = await startSandbox({
+    jobs: {
+      svc: `script\n  setsid sleep 600 &\n  echo $! >> ${pids}\n  exec sleep 600\nend script\n`,
+      tsk: `task\nscript\n  setsid sleep 600 &\n  echo $! >> ${pids}\n  echo done\nend script\n`,
+    },
+  });
+  try {
+    await sb.call("Start", "asb", [[], true], `${JOBS}/tsk`); // returns: the task's shell exited
+    await sb.call("Start", "asb", [[], true], `${JOBS}/svc`);
+    await sb.call("Stop", "asb", [[], true], `${JOBS}/svc`); // returns: the main process is gone
+    const [svc] = await sb.call("GetAllInstances", "", [], `${JOBS}/svc`);
+    assert.deepEqual(svc, []);
+    await until(async () => {
+      const log = await Deno.readTextFile(`${sb.sandbox.logDir}/tsk.log`).catch(() => "");
+      return log.includes("done");
+    }, "the task's output in its log");
+  } finally {
+    for (const pid of (await Deno.readTextFile(pids).catch(() => "")).split("\n")) {
+      if (pid) {
+        try {
+          Deno.kill(Number(pid), "SIGKILL");
+        } catch { /* gone */ }
+      }
+    }
+    await Deno.remove(dir, { recursive: true });
+  }
 });

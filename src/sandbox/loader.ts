@@ -167,26 +167,69 @@ export function loadJob(found: FoundJob): LoadedJob {
  * @returns A function that stops watching.
  */
 export function watchJobDir(dir: string, onChange: () => void, delayMs = 30): () => void {
-  const watcher = Deno.watchFs(dir, { recursive: true });
-  let timer: ReturnType<typeof setTimeout> | null = null;
   let stopped = false;
-  (async () => {
+  let watcher: Deno.FsWatcher | null = null;
+  let debounce: ReturnType<typeof setTimeout> | null = null;
+  let poll: ReturnType<typeof setTimeout> | null = null;
+  let watched: string | null = null;
+  const identity = (): string | null => {
     try {
-      for await (const _ of watcher) {
-        if (stopped) break;
-        if (timer !== null) clearTimeout(timer);
-        timer = setTimeout(() => {
-          timer = null;
-          if (!stopped) onChange();
-        }, delayMs);
-      }
-    } catch { /* closed */ }
-  })();
+      const info = Deno.statSync(dir);
+      return info.isDirectory ? `${info.dev}:${info.ino}` : null;
+    } catch {
+      return null;
+    }
+  };
+  // The directory deleted (or replaced): its watch went with it. Watch again once it exists,
+  // as Upstart re-adds its watch, and re-read it then.
+  const rewatch = () => {
+    try {
+      watcher?.close();
+    } catch { /* already closed */ }
+    watcher = null;
+    start();
+  };
+  const changed = () => {
+    if (debounce !== null) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = null;
+      if (stopped) return;
+      onChange();
+      if (identity() !== watched) rewatch();
+    }, delayMs);
+  };
+  const start = () => {
+    if (stopped) return;
+    watched = identity();
+    if (watched === null) {
+      poll = setTimeout(() => {
+        poll = null;
+        if (stopped) return;
+        if (identity() !== null) {
+          start();
+          onChange();
+        } else start();
+      }, 250);
+      return;
+    }
+    const w = Deno.watchFs(dir, { recursive: true });
+    watcher = w;
+    (async () => {
+      try {
+        for await (const _ of w) {
+          if (stopped || watcher !== w) break;
+          changed();
+        }
+      } catch { /* closed */ }
+    })();
+  };
+  start();
   return () => {
     stopped = true;
-    if (timer !== null) clearTimeout(timer);
+    if (debounce !== null) clearTimeout(debounce);
+    if (poll !== null) clearTimeout(poll);
     try {
-      watcher.close();
+      watcher?.close();
     } catch { /* already closed */ }
   };
 }

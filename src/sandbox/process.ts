@@ -25,7 +25,7 @@ export interface Exit {
 export interface RunningProcess {
   /** Its pid (also its process group and session id). */
   readonly pid: number;
-  /** Resolves when it has been reaped (and its output written to the log). */
+  /** Resolves when it has been reaped (and its output logged, unless a detached child keeps the pipe). */
   readonly exit: Promise<Exit>;
 }
 
@@ -173,7 +173,15 @@ export function spawnJobProcess(req: SpawnRequest): RunningProcess {
   const pumps = log ? [pump(child.stdout, req.logPath), pump(child.stderr, req.logPath)] : [];
   const exit = (async (): Promise<Exit> => {
     const st = await child.status;
-    await Promise.allSettled(pumps);
+    // Upstart follows the process, not the pipe: a detached child may hold the pipe open for
+    // ever. The output keeps being logged until the pipe closes; the exit waits for that only
+    // briefly (it normally closes with the process), so its output is in the log by then.
+    let grace: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled(pumps),
+      new Promise((r) => grace = setTimeout(r, PIPE_GRACE_MS)),
+    ]);
+    clearTimeout(grace);
     if (st.signal !== null) {
       // A signal Deno has no name for still shows in the code, as 128 + its number.
       return { status: (signalNumber(st.signal) ?? st.code - 128) << 8 };
@@ -182,6 +190,9 @@ export function spawnJobProcess(req: SpawnRequest): RunningProcess {
   })();
   return { pid: child.pid, exit };
 }
+
+/** How long an exit waits for its `console log` pipe to close after the process has gone. */
+const PIPE_GRACE_MS = 500;
 
 /** Appends a stream to the log file, opened when the first output arrives (as Upstart does). */
 async function pump(stream: ReadableStream<Uint8Array>, path: string | null): Promise<void> {
