@@ -315,7 +315,9 @@ export class System implements AsyncDisposable {
    * @param name The event name.
    * @param env Its environment: `{ KEY: "v" }` or `["KEY=v"]`.
    * @param options `wait` (default `true`: until every job it affects is done) and `timeout`.
-   * @throws {EventFailedError} when a waited event made a job fail; `TypeError` for a bad name or env.
+   * @throws {EventFailedError} when a waited event made a job fail; {InvalidArgumentError} from
+   * Upstart for an empty name or an env entry it refuses; `TypeError` for a name or env libdbus
+   * cannot carry.
    * @example
    * ```ts no-eval
    * import { System } from "@upstart/upstart";
@@ -324,9 +326,11 @@ export class System implements AsyncDisposable {
    * ```
    */
   async emit(name: string, env: Env = {}, options: EmitOptions = {}): Promise<void> {
-    if (typeof name !== "string" || name === "" || name.includes("\0") || !name.isWellFormed()) {
+    // What libdbus cannot carry is refused here; an empty name is Upstart's to refuse
+    // (InvalidArgumentError "Name may not be empty string"), as initctl shows it.
+    if (typeof name !== "string" || name.includes("\0") || !name.isWellFormed()) {
       throw new TypeError(
-        `Invalid event name ${JSON.stringify(name)}: expected a non-empty string without NUL`,
+        `Invalid event name ${JSON.stringify(name)}: expected a string without NUL`,
       );
     }
     const wait = options.wait ?? true;

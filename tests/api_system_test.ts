@@ -1,7 +1,7 @@
 /** System against the sandboxed Upstart on a private bus, cross-checked with python3-dbus. */
 import assert from "node:assert/strict";
 import { python, sandboxSystem } from "./support/api_sandbox.ts";
-import { UnknownJobError, UpstartError } from "../src/errors.ts";
+import { InvalidArgumentError, UnknownJobError, UpstartError } from "../src/errors.ts";
 import { System } from "../src/system.ts";
 import { Job } from "../src/job.ts";
 
@@ -124,7 +124,11 @@ Deno.test("emit validates name and env, honours wait, and runs the jobs it start
     }
   }
   assert.ok(seen.includes("running") || seen.includes("stopping"), seen.join(","));
-  await assert.rejects(() => sb.system.emit(""), TypeError);
+  await assert.rejects(
+    () => sb.system.emit(""),
+    (e) => e instanceof InvalidArgumentError && e.dbusMessage === "Name may not be empty string",
+  );
+  await assert.rejects(() => sb.system.emit("a\0b"), TypeError);
   await assert.rejects(() => sb.system.emit("x", { "A=B": "1" }), TypeError);
   await assert.rejects(() => sb.system.emit("x", ["NOEQ"]), TypeError);
   await assert.rejects(() => sb.system.emit("x", { A: "\0" }), TypeError);

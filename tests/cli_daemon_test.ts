@@ -256,3 +256,10 @@ Deno.test("--address with a bare path suggests the D-Bus form", async () => {
     /invalid --address \/run\/x\.sock: expected a D-Bus address: did you mean unix:path=\/run\/x\.sock\?/,
   );
 });
+
+Deno.test("emit '' prints the daemon's own message, as initctl does", async () => {
+  await using sb = await startSandbox({ jobs: {} });
+  const r = await cli(["--address", sb.address, "emit", ""]);
+  assert.equal(r.code, 1);
+  assert.equal(r.err, "initctl: Name may not be empty string\n");
+});

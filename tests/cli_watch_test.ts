@@ -4,6 +4,8 @@ import { cli, CLI_PERMISSIONS, fakeIo } from "./support/cli_io.ts";
 import { hasControl } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
 import { until } from "./support/poll.ts";
+import { peerProxy } from "./support/api_sandbox.ts";
+import { FEATURES } from "../src/versions.ts";
 
 const JOBS = { svc: "exec sleep 1000\n" };
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
@@ -211,4 +213,16 @@ Deno.test("watch JOB with an unknown job says so and exits 1, unless --wait-for-
   await sb.writeJob("later", "exec sleep 1000\n");
   assert.equal(await watching, 0, f.err());
   assert.match(f.out(), /JobAdded later/);
+});
+
+Deno.test("wait on an Upstart 0.6.5 (no StateChanged or GoalChanged signals) looks at the state instead", async () => {
+  await using sb = await startSandbox({ jobs: JOBS });
+  const missing = Object.values(FEATURES).filter((f) => f.since === "0.6.7").map((f) => f.member);
+  await using proxy = await peerProxy(sb.address, { version: "init (upstart 0.6.5)", missing });
+  const f = fakeIo({ UPSTART_SESSION: proxy.address });
+  const waiting = main(["-v", "wait", "svc", "--timeout", "30"], f.io);
+  await until(() => f.err().includes("Waiting for svc"), "the wait: " + f.err());
+  assert.equal((await cli(["--address", sb.address, "start", "svc"])).code, 0);
+  assert.equal(await waiting, 0, f.err());
+  await cli(["--address", sb.address, "stop", "svc"]);
 });

@@ -61,7 +61,7 @@ export async function sandboxSystem(
 export interface PeerProxyOptions {
   /** The `version` property to report instead of the sandbox's (`init (upstart 1.5)`). */
   readonly version?: string;
-  /** Methods to answer with `UnknownMethod`, as a daemon that lacks them does. */
+  /** Methods to answer with `UnknownMethod`, and signals never to pass on, as a daemon that lacks them. */
   readonly missing?: readonly string[];
 }
 
@@ -142,6 +142,9 @@ def on_peer(conn, msg):
     return ll.HANDLER_RESULT_HANDLED
 
 def on_bus(b, msg):
+    # A release that lacks a signal (0.6.5: no StateChanged, GoalChanged, Failed) never sends it.
+    if msg.get_type() == ll.MESSAGE_TYPE_SIGNAL and msg.get_member() in missing:
+        return ll.HANDLER_RESULT_NOT_YET_HANDLED
     if msg.get_type() == ll.MESSAGE_TYPE_SIGNAL and (msg.get_path() or "").startswith(MANAGER):
         a, sig = args_of(msg)
         s = ll.SignalMessage(msg.get_path(), msg.get_interface(), msg.get_member())

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { hasFeature } from "../../versions.ts";
 import { escapeField } from "../escape.ts";
 import type { UpstartEvent } from "../../events.ts";
 import { EVENT_TYPES, type UpstartEventType } from "../../events.ts";
@@ -61,6 +62,9 @@ function aborted(signal: AbortSignal): Promise<"interrupted"> {
     else signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
   });
 }
+
+/** How often `wait` looks at the instances on a daemon that sends no state signals. */
+const POLL_MS = 100;
 
 /** The shell's status for a command ended by a signal: 128 + its number (SIGTERM 143, else 130). */
 function interruptedStatus(signal: AbortSignal): number {
@@ -176,6 +180,20 @@ async function wait(ctx: Context): Promise<number> {
       ctx.io.stderr(`Waiting for ${escapeField(job.name)} to be ${targetText} (Ctrl-C ends)\n`);
     }
     let ok = await reached();
+    // Before 0.6.7 Upstart sends no StateChanged or GoalChanged: look again every 100 ms instead.
+    const polling = !hasFeature(system.versionInfo, "instance.StateChanged");
+    while (!ok && polling) {
+      const r = await Promise.race([
+        new Promise<"tick">((resolve) => setTimeout(() => resolve("tick"), POLL_MS)),
+        stop,
+        timedOut,
+      ]);
+      if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
+      if (r === "timeout") {
+        throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+      }
+      ok = await reached();
+    }
     while (!ok) {
       const r = await Promise.race([stream.next(), stop, timedOut]);
       if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
