@@ -198,6 +198,11 @@ async function openTarget(target: Target, peer: boolean): Promise<Connection> {
  * ```
  */
 export async function connectUpstart(options: ConnectOptions = {}): Promise<UpstartConnection> {
+  if (options.timeout !== undefined && !(options.timeout >= 0)) {
+    throw new RangeError(
+      `Invalid timeout ${options.timeout}: expected milliseconds (0 or more, or Infinity)`,
+    );
+  }
   const dest = options.dest ?? UPSTART_SERVICE;
   if (typeof dest !== "string" || dest === "") {
     throw new TypeError(`Invalid dest ${JSON.stringify(dest)}: expected a bus name`);

@@ -60,3 +60,12 @@ Deno.test("bad connect options are TypeErrors before anything is tried", async (
   await assert.rejects(() => System.connect({ dest: "" }), TypeError);
   await assert.rejects(() => System.connect({ host: "-oProxyCommand=x" }), TypeError);
 });
+
+Deno.test("a negative or NaN connection timeout is refused before connecting", async () => {
+  for (const timeout of [-1, NaN]) {
+    await assert.rejects(
+      () => System.connect({ address: "unix:path=/nonexistent", timeout }),
+      (e) => e instanceof RangeError && /Invalid timeout/.test(e.message),
+    );
+  }
+});

@@ -594,3 +594,22 @@ Deno.test("on a terminal the progress line is erased before the result is printe
   assert.ok(shown >= 0, JSON.stringify(log));
   assert.ok(erased > shown && erased < result, JSON.stringify(log));
 });
+
+Deno.test("Ctrl-C during a slow start erases the progress line and ends with 130", async () => {
+  await using sb = await startSandbox({
+    jobs: { slow: "pre-start exec sleep 5\nexec sleep 1000\n" },
+  });
+  const f = fakeIo({}, {}, { stderr: true });
+  const log: string[] = [];
+  const io = {
+    ...f.io,
+    stdout: (t: string) => void log.push(`out:${t}`),
+    stderr: (t: string) => void log.push(`err:${t}`),
+  };
+  const running = main(["--address", sb.address, "start", "slow"], io);
+  await until(() => log.some((l) => l.startsWith("err:\rstarting slow (")), "the progress line");
+  f.interrupt();
+  assert.equal(await running, 130);
+  assert.match(log[log.length - 1], /^err:\r +\r$/, JSON.stringify(log));
+  assert.ok(!log.some((l) => l.startsWith("out:")));
+});

@@ -178,3 +178,16 @@ export function inDaemonOrder<T extends { path: string }>(
     (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
   );
 }
+
+/** Resolves when `signal` aborts (never rejects). */
+export function aborted(signal: AbortSignal): Promise<"interrupted"> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve("interrupted");
+    else signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
+  });
+}
+
+/** The shell's status for a command ended by a signal: 128 + its number (SIGTERM 143, else 130). */
+export function interruptedStatus(signal: AbortSignal): number {
+  return signal.reason === "SIGTERM" ? 143 : 130;
+}

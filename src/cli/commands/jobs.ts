@@ -9,11 +9,13 @@ import type { Job } from "../../job.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { statusText } from "../format.ts";
 import {
+  aborted,
   daemonOrder,
   done,
   envPairs,
   inDaemonOrder,
   instanceJson,
+  interruptedStatus,
   type JobTarget,
   jobTarget,
   NO_WAIT,
@@ -62,16 +64,27 @@ async function control(ctx: Context, action: "start" | "stop" | "restart"): Prom
   const stopProgress = ctx.progress(
     `${action === "stop" ? "stopping" : action + "ing"} ${job.name}`,
   );
-  let inst: Instance;
-  try {
+  const work = (async () => {
     if (action === "stop") {
-      inst = await targetInstance(job, target);
+      const inst = await targetInstance(job, target);
       await job.stop({ env, wait });
-    } else inst = await job[action]({ env, wait });
+      return inst;
+    }
+    return await job[action]({ env, wait });
+  })();
+  let outcome: Instance | "interrupted";
+  try {
+    // Ctrl-C ends the command (the daemon goes on with the job, as when initctl is killed), but
+    // only after the progress line is erased.
+    outcome = await Promise.race([work, aborted(ctx.io.interrupt)]);
   } finally {
     stopProgress(); // erased before anything else is printed
   }
-  return await show(ctx, job, inst);
+  if (outcome === "interrupted") {
+    work.catch(() => {}); // settles when the connection closes
+    return interruptedStatus(ctx.io.interrupt);
+  }
+  return await show(ctx, job, outcome);
 }
 
 const controlCommand = (

@@ -13,7 +13,7 @@ import { EVENT_TYPES, type UpstartEventType } from "../../events.ts";
 import { STATES } from "../../instance.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
-import { instanceJson } from "./_shared.ts";
+import { aborted, instanceJson, interruptedStatus } from "./_shared.ts";
 
 /**
  * One event as `watch` prints it (without the time).
@@ -55,21 +55,8 @@ function timeText(d: Date): string {
     `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
-/** Resolves when `signal` aborts (never rejects). */
-function aborted(signal: AbortSignal): Promise<"interrupted"> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve("interrupted");
-    else signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
-  });
-}
-
 /** How often `wait` looks at the instances on a daemon that sends no state signals. */
 const POLL_MS = 100;
-
-/** The shell's status for a command ended by a signal: 128 + its number (SIGTERM 143, else 130). */
-function interruptedStatus(signal: AbortSignal): number {
-  return signal.reason === "SIGTERM" ? 143 : 130;
-}
 
 function parseSeconds(value: unknown, option: string): number | undefined {
   if (value === undefined) return undefined;
