@@ -580,13 +580,7 @@ Deno.test("on a terminal the progress line is erased before the result is printe
   await using sb = await startSandbox({
     jobs: { slow: "pre-start exec sleep 0.7\nexec sleep 1000\n" },
   });
-  const f = fakeIo({}, {}, { stderr: true });
-  const log: string[] = [];
-  const io = {
-    ...f.io,
-    stdout: (t: string) => void log.push(`out:${t}`),
-    stderr: (t: string) => void log.push(`err:${t}`),
-  };
+  const { f, io, log } = terminalLog();
   assert.equal(await main(["--address", sb.address, "start", "slow"], io), 0);
   const shown = log.findIndex((l) => l.startsWith("err:\rstarting slow ("));
   const erased = log.findIndex((l) => /^err:\r +\r$/.test(l));
@@ -599,13 +593,7 @@ Deno.test("Ctrl-C during a slow start erases the progress line and ends with 130
   await using sb = await startSandbox({
     jobs: { slow: "pre-start exec sleep 5\nexec sleep 1000\n" },
   });
-  const f = fakeIo({}, {}, { stderr: true });
-  const log: string[] = [];
-  const io = {
-    ...f.io,
-    stdout: (t: string) => void log.push(`out:${t}`),
-    stderr: (t: string) => void log.push(`err:${t}`),
-  };
+  const { f, io, log } = terminalLog();
   const running = main(["--address", sb.address, "start", "slow"], io);
   await until(() => log.some((l) => l.startsWith("err:\rstarting slow (")), "the progress line");
   f.interrupt();
@@ -613,3 +601,15 @@ Deno.test("Ctrl-C during a slow start erases the progress line and ends with 130
   assert.match(log[log.length - 1], /^err:\r +\r$/, JSON.stringify(log));
   assert.ok(!log.some((l) => l.startsWith("out:")));
 });
+
+/** A fake io whose stderr is a terminal, logging both streams in the order written. */
+function terminalLog() {
+  const f = fakeIo({}, {}, { stderr: true });
+  const log: string[] = [];
+  const io = {
+    ...f.io,
+    stdout: (t: string) => void log.push(`out:${t}`),
+    stderr: (t: string) => void log.push(`err:${t}`),
+  };
+  return { f, io, log };
+}

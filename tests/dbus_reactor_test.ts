@@ -16,6 +16,14 @@ const GET_ID = {
   member: "GetId",
 } as const;
 
+/** libc's eventfd and close: a descriptor of the test's own to send, and a way to close one. */
+function openLibc() {
+  return Deno.dlopen("libc.so.6", {
+    eventfd: { parameters: ["u32", "i32"], result: "i32" },
+    close: { parameters: ["i32"], result: "i32" },
+  });
+}
+
 function openFds(): number {
   return [...Deno.readDirSync("/proc/self/fd")].length;
 }
@@ -219,10 +227,7 @@ Deno.test("descriptors in a reply of the wrong shape are closed, and the call is
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
   assert.ok(client.canPassFds());
-  const libc = Deno.dlopen("libc.so.6", {
-    eventfd: { parameters: ["u32", "i32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-  });
+  const libc = openLibc();
   const fd = libc.symbols.eventfd(0, 0x80000);
   try {
     server.export("/fds", [{
@@ -270,10 +275,7 @@ Deno.test("descriptors sent in a refused Properties.Set are closed by the servin
       },
     },
   }]);
-  const libc = Deno.dlopen("libc.so.6", {
-    eventfd: { parameters: ["u32", "i32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-  });
+  const libc = openLibc();
   const fd = libc.symbols.eventfd(0, 0x80000);
   try {
     const before = openFds();
@@ -345,10 +347,7 @@ Deno.test("a descriptor inside a variant is handed out as a descriptor, and a re
   await using bus = await startBus();
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
-  const libc = Deno.dlopen("libc.so.6", {
-    eventfd: { parameters: ["u32", "i32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-  });
+  const libc = openLibc();
   const fd = libc.symbols.eventfd(0, 0x80000);
   try {
     server.export("/v", [{
