@@ -12,7 +12,7 @@
  */
 
 import type { DBusLib } from "./symbols.ts";
-import { cstr, freeDBusError, loadDBus, newDBusError, readCString, throwIfSet } from "./library.ts";
+import { cstr, freeDBusError, loadDBus, newDBusError, throwIfSet } from "./library.ts";
 import { type Reactor, type Source, theReactor } from "./reactor.ts";
 import { ConnectionClosedError, DBusError, DisconnectedError, TimeoutError } from "./errors.ts";
 import {
@@ -909,6 +909,3 @@ function isLocalSocket(address: string): boolean {
 function reportHandlerError(error: unknown): void {
   console.error("A D-Bus signal handler threw (the connection goes on):", error);
 }
-
-/** Reads a C string (re-exported for the routers). */
-export { readCString };

@@ -184,11 +184,6 @@ class Reactor {
     }
   }
 
-  /** How many sources are registered (for tests and diagnostics). */
-  get size(): number {
-    return this.#members.size;
-  }
-
   /** `epoll_ctl`; `false` when it failed. */
   #ctl(op: number, fd: number, events: number, data: number): boolean {
     this.#ctlView.setUint32(0, events, true);
