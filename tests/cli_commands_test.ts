@@ -580,7 +580,7 @@ Deno.test("on a terminal the progress line is erased before the result is printe
   await using sb = await startSandbox({
     jobs: { slow: "pre-start exec sleep 0.7\nexec sleep 1000\n" },
   });
-  const { f, io, log } = terminalLog();
+  const { io, log } = terminalLog();
   assert.equal(await main(["--address", sb.address, "start", "slow"], io), 0);
   const shown = log.findIndex((l) => l.startsWith("err:\rstarting slow ("));
   const erased = log.findIndex((l) => /^err:\r +\r$/.test(l));
