@@ -168,7 +168,20 @@ export function bridgeScript(
     );
   }
   const socat = path.startsWith("@") ? `ABSTRACT-CONNECT:${path.slice(1)}` : `UNIX-CONNECT:${path}`;
-  const candidates = bridge === "auto" ? ["socat", "python3", "python"] : [bridge];
+  // socat reads its address with a grammar of its own (`,` options, `:` parameters, `!!` two
+  // addresses, `\` and quotes, differing between releases): a path outside the plainest
+  // characters never goes to it, so it can neither fail nor run something else. Python's bridge
+  // takes the path as one argument, verbatim.
+  const socatSafe = /^@?[A-Za-z0-9/._+-]*$/.test(path);
+  if (bridge === "socat" && !socatSafe) {
+    throw new TypeError(
+      `The socket ${JSON.stringify(path)} cannot be given to socat safely (its address syntax ` +
+        'treats ",", ":", "!", "\\" and quotes specially): use the python3 or python bridge',
+    );
+  }
+  const candidates = bridge === "auto"
+    ? (socatSafe ? ["socat", "python3", "python"] : ["python3", "python"])
+    : [bridge];
   const lines = [
     // The uid as libdbus's EXTERNAL mechanism spells it: the decimal digits, hex-encoded.
     `u=$(printf %s "$(id -u)" | od -An -tx1 | tr -d ' \\n')`,

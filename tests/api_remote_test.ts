@@ -284,3 +284,30 @@ Deno.test("root@host tries the private socket, then the system bus, and says so"
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a socket path with socat's special characters goes to python verbatim; a hostile one runs nothing", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "upstart-remote-" });
+  try {
+    // Legitimate paths socat would misread: ",", "!", ":" and a trailing backslash.
+    const socket = `${dir}/we,ird!na:me\\`;
+    await using _bus = await daemon(dir, `unix:path=${escapeAddressValue(socket)}`);
+    const ssh = await fakeSsh(dir);
+    const address = remoteAddress({ host: "far", sshCommand: ssh, remoteSocket: socket });
+    await using connection = await Connection.open(address);
+    assert.match(await getId(connection), /^[0-9a-f]{32}$/);
+    // A value that socat would read as a second address running a command.
+    const pwned = `${dir}/pwned`;
+    const hostile = `${dir}/none!!EXEC:touch ${pwned}`;
+    await assert.rejects(
+      Connection.open(remoteAddress({ host: "far", sshCommand: ssh, remoteSocket: hostile })),
+    );
+    await assert.rejects(Deno.stat(pwned), Deno.errors.NotFound);
+    // Forcing socat with such a path is refused before anything runs.
+    assert.throws(
+      () => remoteAddress({ host: "far", sshCommand: ssh, remoteSocket: hostile, bridge: "socat" }),
+      (e) => e instanceof TypeError && /cannot be given to socat safely/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
