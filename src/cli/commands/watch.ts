@@ -149,6 +149,8 @@ async function wait(ctx: Context): Promise<number> {
     if (timeout !== undefined) timer = setTimeout(() => resolve("timeout"), timeout);
   });
   const done = ctx.progress(`waiting for ${job.name} to be ${targetText}`);
+  const timedOutError = () =>
+    new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
   // Subscribed before the first look, so no transition between the two is missed.
   const reached = async (): Promise<boolean> => {
     const all = (await job.status()).filter((i) => wanted === undefined || i.name === wanted);
@@ -161,7 +163,7 @@ async function wait(ctx: Context): Promise<number> {
     const ready = await Promise.race([stream.ready, stop, timedOut]);
     if (ready === "interrupted") return interruptedStatus(ctx.io.interrupt);
     if (ready === "timeout") {
-      throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+      throw timedOutError();
     }
     if (ctx.opts.verbose === true) {
       ctx.io.stderr(`Waiting for ${escapeField(job.name)} to be ${targetText} (Ctrl-C ends)\n`);
@@ -177,7 +179,7 @@ async function wait(ctx: Context): Promise<number> {
       ]);
       if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
       if (r === "timeout") {
-        throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+        throw timedOutError();
       }
       ok = await reached();
     }
@@ -185,7 +187,7 @@ async function wait(ctx: Context): Promise<number> {
       const r = await Promise.race([stream.next(), stop, timedOut]);
       if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
       if (r === "timeout") {
-        throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+        throw timedOutError();
       }
       if (r.done) throw new CliError("Lost the connection to Upstart");
       const ev = r.value;
