@@ -16,16 +16,37 @@ const GET_ID = {
   member: "GetId",
 } as const;
 
-/** libc's eventfd and close: a descriptor of the test's own to send, and a way to close one. */
-function openLibc() {
-  return Deno.dlopen("libc.so.6", {
-    eventfd: { parameters: ["u32", "i32"], result: "i32" },
+/**
+ * A descriptor of the test's own to send: a fresh temp file opened through libc, and a count of
+ * this process's descriptors open on that file (other tests' descriptors come and go meanwhile,
+ * so only this file's are counted).
+ */
+async function ownFile() {
+  const path = await Deno.makeTempFile({ prefix: "upstart-fd-" });
+  const libc = Deno.dlopen("libc.so.6", {
+    open: { parameters: ["buffer", "i32"], result: "i32" },
     close: { parameters: ["i32"], result: "i32" },
   });
-}
-
-function openFds(): number {
-  return [...Deno.readDirSync("/proc/self/fd")].length;
+  const fd = libc.symbols.open(new TextEncoder().encode(path + "\0"), 0x80000 /* O_CLOEXEC */);
+  return {
+    fd,
+    close: (n: number) => libc.symbols.close(n),
+    /** How many descriptors of this process are open on the file. */
+    count(): number {
+      return [...Deno.readDirSync("/proc/self/fd")].filter((e) => {
+        try {
+          return Deno.readLinkSync(`/proc/self/fd/${e.name}`) === path;
+        } catch {
+          return false; // closed meanwhile
+        }
+      }).length;
+    },
+    async [Symbol.asyncDispose]() {
+      libc.symbols.close(fd);
+      libc.close();
+      await Deno.remove(path);
+    },
+  };
 }
 
 Deno.test("500 subscribed connections: file reads, calls and new opens still settle; one signal reaches all", async () => {
@@ -227,9 +248,9 @@ Deno.test("descriptors in a reply of the wrong shape are closed, and the call is
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
   assert.ok(client.canPassFds());
-  const libc = openLibc();
-  const fd = libc.symbols.eventfd(0, 0x80000);
-  try {
+  await using file = await ownFile();
+  const fd = file.fd;
+  {
     server.export("/fds", [{
       name: "org.upstart.test.Fds",
       methods: { Give: { out: "hh", handler: () => [fd, fd] } },
@@ -240,22 +261,19 @@ Deno.test("descriptors in a reply of the wrong shape are closed, and the call is
       interface: "org.upstart.test.Fds",
       member: "Give",
     };
-    await client.call({ ...call, replySignature: "hh" }).then(([a, b]) => {
-      // Accepted: the two duplicates are the caller's, to close.
-      libc.symbols.close(a as number);
-      libc.symbols.close(b as number);
-    });
-    const before = openFds();
+    const [a, b] = await client.call({ ...call, replySignature: "hh" });
+    // Accepted: the two duplicates are the caller's, to close.
+    assert.equal(file.count(), 3);
+    file.close(a as number);
+    file.close(b as number);
+    assert.equal(file.count(), 1);
     for (let i = 0; i < 50; i++) {
       await assert.rejects(
         client.call({ ...call, replySignature: "s" }),
         (e) => e instanceof DBusError && /signature "hh", expected "s"/.test(e.message),
       );
     }
-    assert.equal(openFds(), before, "no descriptor left behind by 100 refused ones");
-  } finally {
-    libc.symbols.close(fd);
-    libc.close();
+    assert.equal(file.count(), 1, "no descriptor left behind by 100 refused ones");
   }
 });
 
@@ -275,10 +293,9 @@ Deno.test("descriptors sent in a refused Properties.Set are closed by the servin
       },
     },
   }]);
-  const libc = openLibc();
-  const fd = libc.symbols.eventfd(0, 0x80000);
-  try {
-    const before = openFds();
+  await using file = await ownFile();
+  const fd = file.fd;
+  {
     for (let i = 0; i < 50; i++) {
       await assert.rejects(
         client.setProperty({
@@ -292,11 +309,8 @@ Deno.test("descriptors sent in a refused Properties.Set are closed by the servin
         DBusError,
       );
     }
-    assert.equal(openFds(), before, "no descriptor left open by 50 refused Sets");
+    assert.equal(file.count(), 1, "no descriptor left open by 50 refused Sets");
     assert.equal(level, "info");
-  } finally {
-    libc.symbols.close(fd);
-    libc.close();
   }
 });
 
@@ -347,9 +361,9 @@ Deno.test("a descriptor inside a variant is handed out as a descriptor, and a re
   await using bus = await startBus();
   await using server = await Connection.open(bus.address);
   await using client = await Connection.open(bus.address);
-  const libc = openLibc();
-  const fd = libc.symbols.eventfd(0, 0x80000);
-  try {
+  await using file = await ownFile();
+  const fd = file.fd;
+  {
     server.export("/v", [{
       name: "org.upstart.test.V",
       methods: { Give: { out: "v", handler: () => [new Variant("h", fd)] } },
@@ -364,13 +378,10 @@ Deno.test("a descriptor inside a variant is handed out as a descriptor, and a re
     assert.equal(v.signature, "h");
     const got = v.value as number;
     assert.ok(got > 2 && got !== fd, `a fresh duplicate, not an index: ${got}`);
-    libc.symbols.close(got);
-    const before = openFds();
+    assert.equal(file.count(), 2);
+    file.close(got);
     await assert.rejects(client.call({ ...call, replySignature: "s" }), DBusError);
-    assert.equal(openFds(), before);
+    assert.equal(file.count(), 1);
     assert.ok(Deno.statSync("/proc/self/fd/0"), "stdin is still open");
-  } finally {
-    libc.symbols.close(fd);
-    libc.close();
   }
 });
