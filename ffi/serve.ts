@@ -121,7 +121,7 @@ export class ObjectRegistry {
     this.#lib = lib;
   }
 
-  /** Whether anything is exported (the I/O loop keeps reading while so). */
+  /** Whether anything is exported (the reactor keeps reading while so). */
   get active(): boolean {
     return this.#objects.size > 0 || this.#subtrees.length > 0;
   }

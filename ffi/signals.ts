@@ -91,7 +91,7 @@ export class SignalRouter {
     this.isBus = isBus;
   }
 
-  /** Whether anyone is listening (the I/O loop keeps reading while so). */
+  /** Whether anyone is listening (the reactor keeps reading while so). */
   get active(): boolean {
     return this.#entries.size > 0;
   }
@@ -123,7 +123,7 @@ export class SignalRouter {
       if (done) return;
       done = true;
       this.#entries.delete(entry);
-      this.#host.wantInput(); // the last subscription gone: the I/O loop may stop
+      this.#host.wantInput(); // the last subscription gone: the reactor may stop
       if (!this.isBus) return;
       const name = rule.sender;
       if (name !== undefined && !name.startsWith(":") && name !== BUS_NAME) {

@@ -1,5 +1,5 @@
 /**
- * The I/O loop's edges: it stops when its last reason to read goes away (so an idle connection
+ * The reactor's edges: it stops when its last reason to read goes away (so an idle connection
  * never keeps the process alive), it finishes writing a large message sent while it waits, and
  * a reply that comes after the connection closed is dropped, not sent on freed memory.
  */

@@ -1,5 +1,5 @@
 /**
- * Call timeouts, which the I/O loop keeps itself (no timer): a call with an earlier deadline must
+ * Call timeouts, which the reactor keeps itself (no timer): a call with an earlier deadline must
  * wake a loop already parked in poll() for a later one (or for none), and each call expires at its
  * own deadline while others are still pending.
  */
