@@ -221,3 +221,35 @@ Deno.test("watch on 100 hosts at once (--parallel 100): every host's watcher get
   assert.deepEqual([...new Set(docs.map((d) => d.host))].sort(), hosts);
   for (const d of docs) assert.deepEqual([d.type, d.job], ["GoalChanged", "svc"]);
 });
+
+Deno.test("--ssh-arg (repeatable) reaches ssh before the host; --bridge picks the far-side bridge", async () => {
+  await using s = await setup();
+  const logging = `${s.dir}/ssh-logging`;
+  await Deno.writeTextFile(
+    logging,
+    `#!/bin/sh\nprintf '%s\\n' "$@" > "${logging}.args"\nfor last; do :; done\nexec sh -c "$last"\n`,
+  );
+  await Deno.chmod(logging, 0o755);
+  const args = ["--ssh-command", logging, ...s.args.slice(2)];
+  const r = await cli([
+    ...args,
+    "-H",
+    "alpha",
+    "--ssh-arg=-p",
+    "--ssh-arg=2222",
+    "--ssh-arg=-oConnectTimeout=5",
+    "--bridge",
+    "python3",
+    "status",
+    "svc",
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "svc stop/waiting\n");
+  const seen = (await Deno.readTextFile(`${logging}.args`)).split("\n");
+  assert.deepEqual(seen.slice(0, 5), ["-T", "-p", "2222", "-oConnectTimeout=5", "alpha"]);
+  assert.ok(seen.join("\n").includes("run python3"), "the python3 bridge only");
+  assert.ok(!seen.join("\n").includes("run socat"));
+  const bad = await cli([...args, "-H", "alpha", "--bridge", "perl", "status", "svc"]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.err, /invalid --bridge value: perl/);
+});

@@ -8,6 +8,7 @@
  */
 
 import type { SystemOptions } from "../system.ts";
+import type { RemoteBridge } from "../remote.ts";
 import type { CliIo } from "./io.ts";
 import { type OptionValues, UsageError } from "./options.ts";
 
@@ -127,9 +128,17 @@ export async function runOnHosts(
       `invalid --parallel value: ${values.parallel}: expected a positive integer`,
     );
   }
+  const bridge = values.bridge;
+  if (bridge !== undefined && !["auto", "socat", "python3", "python"].includes(bridge as string)) {
+    throw new UsageError(
+      `invalid --bridge value: ${bridge}: expected auto, socat, python3 or python`,
+    );
+  }
   const remote = (host: string): SystemOptions => ({
     host,
     sshCommand: values["ssh-command"] as string | undefined,
+    sshArgs: values["ssh-arg"] as string[] | undefined,
+    bridge: values.bridge as RemoteBridge | undefined,
     remoteSocket: values["remote-socket"] as string | undefined,
     sudo: values.sudo === true ? true : undefined,
     dest: values.dest as string | undefined,
