@@ -227,7 +227,7 @@ export class Connection implements Disposable, AsyncDisposable {
       if (!lib.dbus_connection_get_unix_fd(ptr, fdOut)) {
         throw new DBusError(
           "org.freedesktop.DBus.Error.NotSupported",
-          `The transport of ${address} has no file descriptor to wait on`,
+          `The transport of ${describeAddress(address)} has no file descriptor to wait on`,
         );
       }
       connection = new Connection(lib, reactor, ptr, fdOut[0], address, options);
@@ -386,7 +386,7 @@ export class Connection implements Disposable, AsyncDisposable {
         this.#shutdown(
           new DBusError(
             "org.freedesktop.DBus.Error.AuthFailed",
-            `No authentication with ${this.#address} in time`,
+            `No authentication with ${describeAddress(this.#address)} in time`,
           ),
         );
         return;
@@ -795,7 +795,7 @@ export class Connection implements Disposable, AsyncDisposable {
           this.#shutdown(
             new DBusError(
               "org.freedesktop.DBus.Error.AuthFailed",
-              `Cannot authenticate to ${this.#address}`,
+              `Cannot authenticate to ${describeAddress(this.#address)}`,
             ),
           );
         }
@@ -899,6 +899,22 @@ export class Connection implements Disposable, AsyncDisposable {
     this.#objects.clear();
     this.#closedResolve(reason);
   }
+}
+
+/**
+ * An address as messages name it: a command (`unixexec:`, e.g. ssh with a whole bridge script as
+ * its argument, kilobytes once escaped) by its program, anything else cut to a readable length.
+ */
+function describeAddress(address: string): string {
+  const exec = /^unixexec:(?:[^;]*,)?path=([^,;]*)/.exec(address);
+  if (exec) {
+    let program = exec[1];
+    try {
+      program = decodeURIComponent(program);
+    } catch { /* shown as escaped */ }
+    return `the command ${program} (unixexec)`;
+  }
+  return address.length > 120 ? `${address.slice(0, 117)}...` : address;
 }
 
 /** Whether every address of `address` is a local socket (`unix:`): it connects at once. */

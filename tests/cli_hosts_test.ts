@@ -53,6 +53,10 @@ Deno.test("an unreachable host fails alone; --json gives one document per host",
     "beta: init (upstart 1.13.2)",
   ]);
   assert.match(r.err, /^down1: initctl: Upstart is not running or cannot be reached/m);
+  // One readable line: the command by its program, never libdbus's escaped unixexec address.
+  const line = r.err.split("\n").find((l) => l.startsWith("down1: initctl:"))!;
+  assert.ok(line.length < 300, line);
+  assert.doesNotMatch(line, /argv|%20/);
   r = await cli([...s.args, "--hosts-file", hostsFile, "--json", "list"]);
   assert.equal(r.code, 1);
   const doc = JSON.parse(r.out);
