@@ -172,7 +172,7 @@ function describe(error: unknown): string {
 // "cannot connect" line) went to our stderr, so point there.
 function remoteHint(target: Target): string {
   return target.address.startsWith("unixexec:")
-    ? " (ssh or the far-side bridge failed: their messages are on stderr)"
+    ? " (ssh or the far-side bridge failed: their messages are on stderr, after the host's name)"
     : "";
 }
 

@@ -218,7 +218,7 @@ export function bridgeScript(
  * ```ts
  * import { remoteAddress } from "@upstart/upstart";
  * const address = remoteAddress({ host: "root@server", remoteSocket: "private" });
- * console.assert(address.startsWith("unixexec:path=ssh,argv0=ssh,argv1=-T,"));
+ * console.assert(address.startsWith("unixexec:path=/bin/sh,argv0=sh,argv1=-c,"));
  * ```
  */
 export function remoteAddress(options: RemoteOptions): string {
@@ -238,10 +238,19 @@ export function remoteAddress(options: RemoteOptions): string {
   }
   const script = bridgeScript(options.remoteSocket ?? "system", options.bridge ?? "auto");
   const command = `${sudo ? "sudo -n " : ""}sh -c ${shellQuote(script)}`;
-  const argv = [sshCommand, "-T", ...sshArgs, host, command];
-  return `unixexec:path=${escapeAddressValue(sshCommand)},` +
+  // ssh runs under a local sh that prefixes every line of its standard error (ssh's own, and
+  // the far-side bridge's) with the host, so a fleet's messages say where they come from.
+  const argv = ["sh", "-c", PREFIX_STDERR, "sh", host, sshCommand, "-T", ...sshArgs, host, command];
+  return `unixexec:path=/bin/sh,` +
     argv.map((a, i) => `argv${i}=${escapeAddressValue(a)}`).join(",");
 }
+
+/**
+ * `sh -c` script: runs `"$@"` with stdin and stdout left as they are (the D-Bus socket) and its
+ * stderr's lines prefixed with `$1: `.
+ */
+const PREFIX_STDERR = 'h=$1; shift; { "$@" 2>&1 >&3 3>&- | ' +
+  `while IFS= read -r l; do printf '%s: %s\n' "$h" "$l"; done >&2; } 3>&1`;
 
 /**
  * The far-side socket to use when none is given: Upstart's private socket

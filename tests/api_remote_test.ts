@@ -91,9 +91,10 @@ Deno.test("shellQuote survives sh", async () => {
 
 Deno.test("remoteAddress builds a unixexec address with ssh -T, the host and one sh -c command", () => {
   const address = remoteAddress({ host: "root@server", sshArgs: ["-p", "2222"], sudo: true });
+  // A local sh prefixes ssh's stderr with the host; then ssh -T, its arguments, the host, one command.
   assert.match(
     address,
-    /^unixexec:path=ssh,argv0=ssh,argv1=-T,argv2=-p,argv3=2222,argv4=root%40server,argv5=sudo%20-n%20sh%20-c%20/,
+    /^unixexec:path=\/bin\/sh,argv0=sh,argv1=-c,argv2=[^,]+,argv3=sh,argv4=root%40server,argv5=ssh,argv6=-T,argv7=-p,argv8=2222,argv9=root%40server,argv10=sudo%20-n%20sh%20-c%20/,
   );
   assert.deepEqual(address.includes(" "), false);
   assert.throws(() => remoteAddress({ host: "-oProxyCommand=x" }), TypeError);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
-import { cli, fakeIo, maskPids } from "./support/cli_io.ts";
+import { cli, cliProcess, fakeIo, maskPids } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
 
 // Stands in for ssh: runs the far-side command locally; host "down" is unreachable.
@@ -256,4 +256,13 @@ Deno.test("--ssh-arg (repeatable) reaches ssh before the host; --bridge picks th
   const bad = await cli([...args, "-H", "alpha", "--bridge", "perl", "status", "svc"]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /invalid --bridge value: perl/);
+});
+
+Deno.test("every stderr line from a host (ssh's own, the bridge's) carries the host's name", async () => {
+  await using s = await setup();
+  const r = await cliProcess([...s.args, "-H", "down1,alpha", "version"]);
+  assert.equal(r.code, 1);
+  assert.match(r.out, /^alpha: init \(upstart 1\.13\.2\)/m);
+  assert.match(r.err, /^down1: ssh: connect to host down1 port 22: Connection refused$/m);
+  for (const line of r.err.trimEnd().split("\n")) assert.match(line, /^(down1|alpha): /);
 });
