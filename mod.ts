@@ -31,6 +31,7 @@ export * from "./src/jobfile/mod.ts";
 export { LOG_PRIORITIES, System } from "./src/system.ts";
 export type {
   EmitOptions,
+  JobsOptions,
   JobStatus,
   LogPriority,
   StatusAllOptions,

@@ -60,9 +60,18 @@ export interface JobStatus {
 }
 
 /** Options of {@linkcode System.statusAll}. */
-export interface StatusAllOptions {
+export interface StatusAllOptions extends JobsOptions {
   /** Most calls in flight at once (default: as many as the connection allows); 1 is one at a time. */
   readonly concurrency?: number;
+}
+
+/** Options of {@linkcode System.jobs}. */
+export interface JobsOptions {
+  /**
+   * `"name"` (default): sorted by name; `"daemon"`: in the order Upstart lists them
+   * (`GetAllJobs`, its hash-table order, as initctl's `list` prints them).
+   */
+  readonly order?: "name" | "daemon";
 }
 
 const byName = <T extends { name: string }>(a: T, b: T) =>
@@ -185,7 +194,10 @@ export class System implements AsyncDisposable {
   }
 
   /** Job object paths with their decoded names (exact, via `name`, for lossy paths). */
-  async #jobPaths(): Promise<{ name: string; path: string }[]> {
+  async #jobPaths(order: "name" | "daemon" = "name"): Promise<{ name: string; path: string }[]> {
+    if (order !== "name" && order !== "daemon") {
+      throw new TypeError(`Invalid order ${JSON.stringify(order)}: expected "name" or "daemon"`);
+    }
     const [paths] = await this.#call("GetAllJobs");
     const jobs = await Promise.all((paths as string[]).map(async (path) => {
       const element = splitUpstartPath(path)?.job ?? path.slice(path.lastIndexOf("/") + 1);
@@ -197,7 +209,8 @@ export class System implements AsyncDisposable {
         throw e;
       }
     }));
-    return jobs.filter((j) => j !== null).sort(byName);
+    const found = jobs.filter((j) => j !== null);
+    return order === "daemon" ? found : found.sort(byName);
   }
 
   /**
@@ -247,7 +260,8 @@ export class System implements AsyncDisposable {
   /**
    * Every job, with its properties (pipelined).
    *
-   * @returns The jobs, sorted by name.
+   * @param options `order`: `"name"` (default) or `"daemon"` (Upstart's own order).
+   * @returns The jobs, sorted by name unless `order` is `"daemon"`.
    * @example
    * ```ts no-eval
    * import { System } from "@upstart/upstart";
@@ -255,9 +269,9 @@ export class System implements AsyncDisposable {
    * for (const job of await system.jobs()) console.log(job.name, job.description);
    * ```
    */
-  async jobs(): Promise<Job[]> {
+  async jobs(options: JobsOptions = {}): Promise<Job[]> {
     const found = await Promise.all(
-      (await this.#jobPaths()).map(({ name, path }) =>
+      (await this.#jobPaths(options.order)).map(({ name, path }) =>
         this.#jobAt(path, name).catch((e) => {
           if (e instanceof UnknownJobError) return null; // removed in between
           throw e;
@@ -273,8 +287,9 @@ export class System implements AsyncDisposable {
    * instance's `GetAll`, many in flight at once), so hundreds of jobs take a
    * few round trips.
    *
-   * @param options `concurrency`: most calls in flight (1: one at a time).
-   * @returns The jobs, sorted by name.
+   * @param options `concurrency`: most calls in flight (1: one at a time); `order`: `"name"`
+   *   (default) or `"daemon"` (Upstart's own order, as initctl lists them).
+   * @returns The jobs, sorted by name unless `order` is `"daemon"`.
    * @example
    * ```ts no-eval
    * import { System } from "@upstart/upstart";
@@ -286,7 +301,7 @@ export class System implements AsyncDisposable {
    */
   async statusAll(options: StatusAllOptions = {}): Promise<JobStatus[]> {
     const limiter = new Limiter(options.concurrency ?? Infinity);
-    const jobs = await limiter.run(() => this.#jobPaths());
+    const jobs = await limiter.run(() => this.#jobPaths(options.order));
     const result = await Promise.all(jobs.map(async ({ name, path }) => {
       let paths: string[];
       try {

@@ -219,3 +219,23 @@ Deno.test("getState returns Upstart's state as JSON text", async () => {
   assert.equal(typeof state, "object");
   assert.ok(state !== null);
 });
+
+Deno.test("statusAll and jobs in the daemon's order on request, by name by default", async () => {
+  const names = ["zeta", "alpha", "sub/dir", "mid", "beta"];
+  await using sb = await sandboxSystem(
+    Object.fromEntries(names.map((n) => [n, "exec sleep 1000\n"])),
+  );
+  const s = sb.system;
+  const [daemonPaths] = await s.connection.call({
+    destination: "com.ubuntu.Upstart",
+    path: "/com/ubuntu/Upstart",
+    interface: "com.ubuntu.Upstart0_6",
+    member: "GetAllJobs",
+  }) as [string[]];
+  assert.deepEqual((await s.statusAll({ order: "daemon" })).map((j) => j.path), daemonPaths);
+  assert.deepEqual((await s.jobs({ order: "daemon" })).map((j) => j.path), daemonPaths);
+  const byName = [...names].sort();
+  assert.deepEqual((await s.statusAll()).map((j) => j.name), byName);
+  assert.deepEqual((await s.jobs()).map((j) => j.name), byName);
+  await assert.rejects(() => s.jobs({ order: "size" as "name" }), TypeError);
+});

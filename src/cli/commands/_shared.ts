@@ -6,7 +6,6 @@
  */
 
 import type { InstanceStatus } from "../../instance.ts";
-import type { System } from "../../system.ts";
 import { CliError, type Context } from "../context.ts";
 import { type OptionSpec, UsageError } from "../options.ts";
 
@@ -127,56 +126,6 @@ export function envPairs(env: readonly string[]): string[] {
 export function done(ctx: Context): number {
   if (ctx.json) ctx.printJson({});
   return 0;
-}
-
-/**
- * The daemon's job order (`GetAllJobs`, Upstart's hash order), which
- * initctl's `list`, `show-config` and `check-config` follow.
- *
- * @param system The connection.
- * @param dest The destination name (ignored on a peer connection).
- * @returns Job object paths in the daemon's order.
- * @example
- * ```ts no-eval
- * import { daemonOrder } from "./_shared.ts";
- * import { System } from "../../system.ts";
- * await using system = await System.connect();
- * const order = await daemonOrder(system, undefined);
- * ```
- */
-export async function daemonOrder(system: System, dest: string | undefined): Promise<string[]> {
-  const peer = system.connection.uniqueName === null;
-  const [paths] = await system.connection.call({
-    destination: peer ? undefined : dest ?? "com.ubuntu.Upstart",
-    path: "/com/ubuntu/Upstart",
-    interface: "com.ubuntu.Upstart0_6",
-    member: "GetAllJobs",
-  });
-  return paths as string[];
-}
-
-/**
- * Sorts items with a `path` into the daemon's order.
- *
- * @param items The items.
- * @param order Paths in the daemon's order.
- * @returns A new, sorted array (unknown paths last, by name).
- * @example
- * ```ts
- * import { inDaemonOrder } from "./_shared.ts";
- * const sorted = inDaemonOrder([{ path: "/b" }, { path: "/a" }], ["/a", "/b"]);
- * console.assert(sorted[0].path === "/a");
- * ```
- */
-export function inDaemonOrder<T extends { path: string }>(
-  items: readonly T[],
-  order: string[],
-): T[] {
-  const rank = new Map(order.map((p, i) => [p, i]));
-  return [...items].sort((a, b) =>
-    (rank.get(a.path) ?? Infinity) - (rank.get(b.path) ?? Infinity) ||
-    (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)
-  );
 }
 
 /** Resolves when `signal` aborts (never rejects). */

@@ -15,7 +15,6 @@ import {
   enumerateEvents,
   type JobConditions,
 } from "../format.ts";
-import { daemonOrder, inDaemonOrder } from "./_shared.ts";
 
 interface Loaded extends JobConditions {
   readonly path: string;
@@ -23,20 +22,13 @@ interface Loaded extends JobConditions {
 
 async function load(ctx: Context, only?: string): Promise<Loaded[]> {
   const system = await ctx.connect();
-  let jobs: Job[];
-  let order: string[] = [];
-  if (only !== undefined) jobs = [await system.job(only)];
-  else {
-    [jobs, order] = await Promise.all([
-      system.jobs(),
-      daemonOrder(system, ctx.connectOptions.dest),
-    ]);
-  }
-  const loaded = await Promise.all(jobs.map(async (job) => {
+  const jobs: Job[] = only !== undefined
+    ? [await system.job(only)]
+    : await system.jobs({ order: "daemon" });
+  return await Promise.all(jobs.map(async (job) => {
     const [startOn, stopOn] = await Promise.all([job.startOnRaw(), job.stopOnRaw()]);
     return { name: job.name, path: job.path, emits: [...job.emits], startOn, stopOn };
   }));
-  return inDaemonOrder(loaded, order);
 }
 
 /** The configuration commands. */

@@ -24,7 +24,6 @@ import { writeFileAtomic } from "../../jobfile/_atomic.ts";
 import { UpstartError } from "../../errors.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
-import { daemonOrder, inDaemonOrder } from "./_shared.ts";
 import { graphDot, type GraphJob } from "../graph.ts";
 
 /** A loaded job file, or why it could not be loaded. */
@@ -378,12 +377,8 @@ export const fileCommands: Command[] = [
       if (dirs.length) jobs = readDirs(ctx, dirs);
       else {
         const system = await ctx.connect();
-        const [all, order] = await Promise.all([
-          system.jobs(),
-          daemonOrder(system, ctx.connectOptions.dest),
-        ]);
         jobs = await Promise.all(
-          inDaemonOrder(all, order).map(async (j) => ({
+          (await system.jobs({ order: "daemon" })).map(async (j) => ({
             name: j.name,
             emits: [...j.emits],
             startOn: await j.startOnRaw(),

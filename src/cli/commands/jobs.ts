@@ -10,10 +10,8 @@ import { CliError, type Command, type Context } from "../context.ts";
 import { statusText } from "../format.ts";
 import {
   aborted,
-  daemonOrder,
   done,
   envPairs,
-  inDaemonOrder,
   instanceJson,
   interruptedStatus,
   type JobTarget,
@@ -180,11 +178,7 @@ export const jobCommands: Command[] = [
     daemon: true,
     async run(ctx) {
       const system = await ctx.connect();
-      const [all, order] = await Promise.all([
-        system.statusAll(),
-        daemonOrder(system, ctx.connectOptions.dest),
-      ]);
-      const jobs = inDaemonOrder(all, order);
+      const jobs = await system.statusAll({ order: "daemon" });
       if (ctx.json) {
         ctx.printJson({
           jobs: jobs.map((j) => ({
