@@ -8,6 +8,7 @@ import {
   Variant,
 } from "../ffi/mod.ts";
 import { startBus } from "./support/bus.ts";
+import { startPythonPeer } from "./support/python_peer.ts";
 
 const BUS = {
   destination: "org.freedesktop.DBus",
@@ -312,42 +313,25 @@ Deno.test("timers keep running while calls wait (the event loop is not held)", a
 });
 
 Deno.test("peer-to-peer: a connection without a bus (python3-dbus server)", async () => {
-  const dir = await Deno.makeTempDir();
-  const address = `unix:path=${dir}/peer`;
-  const server = new Deno.Command("/usr/bin/python3", {
-    args: [new URL("./support/peer_server.py", import.meta.url).pathname, address],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  try {
-    const reader = server.stdout.getReader();
-    const { value } = await reader.read();
-    assert.match(new TextDecoder().decode(value), /READY/);
-    reader.releaseLock();
-    await using peer = await Connection.open(address, { bus: false });
-    assert.equal(peer.uniqueName, null);
-    assert.equal(peer.isBus, false);
-    const [reply] = await peer.call({
-      path: "/org/upstart/test/Peer",
-      interface: "org.upstart.test.Peer",
-      member: "Echo",
-      signature: "s",
-      body: ["hi"],
-    });
-    assert.equal(reply, "hi");
-    const signal = await peer.signals({ member: "Pong" });
-    await peer.call({
-      path: "/org/upstart/test/Peer",
-      interface: "org.upstart.test.Peer",
-      member: "Ping",
-    });
-    const { value: pong } = await signal.next();
-    assert.deepEqual(pong!.body, ["pong"]);
-    await signal.return!();
-  } finally {
-    server.kill();
-    await server.status;
-    await server.stdout.cancel().catch(() => {});
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using server = await startPythonPeer("peer_server.py");
+  await using peer = await Connection.open(server.address, { bus: false });
+  assert.equal(peer.uniqueName, null);
+  assert.equal(peer.isBus, false);
+  const [reply] = await peer.call({
+    path: "/org/upstart/test/Peer",
+    interface: "org.upstart.test.Peer",
+    member: "Echo",
+    signature: "s",
+    body: ["hi"],
+  });
+  assert.equal(reply, "hi");
+  const signal = await peer.signals({ member: "Pong" });
+  await peer.call({
+    path: "/org/upstart/test/Peer",
+    interface: "org.upstart.test.Peer",
+    member: "Ping",
+  });
+  const { value: pong } = await signal.next();
+  assert.deepEqual(pong!.body, ["pong"]);
+  await signal.return!();
 });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Connection, DBusError } from "../ffi/mod.ts";
 import { startBus } from "./support/bus.ts";
+import { startPythonPeer } from "./support/python_peer.ts";
 
 const FFI = new URL("../ffi/mod.ts", import.meta.url).href;
 
@@ -50,31 +51,16 @@ console.log("unexported");`,
 });
 
 Deno.test("after the last unsubscribe, an idle peer-to-peer connection lets the process exit", async () => {
-  const dir = await Deno.makeTempDir();
-  const address = `unix:path=${dir}/peer`;
-  const server = new Deno.Command("/usr/bin/python3", {
-    args: [new URL("./support/peer_server.py", import.meta.url).pathname, address],
-    stdout: "piped",
-  }).spawn();
-  try {
-    const reader = server.stdout.getReader();
-    assert.match(new TextDecoder().decode((await reader.read()).value), /READY/);
-    reader.releaseLock();
-    const out = await runsToEnd(
-      `const c = await Connection.open(Deno.args[0], { bus: false });
+  await using server = await startPythonPeer("peer_server.py");
+  const out = await runsToEnd(
+    `const c = await Connection.open(Deno.args[0], { bus: false });
 const sub = await c.subscribe({ member: "Pong" }, () => {});
 await new Promise((r) => setTimeout(r, 50));
 await sub.unsubscribe();
 console.log("unsubscribed");`,
-      [address],
-    );
-    assert.equal(out, "unsubscribed\n");
-  } finally {
-    server.kill();
-    await server.status;
-    await server.stdout.cancel().catch(() => {});
-    await Deno.remove(dir, { recursive: true });
-  }
+    [server.address],
+  );
+  assert.equal(out, "unsubscribed\n");
 });
 
 Deno.test("a large call made while the loop waits on another call is written out and answered", async () => {

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { Connection, DBusError, SignalOverflowError, Variant } from "../ffi/mod.ts";
 import { startBus } from "./support/bus.ts";
+import { startPythonPeer } from "./support/python_peer.ts";
 import { until } from "./support/poll.ts";
 
 const FFI = new URL("../ffi/mod.ts", import.meta.url).href;
@@ -317,44 +318,29 @@ Deno.test("descriptors sent in a refused Properties.Set are closed by the servin
 Deno.test("a peer that vanishes while a large message is half-written and signals are queued ends the connection cleanly", async () => {
   // libdbus closes the socket before its Disconnected is read; the reactor must not trip over
   // the closed descriptor (it once threw out of its loop and ended the process).
-  const dir = await Deno.makeTempDir();
-  const address = `unix:path=${dir}/peer`;
-  const peer = new Deno.Command("/usr/bin/python3", {
-    args: [new URL("./support/burst_peer.py", import.meta.url).pathname, address, "400", "0.03"],
-    stdout: "piped",
-  }).spawn();
-  try {
-    const reader = peer.stdout.getReader();
-    assert.match(new TextDecoder().decode((await reader.read()).value), /READY/);
-    reader.releaseLock();
-    const c = await Connection.open(address, { bus: false });
-    let ticks = 0;
-    await c.subscribe({ member: "Tick" }, () => {
-      if (ticks++ === 0) {
-        c.emitSignal({
-          path: "/x",
-          interface: "org.upstart.test.X",
-          member: "Big",
-          signature: "ay",
-          body: [new Uint8Array(8 << 20)],
-        });
-      }
-      const end = performance.now() + 0.2;
-      while (performance.now() < end) { /* a handler doing some work */ }
-    });
-    const reason = await c.closed;
-    assert.equal(reason?.name, "DisconnectedError");
-    assert.equal(ticks, 400);
-    // The reactor still serves others.
-    await using bus = await startBus();
-    await using other = await Connection.open(bus.address);
-    assert.match((await other.call(GET_ID))[0] as string, /^[0-9a-f]{32}$/);
-  } finally {
-    peer.kill();
-    await peer.status;
-    await peer.stdout.cancel().catch(() => {});
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using peer = await startPythonPeer("burst_peer.py", ["400", "0.03"]);
+  const c = await Connection.open(peer.address, { bus: false });
+  let ticks = 0;
+  await c.subscribe({ member: "Tick" }, () => {
+    if (ticks++ === 0) {
+      c.emitSignal({
+        path: "/x",
+        interface: "org.upstart.test.X",
+        member: "Big",
+        signature: "ay",
+        body: [new Uint8Array(8 << 20)],
+      });
+    }
+    const end = performance.now() + 0.2;
+    while (performance.now() < end) { /* a handler doing some work */ }
+  });
+  const reason = await c.closed;
+  assert.equal(reason?.name, "DisconnectedError");
+  assert.equal(ticks, 400);
+  // The reactor still serves others.
+  await using bus = await startBus();
+  await using other = await Connection.open(bus.address);
+  assert.match((await other.call(GET_ID))[0] as string, /^[0-9a-f]{32}$/);
 });
 
 Deno.test("a descriptor inside a variant is handed out as a descriptor, and a refused one is closed", async () => {
