@@ -401,9 +401,10 @@ export class Connection implements Disposable, AsyncDisposable {
     for (const [serial, pending] of this.#pending) {
       if (pending.deadline <= now) {
         this.#pending.delete(serial);
-        const what = `${pending.options.interface ?? ""}.${pending.options.member}`;
         pending.reject(
-          new TimeoutError(`No reply to ${what} within ${Math.round(pending.timeout)} ms`),
+          new TimeoutError(
+            `No reply to ${callName(pending.options)} within ${Math.round(pending.timeout)} ms`,
+          ),
         );
       } else if (pending.deadline < next) next = pending.deadline;
     }
@@ -869,11 +870,12 @@ export class Connection implements Disposable, AsyncDisposable {
     const actual = header.signature;
     if (expected !== undefined && actual !== expected) {
       closeUnixFds(actual, body);
-      const what = `${pending.options.interface ?? ""}.${pending.options.member}`;
       pending.reject(
         new DBusError(
           "org.freedesktop.DBus.Error.InvalidSignature",
-          `The reply to ${what} has signature "${actual}", expected "${expected}"`,
+          `The reply to ${
+            callName(pending.options)
+          } has signature "${actual}", expected "${expected}"`,
         ),
       );
       return;
@@ -915,6 +917,11 @@ function describeAddress(address: string): string {
     return `the command ${program} (unixexec)`;
   }
   return address.length > 120 ? `${address.slice(0, 117)}...` : address;
+}
+
+/** `INTERFACE.Member` of a call, for messages. */
+function callName(call: CallOptions): string {
+  return `${call.interface ?? ""}.${call.member}`;
 }
 
 /** Whether every address of `address` is a local socket (`unix:`): it connects at once. */

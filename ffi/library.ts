@@ -45,7 +45,7 @@ function lazyLibrary<S extends Deno.ForeignLibraryInterface>(
   table: S,
   missing: string,
 ): Deno.DynamicLibrary<S>["symbols"] {
-  const bind = (name: string) => {
+  const bind = (name: string, first: boolean) => {
     try {
       return Deno.dlopen(path, { [name]: table[name] }).symbols[name];
     } catch (e) {
@@ -58,19 +58,14 @@ function lazyLibrary<S extends Deno.ForeignLibraryInterface>(
       );
     }
   };
-  const symbols: Record<string, unknown> = {};
-  let first = true;
-  for (const name of Object.keys(table)) {
-    if (first) {
-      symbols[name] = bind(name);
-      first = false;
-      continue;
-    }
+  const [firstName, ...rest] = Object.keys(table);
+  const symbols: Record<string, unknown> = { [firstName]: bind(firstName, true) };
+  for (const name of rest) {
     Object.defineProperty(symbols, name, {
       configurable: true,
       enumerable: true,
       get() {
-        const fn = bind(name);
+        const fn = bind(name, false);
         Object.defineProperty(symbols, name, { value: fn, enumerable: true, writable: false });
         return fn;
       },

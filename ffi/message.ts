@@ -79,8 +79,8 @@ export function readHeader(lib: DBusLib, msg: Deno.PointerObject): MessageHeader
  * Reads every value of a received message's body: from its wire form when the header carries
  * it, else (a body with Unix fds, whose duplicates libdbus hands out) through the iterators.
  */
-export function readBody(lib: DBusLib, msg: Deno.PointerObject, header?: MessageHeader): unknown[] {
-  return header?.wire ? decodeWireBody(header.wire) : readBodyByIterator(lib, msg);
+export function readBody(lib: DBusLib, msg: Deno.PointerObject, header: MessageHeader): unknown[] {
+  return header.wire ? decodeWireBody(header.wire) : readBodyByIterator(lib, msg);
 }
 
 /** C copies of names already validated: calls repeat the same few, and validating is not free. */

@@ -121,10 +121,7 @@ class Reactor {
       // The fd number is free again, so libdbus closed it under an older source (a disconnect
       // found while writing; epoll dropped it then). Let that source read its Disconnected
       // message; it is no longer the fd's owner, so its removal leaves the new entry alone.
-      this.#members.delete(source.fd);
-      this.#waiting.delete(stale.source);
-      this.#calling.delete(stale.source);
-      this.#backlog.delete(stale.source);
+      this.#forget(stale.source);
       queueMicrotask(() => stale.source.pump(Infinity));
     }
     this.#ctl(EPOLL_CTL_ADD, source.fd, EPOLLIN, source.fd);
@@ -135,12 +132,17 @@ class Reactor {
   remove(source: Source): void {
     const member = this.#members.get(source.fd);
     if (member?.source !== source) return;
-    this.#members.delete(source.fd);
     this.#ctl(EPOLL_CTL_DEL, source.fd, 0, 0);
+    this.#forget(source);
+    if (this.#waiting.size === 0) this.#wakeIfParked();
+  }
+
+  /** Drops a source (the owner of its fd number) from every table. */
+  #forget(source: Source): void {
+    this.#members.delete(source.fd);
     this.#waiting.delete(source);
     this.#calling.delete(source);
     this.#backlog.delete(source);
-    if (this.#waiting.size === 0) this.#wakeIfParked();
   }
 
   /**

@@ -236,7 +236,8 @@ export class SignalRouter {
       }
     }
     if (header.sender === BUS_NAME && header.member === "NameOwnerChanged") {
-      const [name, , newOwner] = readBody(this.#host.lib, msg, header) as string[];
+      const body = signal?.body ?? readBody(this.#host.lib, msg, header); // decoded once
+      const [name, , newOwner] = body as string[];
       const tracked = this.#owners.get(name);
       if (tracked) tracked.owner = newOwner === "" ? null : newOwner;
     }

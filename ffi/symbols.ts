@@ -36,8 +36,6 @@ export const dbusSymbols = {
   dbus_connection_close: { parameters: ["pointer"], result: "void" },
   // void dbus_connection_unref(DBusConnection *connection)
   dbus_connection_unref: { parameters: ["pointer"], result: "void" },
-  // void dbus_connection_set_exit_on_disconnect(DBusConnection *connection, dbus_bool_t exit_on_disconnect)
-  dbus_connection_set_exit_on_disconnect: { parameters: ["pointer", "u32"], result: "void" },
   // dbus_bool_t dbus_connection_get_unix_fd(DBusConnection *connection, int *fd)
   dbus_connection_get_unix_fd: { parameters: ["pointer", "buffer"], result: "u32" },
   // dbus_bool_t dbus_connection_get_is_connected(DBusConnection *connection)
@@ -62,24 +60,6 @@ export const dbusSymbols = {
   // dbus_bool_t dbus_message_marshal(DBusMessage *msg, char **marshalled_data_p, int *len_p)
   // (the whole message in wire form, in one call: free the data with dbus_free)
   dbus_message_marshal: { parameters: ["pointer", "buffer", "buffer"], result: "u32" },
-  // int dbus_message_get_type(DBusMessage *message)
-  dbus_message_get_type: { parameters: ["pointer"], result: "i32" },
-  // dbus_uint32_t dbus_message_get_serial(DBusMessage *message)
-  dbus_message_get_serial: { parameters: ["pointer"], result: "u32" },
-  // dbus_uint32_t dbus_message_get_reply_serial(DBusMessage *message)
-  dbus_message_get_reply_serial: { parameters: ["pointer"], result: "u32" },
-  // const char *dbus_message_get_path(DBusMessage *message)
-  dbus_message_get_path: { parameters: ["pointer"], result: "pointer" },
-  // const char *dbus_message_get_interface(DBusMessage *message)
-  dbus_message_get_interface: { parameters: ["pointer"], result: "pointer" },
-  // const char *dbus_message_get_member(DBusMessage *message)
-  dbus_message_get_member: { parameters: ["pointer"], result: "pointer" },
-  // const char *dbus_message_get_destination(DBusMessage *message)
-  dbus_message_get_destination: { parameters: ["pointer"], result: "pointer" },
-  // const char *dbus_message_get_sender(DBusMessage *message)
-  dbus_message_get_sender: { parameters: ["pointer"], result: "pointer" },
-  // const char *dbus_message_get_signature(DBusMessage *message)
-  dbus_message_get_signature: { parameters: ["pointer"], result: "pointer" },
   // dbus_bool_t dbus_message_iter_init(DBusMessage *message, DBusMessageIter *iter)
   dbus_message_iter_init: { parameters: ["pointer", "buffer"], result: "u32" },
   // void dbus_message_iter_init_append(DBusMessage *message, DBusMessageIter *iter)
@@ -117,10 +97,6 @@ export const dbusSymbols = {
   dbus_message_ref: { parameters: ["pointer"], result: "pointer" },
   // dbus_bool_t dbus_message_set_destination(DBusMessage *message, const char *destination)
   dbus_message_set_destination: { parameters: ["pointer", "buffer"], result: "u32" },
-  // const char *dbus_message_get_error_name(DBusMessage *message)
-  dbus_message_get_error_name: { parameters: ["pointer"], result: "pointer" },
-  // dbus_bool_t dbus_message_get_no_reply(DBusMessage *message)
-  dbus_message_get_no_reply: { parameters: ["pointer"], result: "u32" },
   // void dbus_message_set_no_reply(DBusMessage *message, dbus_bool_t no_reply)
   dbus_message_set_no_reply: { parameters: ["pointer", "u32"], result: "void" },
   // void dbus_message_set_auto_start(DBusMessage *message, dbus_bool_t auto_start)
