@@ -282,11 +282,12 @@ async function checkDestination(
   }
   const slash = name.lastIndexOf("/");
   if (slash < 0) return;
-  const real = await Deno.realPath(`${root}/${name.slice(0, slash)}`);
+  const sub = name.slice(0, slash);
+  const real = await Deno.realPath(`${root}/${sub}`);
   if (!real.startsWith(root === "/" ? "/" : root + "/")) {
     throw new JobInstallError(
       path,
-      `${dir}/${name.slice(0, slash)} leads outside ${dir} (through a symlink): not installing`,
+      `${dir}/${sub} leads outside ${dir} (through a symlink): not installing`,
     );
   }
 }

@@ -81,10 +81,14 @@ function readBytes(path: string): Uint8Array | null {
 // windows-1252 as the WHATWG decoder has it maps each byte to its own code point: a lossless key.
 const byteKey = new TextDecoder("latin1");
 
+/** Which file `info` describes (device and inode), to tell directories apart across paths. */
+function inodeKey(info: Deno.FileInfo): string {
+  return `${info.dev}:${info.ino}`;
+}
+
 /** Lists the jobs of a directory, in Upstart's walk order (byte order, depth first). */
 export function scanJobDir(dir: string, warn: (message: string) => void = () => {}): FoundJob[] {
   const out: FoundJob[] = [];
-  const id = (info: Deno.FileInfo) => `${info.dev}:${info.ino}`;
   // libnih's nih_dir_walk follows symlinks but keeps the directories being walked (device and
   // inode) on a stack, and refuses one already on it: "Directory loop detected".
   const walk = (rel: string, ancestors: readonly string[]) => {
@@ -114,11 +118,11 @@ export function scanJobDir(dir: string, warn: (message: string) => void = () => 
         }
         if (info.isDirectory) {
           if (ignoredDirectory(e.name)) continue;
-          if (ancestors.includes(id(info))) {
+          if (ancestors.includes(inodeKey(info))) {
             warn(`${full}: Directory loop detected`);
             continue;
           }
-          walk(relPath, [...ancestors, id(info)]);
+          walk(relPath, [...ancestors, inodeKey(info)]);
           continue;
         }
       }
@@ -139,7 +143,7 @@ export function scanJobDir(dir: string, warn: (message: string) => void = () => 
   } catch {
     return out;
   }
-  walk("", [id(root)]);
+  walk("", [inodeKey(root)]);
   return out;
 }
 
@@ -175,7 +179,7 @@ export function watchJobDir(dir: string, onChange: () => void, delayMs = 30): ()
   const identity = (): string | null => {
     try {
       const info = Deno.statSync(dir);
-      return info.isDirectory ? `${info.dev}:${info.ino}` : null;
+      return info.isDirectory ? inodeKey(info) : null;
     } catch {
       return null;
     }
@@ -205,10 +209,9 @@ export function watchJobDir(dir: string, onChange: () => void, delayMs = 30): ()
       poll = setTimeout(() => {
         poll = null;
         if (stopped) return;
-        if (identity() !== null) {
-          start();
-          onChange();
-        } else start();
+        const back = identity() !== null;
+        start();
+        if (back) onChange();
       }, 250);
       return;
     }

@@ -162,32 +162,21 @@ async function wait(ctx: Context): Promise<number> {
   try {
     const ready = await Promise.race([stream.ready, stop, timedOut]);
     if (ready === "interrupted") return interruptedStatus(ctx.io.interrupt);
-    if (ready === "timeout") {
-      throw timedOutError();
-    }
+    if (ready === "timeout") throw timedOutError();
     if (ctx.opts.verbose === true) {
       ctx.io.stderr(`Waiting for ${escapeField(job.name)} to be ${targetText} (Ctrl-C ends)\n`);
     }
     let ok = await reached();
     // Before 0.6.7 Upstart sends no StateChanged or GoalChanged: look again every 100 ms instead.
     const polling = !hasFeature(system.versionInfo, "instance.StateChanged");
-    while (!ok && polling) {
-      const r = await Promise.race([
-        new Promise<"tick">((resolve) => setTimeout(() => resolve("tick"), POLL_MS)),
-        stop,
-        timedOut,
-      ]);
-      if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
-      if (r === "timeout") {
-        throw timedOutError();
-      }
-      ok = await reached();
-    }
+    const tick = () => new Promise<"tick">((resolve) => setTimeout(() => resolve("tick"), POLL_MS));
     while (!ok) {
-      const r = await Promise.race([stream.next(), stop, timedOut]);
+      const r = await Promise.race([polling ? tick() : stream.next(), stop, timedOut]);
       if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
-      if (r === "timeout") {
-        throw timedOutError();
+      if (r === "timeout") throw timedOutError();
+      if (r === "tick") {
+        ok = await reached();
+        continue;
       }
       if (r.done) throw new CliError("Lost the connection to Upstart");
       const ev = r.value;
