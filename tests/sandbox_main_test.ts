@@ -40,6 +40,18 @@ function lines(stream: ReadableStream<Uint8Array>) {
   };
 }
 
+/** Runs `deno task sandbox DIR` as a real process, its output read line by line. */
+function spawnSandbox(dir: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-all", MAIN, dir],
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+    env: { NO_COLOR: "1" },
+  }).spawn();
+  return { child, out: lines(child.stdout), err: lines(child.stderr) };
+}
+
 Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops bus and every job process", async () => {
   const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-main-" });
   const forked = `${dir}/forked.pid`;
@@ -50,15 +62,7 @@ Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops 
     `console none\nscript\n  sleep 1000 &\n  echo $! > ${forked}\n  wait\nend script\n`,
   );
   await Deno.writeTextFile(`${dir}/boot.conf`, "start on startup\nexec sleep 1000\n");
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, dir],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const out = lines(child.stdout);
-  const err = lines(child.stderr);
+  const { child, out, err } = spawnSandbox(dir);
   let conn: Connection | null = null;
   try {
     const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
@@ -155,15 +159,7 @@ Deno.test("a symlink loop in the job directory is skipped as Upstart does, and S
   await Deno.writeTextFile(`${dir}/sub/inner.conf`, "exec sleep 1000\n");
   await Deno.symlink(".", `${dir}/a`); // a loop through the root
   await Deno.symlink("..", `${dir}/sub/up`); // a loop through a parent
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, dir],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  const out = lines(child.stdout);
-  const err = lines(child.stderr);
+  const { child, out, err } = spawnSandbox(dir);
   try {
     const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
     const address = line.slice("DBUS_SESSION_BUS_ADDRESS=".length);
