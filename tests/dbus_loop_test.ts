@@ -6,35 +6,23 @@
 import assert from "node:assert/strict";
 import { Connection, DBusError } from "../ffi/mod.ts";
 import { startBus } from "./support/bus.ts";
+import { startScript } from "./support/script.ts";
 import { startPythonPeer } from "./support/python_peer.ts";
-
-const FFI = new URL("../ffi/mod.ts", import.meta.url).href;
 
 /** Runs `code` (a module body, with `Connection` imported) in a fresh process; it must exit by itself. */
 async function runsToEnd(code: string, args: string[]): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/script.ts`;
-    await Deno.writeTextFile(file, `import { Connection } from "${FFI}";\n${code}`);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", file, ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    // Liveness guard only: a process kept alive by a parked loop never ends on its own.
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    const out = await child.output();
-    clearTimeout(guard);
-    const text = new TextDecoder().decode(out.stdout);
-    assert.equal(
-      out.code,
-      0,
-      `exit ${out.code} (${out.signal}): ${new TextDecoder().decode(out.stderr)}`,
-    );
-    return text;
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  await using script = await startScript(code, args);
+  const { child } = script;
+  // Liveness guard only: a process kept alive by a parked loop never ends on its own.
+  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const out = await child.output();
+  clearTimeout(guard);
+  assert.equal(
+    out.code,
+    0,
+    `exit ${out.code} (${out.signal}): ${new TextDecoder().decode(out.stderr)}`,
+  );
+  return new TextDecoder().decode(out.stdout);
 }
 
 Deno.test("after unexport, an idle bus connection lets the process exit", async () => {

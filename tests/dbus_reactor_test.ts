@@ -6,10 +6,10 @@
 import assert from "node:assert/strict";
 import { Connection, DBusError, SignalOverflowError, Variant } from "../ffi/mod.ts";
 import { startBus } from "./support/bus.ts";
+import { startScript } from "./support/script.ts";
 import { startPythonPeer } from "./support/python_peer.ts";
 import { until } from "./support/poll.ts";
 
-const FFI = new URL("../ffi/mod.ts", import.meta.url).href;
 const GET_ID = {
   destination: "org.freedesktop.DBus",
   path: "/org/freedesktop/DBus",
@@ -116,28 +116,9 @@ Deno.test("a throwing signal handler is reported to onError; delivery and the co
   assert.match((await receiver.call(GET_ID))[0] as string, /^[0-9a-f]{32}$/);
 });
 
-/** Runs `code` (a module body with `Connection` imported) in a fresh process. */
-async function runScript(code: string, args: string[]) {
-  const dir = await Deno.makeTempDir();
-  try {
-    const file = `${dir}/script.ts`;
-    await Deno.writeTextFile(file, `import { Connection } from "${FFI}";\n${code}`);
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", file, ...args],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    return { child, [Symbol.asyncDispose]: () => Deno.remove(dir, { recursive: true }) };
-  } catch (e) {
-    await Deno.remove(dir, { recursive: true });
-    throw e;
-  }
-}
-
 Deno.test("by default a throwing handler is printed and the process goes on to exit 0", async () => {
   await using bus = await startBus();
-  await using script = await runScript(
+  await using script = await startScript(
     `const c = await Connection.open(Deno.args[0]);
 const seen = Promise.withResolvers();
 await c.subscribe({ member: "Boom" }, () => { seen.resolve(); throw new Error("boom in handler"); });
@@ -148,7 +129,6 @@ await c.close();
 console.log("still here");`,
     [bus.address],
   );
-  await script.child.stdin.close();
   const out = await script.child.output();
   const stderr = new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, stderr);
@@ -160,7 +140,7 @@ Deno.test("an unread stream under a flood of 300,000 signals stays bounded and e
   await using bus = await startBus();
   // The consumer is its own process, so its memory is its own: it subscribes, reports READY,
   // reads nothing until told the flood is over, then drains the stream.
-  await using script = await runScript(
+  await using script = await startScript(
     `const c = await Connection.open(Deno.args[0]);
 const rss = () => Deno.memoryUsage().rss / 1048576;
 const stream = await c.signals({ member: "Flood" });
@@ -179,6 +159,7 @@ try {
 console.log(JSON.stringify({ count, error, growthMB: after - before }));
 await c.close();`,
     [bus.address],
+    "piped",
   );
   const { child } = script;
   const out = child.stdout.pipeThrough(new TextDecoderStream()).getReader();

@@ -4,15 +4,6 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
 import { alive, until } from "./support/poll.ts";
 
-function existsSync(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const JOBS = "/com/ubuntu/Upstart/jobs";
 
 async function instanceProps(sb: Awaited<ReturnType<typeof startSandbox>>, path: string) {
@@ -35,7 +26,7 @@ Deno.test("Reload signals the main process only, not its process group", async (
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/hup`);
   // Running is reported once the shell is spawned, before it has read its trap.
-  await until(() => existsSync(`${marks}/trapped`), "the trap");
+  await until(() => Deno.stat(`${marks}/trapped`).then(() => true, () => false), "the trap");
   const before = (await instanceProps(sb, `${JOBS}/hup/_`)).processes as [string, number][];
   await using rec = await sb.record();
   await sb.call("Reload", "", [], `${JOBS}/hup/_`);
