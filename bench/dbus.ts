@@ -10,19 +10,12 @@
  */
 
 import { Connection } from "../ffi/mod.ts";
-import { startBus } from "../tests/support/bus.ts";
+import { GET_ID, startBus } from "../tests/support/bus.ts";
 import { buildC, printTable, run } from "./support.ts";
 
 const SERIAL = 5000;
 const BATCHES = 40;
 const BATCH = 256;
-const GET_ID = {
-  destination: "org.freedesktop.DBus",
-  path: "/org/freedesktop/DBus",
-  interface: "org.freedesktop.DBus",
-  member: "GetId",
-} as const;
-
 interface Ours {
   serial: number;
   subscribed: number;

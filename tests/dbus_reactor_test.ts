@@ -5,17 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { Connection, DBusError, SignalOverflowError, Variant } from "../ffi/mod.ts";
-import { startBus } from "./support/bus.ts";
+import { GET_ID, startBus } from "./support/bus.ts";
 import { startScript } from "./support/script.ts";
 import { startPythonPeer } from "./support/python_peer.ts";
 import { until } from "./support/poll.ts";
-
-const GET_ID = {
-  destination: "org.freedesktop.DBus",
-  path: "/org/freedesktop/DBus",
-  interface: "org.freedesktop.DBus",
-  member: "GetId",
-} as const;
 
 /**
  * A descriptor of the test's own to send: a fresh temp file opened through libc, and a count of

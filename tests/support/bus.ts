@@ -14,3 +14,11 @@ export type { PrivateBus };
 export function startBus(): Promise<PrivateBus> {
   return startPrivateBus({ config: new URL("./bus.conf", import.meta.url).pathname });
 }
+
+/** The bus daemon's `GetId`: the cheapest real round trip, for tests and benchmarks. */
+export const GET_ID = {
+  destination: "org.freedesktop.DBus",
+  path: "/org/freedesktop/DBus",
+  interface: "org.freedesktop.DBus",
+  member: "GetId",
+} as const;
