@@ -82,3 +82,13 @@ export type { RemoteBridge, RemoteOptions, RemoteSocket } from "./src/remote.ts"
 export * from "./src/errors.ts";
 export * from "./src/names.ts";
 export * from "./src/versions.ts";
+export { connectMany, failureOf, forEachHost } from "./src/fleet.ts";
+export type {
+  FleetHost,
+  FleetOptions,
+  FleetProgress,
+  HostFailure,
+  HostResult,
+} from "./src/fleet.ts";
+export { HostTimeoutError, HostUnreachableError } from "./src/host_errors.ts";
+export type { HostFailureKind } from "./src/host_errors.ts";

@@ -60,5 +60,5 @@ export {
 export * from "./names.ts";
 export * from "./signature.ts";
 export { LIBDBUS_ENV } from "./library.ts";
-export { closeFileDescriptor, processUid, signalProcess } from "./process.ts";
+export { closeFileDescriptor, processUid, reapChild, signalProcess } from "./process.ts";
 export { closeUnixFds } from "./marshal.ts";

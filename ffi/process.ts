@@ -78,3 +78,29 @@ export function closeFileDescriptor(fd: number): boolean {
   }
   return loadLibC().close(fd) === 0;
 }
+
+const WNOHANG = 1;
+
+/**
+ * Collects a child process that has exited, as `waitpid(pid, &status, WNOHANG)`: libdbus's
+ * `unixexec:` transport forks a child it never waits for, and every one left uncollected stays
+ * a zombie until this process exits. Never blocks; never touches a child someone else waits
+ * for unless given its pid.
+ *
+ * @param pid A child of this process.
+ * @returns `"reaped"` when it had exited and is now gone, `"running"` when it has not exited
+ *   yet, `"gone"` when it is not (or no longer) a child of this process.
+ * @throws {RangeError} for a pid that is not a positive integer.
+ * @example
+ * ```ts
+ * import { reapChild } from "@upstart/upstart/dbus";
+ * console.assert(reapChild(1) === "gone"); // init is nobody's child here
+ * ```
+ */
+export function reapChild(pid: number): "reaped" | "running" | "gone" {
+  if (!Number.isInteger(pid) || pid <= 0 || pid > 0x7fffffff) {
+    throw new RangeError(`Invalid pid ${pid}: expected a positive integer`);
+  }
+  const result = loadLibC().waitpid(pid, new Uint8Array(4), WNOHANG);
+  return result === pid ? "reaped" : result === 0 ? "running" : "gone";
+}

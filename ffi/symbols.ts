@@ -156,6 +156,8 @@ export const libcSymbols = {
   getuid: { parameters: [], result: "u32" },
   // int kill(pid_t pid, int sig)  (Deno.kill would need --allow-run)
   kill: { parameters: ["i32", "i32"], result: "i32" },
+  // pid_t waitpid(pid_t pid, int *wstatus, int options)  (always with WNOHANG: never blocks)
+  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The loaded libdbus-1. */

@@ -17,7 +17,9 @@ import {
   UpstartNotRunningError,
 } from "./errors.ts";
 import { UPSTART_INTERFACE, UPSTART_PATH, UPSTART_SERVICE } from "./names.ts";
+import { HostUnreachableError } from "./host_errors.ts";
 import { defaultRemoteSocket, remoteAddress, type RemoteOptions } from "./remote.ts";
+import { type HostFailureKind, RemoteAttempt } from "./remote_attempt.ts";
 
 /**
  * Upstart's private socket (peer-to-peer; root only).
@@ -45,6 +47,8 @@ export interface ConnectOptions extends Partial<RemoteOptions> {
   readonly dest?: string;
   /** Milliseconds each call may take (default 25000; `Infinity` for no limit). */
   readonly timeout?: number;
+  /** Gives up connecting when aborted (a hung ssh is stopped), rejecting with its reason. */
+  readonly signal?: AbortSignal;
 }
 
 /** One place to try. */
@@ -55,6 +59,8 @@ export interface Target {
   readonly address: string;
   /** `true` for peer-to-peer (no `Hello`, no destination); `null`: try a bus, then a peer. */
   readonly peer: boolean | null;
+  /** For a host: how to reach it (the address is built from this, per attempt). */
+  readonly remote?: RemoteOptions;
 }
 
 /** A connection that answered as Upstart. */
@@ -127,11 +133,16 @@ export function connectTargets(
       ? ["private", "system"]
       : ["system"];
     return sockets.map((socket) => ({
-      label: `${options.host} (${
-        socket === "private" ? "private socket" : socket === "system" ? "system bus" : socket
-      }, over ${options.sshCommand ?? "ssh"})`,
+      label: `${
+        socket === "private"
+          ? "the private socket"
+          : socket === "system"
+          ? "the system bus"
+          : `the socket ${socket}`
+      } over ssh`,
       address: remoteAddress({ ...remote, remoteSocket: socket }),
       peer: socket === "private" ? true : socket === "system" ? false : (options.peer ?? false),
+      remote: { ...remote, remoteSocket: socket },
     }));
   }
   const user = (): Target => {
@@ -168,19 +179,38 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-// Over ssh, libdbus only sees the pipe close: the reason (ssh's own error, or the bridge's
-// "cannot connect" line) went to our stderr, so point there.
-function remoteHint(target: Target): string {
-  return target.address.startsWith("unixexec:")
-    ? " (ssh or the far-side bridge failed: their messages are on stderr, after the host's name)"
-    : "";
-}
-
-async function openTarget(target: Target, peer: boolean): Promise<Connection> {
+async function openTarget(target: Target, peer: boolean, attempt: RemoteAttempt | null) {
   if (target.address === "system") return await Connection.system();
   if (target.address === "session") return await Connection.session();
-  return await Connection.open(target.address, { bus: !peer });
+  const address = attempt === null
+    ? target.address
+    : remoteAddress(target.remote!, attempt.capture);
+  return await Connection.open(address, { bus: !peer });
 }
+
+/** Waits for `work`, unless `signal` aborts first (then `onAbort` runs and `work`'s result is closed). */
+async function unlessAborted<T extends { close(): Promise<void> }>(
+  work: Promise<T>,
+  signal: AbortSignal | undefined,
+  onAbort: () => void,
+): Promise<T> {
+  if (signal === undefined) return await work;
+  signal.throwIfAborted();
+  const { promise, reject } = Promise.withResolvers<never>();
+  const abort = () => {
+    onAbort();
+    work.then((c) => c.close(), () => {});
+    reject(signal.reason);
+  };
+  signal.addEventListener("abort", abort, { once: true });
+  try {
+    return await Promise.race([work, promise]);
+  } finally {
+    signal.removeEventListener("abort", abort);
+  }
+}
+
+const stderrEncoder = new TextEncoder();
 
 /**
  * Connects to Upstart: tries each target of {@linkcode connectTargets} in
@@ -209,23 +239,48 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
   }
   const tried: ConnectAttempt[] = [];
   let lastError: unknown;
-  for (const target of connectTargets(options)) {
+  let remoteKind: HostFailureKind | null = null;
+  targets: for (const target of connectTargets(options)) {
     for (const peer of target.peer === null ? [false, true] : [target.peer]) {
+      const attempt = target.remote ? RemoteAttempt.create() : null;
       let connection: Connection;
       try {
-        connection = await openTarget(target, peer);
+        connection = await unlessAborted(
+          openTarget(target, peer, attempt),
+          options.signal,
+          () => attempt?.stop(),
+        );
       } catch (e) {
+        if (options.signal?.aborted) {
+          await attempt?.failed(0);
+          throw e;
+        }
         // Not a reason to try elsewhere: a bad argument, or no libdbus on this machine.
-        if (e instanceof TypeError || e instanceof LibraryLoadError) throw e;
+        if (e instanceof TypeError || e instanceof LibraryLoadError) {
+          attempt?.succeeded(() => {});
+          throw e;
+        }
         lastError = e;
+        if (attempt !== null) {
+          const { kind, why } = await attempt.failed();
+          remoteKind = kind;
+          tried.push({ target: target.label, reason: why, failure: "connect", detail: why });
+          // ssh itself failed (name, refused, key): the next socket would fail the same way.
+          if (kind === "ssh") break targets;
+          continue;
+        }
         tried.push({
           target: target.label,
-          reason: describe(e) + remoteHint(target),
+          reason: describe(e),
           failure: "connect",
           detail: describe(e),
         });
         continue;
       }
+      const host = target.remote?.host;
+      attempt?.succeeded((line) => {
+        Deno.stderr.writeSync(stderrEncoder.encode(`${host}: ${line}\n`));
+      });
       try {
         const version = await connection.getProperty({
           destination: peer ? undefined : dest,
@@ -240,6 +295,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
         const typed = toUpstartError(e);
         if (typed instanceof PermissionDeniedError) throw typed;
         lastError = e;
+        remoteKind = "upstart";
         const name = e instanceof DBusError ? e.name : "";
         if (/ServiceUnknown|NameHasNoOwner/.test(name)) {
           tried.push({
@@ -255,9 +311,12 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
             failure: "not-upstart",
             detail: describe(e),
           });
-        } else tried.push({ target: target.label, reason: describe(e) + remoteHint(target) });
+        } else tried.push({ target: target.label, reason: describe(e) });
       }
     }
+  }
+  if (options.host !== undefined && remoteKind !== null) {
+    throw new HostUnreachableError(options.host, remoteKind, tried, { cause: lastError });
   }
   throw new UpstartNotRunningError(tried, { cause: lastError });
 }

@@ -14,6 +14,8 @@
  * @module
  */
 
+import { sshControlDirectory } from "./ssh_control.ts";
+
 /** Where the far side connects to. */
 export type RemoteSocket = "private" | "system" | (string & Record<never, never>);
 
@@ -37,6 +39,15 @@ export interface RemoteOptions {
   readonly remoteSocket?: RemoteSocket;
   /** Force the far-side bridge (default `"auto"`: socat, else python3, else python). */
   readonly bridge?: RemoteBridge;
+  /**
+   * Reuse one ssh connection per host (`ControlMaster=auto`): the first connection becomes a
+   * master that stays up `controlPersist` seconds after its last use, and later ones to the same
+   * host skip the handshake. The control sockets live in a private directory (see
+   * {@linkcode sshControlDirectory}).
+   */
+  readonly reuse?: boolean;
+  /** With `reuse`: seconds an idle master stays up (default 60). */
+  readonly controlPersist?: number;
 }
 
 /**
@@ -212,6 +223,9 @@ export function bridgeScript(
  * The libdbus `unixexec:` address that reaches a remote Upstart through ssh.
  *
  * @param options The host, ssh command and arguments, `sudo`, the far-side socket and bridge.
+ * @param capture A path prefix for the wrapper's records (see {@linkcode RemoteOptions}): its
+ *   standard error while the file `capture` exists, and `capture.pid`, `.ssh`, `.exit`; empty
+ *   (the default) for none, every stderr line then going to ours with the host before it.
  * @returns The address, for `Connection.open`.
  * @throws {TypeError} for a host that is empty, starts with `-` or holds whitespace.
  * @example
@@ -221,7 +235,7 @@ export function bridgeScript(
  * console.assert(address.startsWith("unixexec:path=/bin/sh,argv0=sh,argv1=-c,"));
  * ```
  */
-export function remoteAddress(options: RemoteOptions): string {
+export function remoteAddress(options: RemoteOptions, capture = ""): string {
   const { host, sshCommand = "ssh", sshArgs = [], sudo = false } = options;
   if (typeof host !== "string" || host === "" || host.startsWith("-") || /[\s\0]/.test(host)) {
     throw new TypeError(
@@ -238,19 +252,48 @@ export function remoteAddress(options: RemoteOptions): string {
   }
   const script = bridgeScript(options.remoteSocket ?? "system", options.bridge ?? "auto");
   const command = `${sudo ? "sudo -n " : ""}sh -c ${shellQuote(script)}`;
-  // ssh runs under a local sh that prefixes every line of its standard error (ssh's own, and
-  // the far-side bridge's) with the host, so a fleet's messages say where they come from.
-  const argv = ["sh", "-c", PREFIX_STDERR, "sh", host, sshCommand, "-T", ...sshArgs, host, command];
+  // ssh runs under a local sh that sorts its standard error (see SSH_WRAPPER).
+  const argv = [
+    "sh",
+    "-c",
+    SSH_WRAPPER,
+    "sh",
+    host,
+    capture || "-",
+    sshCommand,
+    "-T",
+    ...reuseArgs(options),
+    ...sshArgs,
+    host,
+    command,
+  ];
   return `unixexec:path=/bin/sh,` +
     argv.map((a, i) => `argv${i}=${escapeAddressValue(a)}`).join(",");
 }
 
 /**
- * `sh -c` script: runs `"$@"` with stdin and stdout left as they are (the D-Bus socket) and its
- * stderr's lines prefixed with `$1: `.
+ * `sh -c` script run by libdbus (`$1` the host, `$2` a capture path or `-` (libdbus refuses an
+ * empty argument), then ssh's argv):
+ * runs ssh in the background with stdin and stdout left as they are (the D-Bus socket) and
+ * sorts its standard error (ssh's own, and the far-side bridge's) line by line: into the
+ * capture file while that exists (the connection is being set up: the lines explain a
+ * failure), else onto our stderr prefixed with `$1: `, so a fleet's messages say where they
+ * come from. With a capture path it also records its own pid (`.pid`: libdbus never waits for
+ * it), ssh's (`.ssh`: to stop a hung one) and, while the capture file exists, ssh's exit status
+ * (`.exit`: 255 is ssh's own failure).
  */
-const PREFIX_STDERR = 'h=$1; shift; { "$@" 2>&1 >&3 3>&- | ' +
-  `while IFS= read -r l; do printf '%s: %s\n' "$h" "$l"; done >&2; } 3>&1`;
+const SSH_WRAPPER = `h=$1; f=$2; shift 2; [ "$f" != - ] || f=
+[ -z "$f" ] || echo $$ >"$f.pid"
+exec 4<&0
+{ { "$@" <&4 4<&- 2>&1 >&3 3>&- &
+    [ -z "$f" ] || echo $! >"$f.ssh"
+    wait $!; s=$?
+    [ -e "$f" ] && echo $s >"$f.exit"
+  } | while IFS= read -r l || [ -n "$l" ]; do
+    if [ -e "$f" ]; then printf '%s\\n' "$l" >>"$f"
+    else printf '%s: %s\\n' "$h" "$l" >&2; fi
+  done
+} 3>&1`;
 
 /**
  * The far-side socket to use when none is given: Upstart's private socket
@@ -266,4 +309,22 @@ const PREFIX_STDERR = 'h=$1; shift; { "$@" 2>&1 >&3 3>&- | ' +
  */
 export function defaultRemoteSocket(options: RemoteOptions): "private" | "system" {
   return options.sudo || options.host.startsWith("root@") ? "private" : "system";
+}
+
+/** The ssh options that make connections to a host share one master (`reuse`). */
+function reuseArgs(options: RemoteOptions): string[] {
+  if (!options.reuse) return [];
+  const persist = options.controlPersist ?? 60;
+  if (!Number.isInteger(persist) || persist < 1) {
+    throw new RangeError(`Invalid controlPersist ${persist}: expected whole seconds (1 or more)`);
+  }
+  return [
+    "-o",
+    "ControlMaster=auto",
+    "-o",
+    `ControlPersist=${persist}`,
+    "-o",
+    // %C: a hash of the local host, remote host, port and user, short enough for a socket path.
+    `ControlPath=${sshControlDirectory()}/%C`,
+  ];
 }

@@ -15,6 +15,7 @@ import {
 import { connectTargets } from "../src/connect.ts";
 import { System } from "../src/system.ts";
 import { UpstartNotRunningError } from "../src/errors.ts";
+import { HostUnreachableError } from "../src/host_errors.ts";
 import { peerProxy } from "./support/api_sandbox.ts";
 import { startSandbox } from "./support/sandbox.ts";
 
@@ -94,7 +95,7 @@ Deno.test("remoteAddress builds a unixexec address with ssh -T, the host and one
   // A local sh prefixes ssh's stderr with the host; then ssh -T, its arguments, the host, one command.
   assert.match(
     address,
-    /^unixexec:path=\/bin\/sh,argv0=sh,argv1=-c,argv2=[^,]+,argv3=sh,argv4=root%40server,argv5=ssh,argv6=-T,argv7=-p,argv8=2222,argv9=root%40server,argv10=sudo%20-n%20sh%20-c%20/,
+    /^unixexec:path=\/bin\/sh,argv0=sh,argv1=-c,argv2=[^,]+,argv3=sh,argv4=root%40server,argv5=-,argv6=ssh,argv7=-T,argv8=-p,argv9=2222,argv10=root%40server,argv11=sudo%20-n%20sh%20-c%20/,
   );
   assert.deepEqual(address.includes(" "), false);
   assert.throws(() => remoteAddress({ host: "-oProxyCommand=x" }), TypeError);
@@ -273,11 +274,19 @@ Deno.test("root@host tries the private socket, then the system bus, and says so"
     await assert.rejects(
       () => System.connect({ host: "root@far", sshCommand: ssh, bridge: "python3" }),
       (e: unknown) => {
+        assert.ok(e instanceof HostUnreachableError);
         assert.ok(e instanceof UpstartNotRunningError);
         assert.deepEqual(e.tried.map((t) => t.target), [
-          `root@far (private socket, over ${ssh})`,
-          `root@far (system bus, over ${ssh})`,
+          "the private socket over ssh",
+          "the system bus over ssh",
         ]);
+        // Upstart's socket is missing on the far side: the bridge said so, in one line.
+        assert.equal(e.kind, "bridge");
+        assert.match(
+          e.message,
+          /^root@far: the system bus over ssh: upstart bridge: cannot connect/,
+        );
+        assert.ok(!e.message.includes("%"), e.message);
         return true;
       },
     );

@@ -7,13 +7,15 @@
  * @module
  */
 
+import { failureOf, type FleetHost, forEachHost, type HostFailure } from "../fleet.ts";
+import { HostUnreachableError } from "../host_errors.ts";
 import type { SystemOptions } from "../system.ts";
 import type { RemoteBridge } from "../remote.ts";
 import type { CliIo } from "./io.ts";
 import { type OptionValues, UsageError } from "./options.ts";
 
-/** A host to run on, and whether output must name it. */
-export interface HostList extends Array<string> {
+/** The hosts to run on, and whether output must name them. */
+export interface HostList extends Array<FleetHost> {
   /** Prefix output with the host (more than one host, or a hosts file). */
   prefixed?: boolean;
 }
@@ -30,7 +32,7 @@ export interface HostList extends Array<string> {
  * ```ts no-eval
  * import { readHosts } from "./hosts.ts";
  * import { denoIo } from "./io.ts";
- * const hosts = readHosts(denoIo(), { host: ["a,root@b"] }); // ["a", "root@b"]
+ * const hosts = readHosts(denoIo(), { host: ["a,root@b"] }); // [{ host: "a" }, { host: "root@b" }]
  * ```
  */
 export function readHosts(io: CliIo, values: OptionValues): HostList {
@@ -56,7 +58,7 @@ export function readHosts(io: CliIo, values: OptionValues): HostList {
     if (!/^[^\s@-][^\s@]*(@[^\s@-][^\s@]*)?$/.test(host)) {
       throw new UsageError(`invalid host: ${JSON.stringify(raw)}`);
     }
-    if (!hosts.includes(host)) hosts.push(host);
+    if (!hosts.some((h) => h.host === host)) hosts.push({ host });
   }
   hosts.prefixed = hosts.length > 1 || file !== undefined;
   return hosts;
@@ -79,38 +81,122 @@ function lineWriter(write: (line: string) => void) {
   };
 }
 
-/** Runs `fn` on every item with at most `limit` running at once. */
-async function bounded<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>) {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]);
+/** What a command run on one host gives back. */
+export interface HostRun {
+  /** Its exit status. */
+  readonly code: number;
+  /** The error it ended with, if any (already printed unless it is a connection failure). */
+  readonly error?: unknown;
+}
+
+/** Runs a command with an io and connect options; `signal` aborts it (a host's time is up). */
+export type RunCommand = (
+  io: CliIo,
+  extra: SystemOptions,
+  signal: AbortSignal,
+) => Promise<HostRun>;
+
+/** A connection failure is reported by the fleet runner, in one line: the command must not. */
+export function isHostFailure(e: unknown): boolean {
+  return e instanceof HostUnreachableError;
+}
+
+function positive(values: OptionValues, name: string, integer: boolean): number | undefined {
+  const raw = values[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!(n > 0) || (integer && !Number.isInteger(n)) || !Number.isFinite(n)) {
+    throw new UsageError(
+      `invalid --${name} value: ${raw}: expected a positive ${integer ? "integer" : "number"}`,
+    );
+  }
+  return n;
+}
+
+/** The connect options of one host, from the command line and the host's own settings. */
+function remoteOptions(values: OptionValues, host: FleetHost): SystemOptions {
+  const bridge = values.bridge;
+  if (bridge !== undefined && !["auto", "socat", "python3", "python"].includes(bridge as string)) {
+    throw new UsageError(
+      `invalid --bridge value: ${bridge}: expected auto, socat, python3 or python`,
+    );
+  }
+  const sshArgs = [...(values["ssh-arg"] as string[] | undefined ?? []), ...(host.sshArgs ?? [])];
+  return {
+    host: host.host,
+    sshCommand: values["ssh-command"] as string | undefined ?? host.sshCommand,
+    sshArgs: sshArgs.length ? sshArgs : undefined,
+    bridge: (values.bridge as RemoteBridge | undefined) ?? host.bridge,
+    remoteSocket: values["remote-socket"] as string | undefined ?? host.remoteSocket,
+    sudo: values.sudo === true || host.sudo === true ? true : undefined,
+    reuse: values["ssh-reuse"] === true ? true : undefined,
+    controlPersist: positive(values, "ssh-persist", true),
+    dest: values.dest as string | undefined,
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** A status line on a terminal's stderr, erased before other output and redrawn after it. */
+function progressLine(io: CliIo, enabled: boolean) {
+  let shown = "";
+  const erase = () => {
+    if (shown) io.stderr(`\r${" ".repeat(shown.length)}\r`);
+  };
+  return {
+    around(write: () => void) {
+      erase();
+      write();
+      if (shown) io.stderr(shown);
+    },
+    show(text: string) {
+      if (!enabled) return;
+      erase();
+      shown = text;
+      io.stderr(text);
+    },
+    clear() {
+      erase();
+      shown = "";
+    },
+  };
+}
+
+/** The end-of-run line: `200 hosts: 198 ok, 2 failed (db3, web17)`. */
+function summaryLine(total: number, failedNames: readonly string[]): string {
+  const failed = failedNames.length;
+  const names = failedNames.slice(0, 10).join(", ") +
+    (failed > 10 ? `, and ${failed - 10} more` : "");
+  return `${total} hosts: ${total - failed} ok, ${failed} failed${failed ? ` (${names})` : ""}`;
 }
 
 /**
  * Runs a command on each host (see the module doc) and returns the combined
- * exit status: 0 when every host succeeded, else the first failure's status.
+ * exit status: 0 when every host succeeded, else the first failure's status
+ * (124 for a host that ran out of time).
+ *
+ * A connection failure is one line, `HOST: what was tried: why`; on a terminal a progress
+ * line (`[37/200] 35 ok, 2 failed`) is kept on stderr, and a summary line ends a run on more
+ * than one host. With `--json`, one document: `{"hosts": {HOST: {ok, exitCode, result?,
+ * error?: {kind, message}}}, "summary": {...}}`.
  *
  * @param io The real io.
  * @param prog The program name (stripped from error texts in JSON).
  * @param hosts The hosts.
- * @param values The parsed options (`parallel`, `json`, ssh settings).
- * @param run Runs the command with an io and extra connect options.
+ * @param values The parsed options (`parallel`, `host-timeout`, `json`, ssh settings).
+ * @param run Runs the command with an io, extra connect options and an abort signal.
  * @param streaming The command prints JSON lines as it goes (`watch`): with
  *   `--json`, each line is passed on at once with a `host` field added,
  *   instead of one document at the end.
  * @returns The exit status.
  * @throws {UsageError} for bad options, or when the command finds its arguments wrong.
  * @example
- * ```ts no-eval
+ * ```ts ignore
  * import { readHosts, runOnHosts } from "./hosts.ts";
  * import { denoIo } from "./io.ts";
  * const io = denoIo();
  * const values = { host: ["web1,web2"] };
  * const status = await runOnHosts(io, "initctl", readHosts(io, values), values, (hostIo) => {
  *   hostIo.stdout("hello\n"); // printed as "web1: hello", "web2: hello"
- *   return Promise.resolve(0);
+ *   return Promise.resolve({ code: 0 });
  * });
  * ```
  */
@@ -119,99 +205,156 @@ export async function runOnHosts(
   prog: string,
   hosts: HostList,
   values: OptionValues,
-  run: (io: CliIo, extra: SystemOptions) => Promise<number>,
+  run: RunCommand,
   streaming = false,
 ): Promise<number> {
-  const parallel = values.parallel === undefined ? 16 : Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1) {
-    throw new UsageError(
-      `invalid --parallel value: ${values.parallel}: expected a positive integer`,
+  const parallel = positive(values, "parallel", true) ?? 16;
+  const seconds = positive(values, "host-timeout", false);
+  const hostTimeout = seconds === undefined ? undefined : seconds * 1000;
+  for (const host of hosts) remoteOptions(values, host); // bad options: one usage error, up front
+  const quiet = values.quiet === true;
+  if (!hosts.prefixed) {
+    const [result] = await forEachHost(
+      hosts,
+      (host, signal) => run(io, remoteOptions(values, host), signal),
+      { hostTimeout, signal: io.interrupt },
     );
+    if (result.ok) {
+      const { code, error } = result.value;
+      if (error !== undefined && isHostFailure(error)) {
+        io.stderr(`${prog}: ${(error as Error).message}\n`);
+      }
+      return code;
+    }
+    if (result.failure.error instanceof UsageError) throw result.failure.error;
+    io.stderr(`${prog}: ${result.name}: ${result.failure.message}\n`);
+    return result.failure.kind === "timeout" ? 124 : 1;
   }
-  const bridge = values.bridge;
-  if (bridge !== undefined && !["auto", "socat", "python3", "python"].includes(bridge as string)) {
-    throw new UsageError(
-      `invalid --bridge value: ${bridge}: expected auto, socat, python3 or python`,
-    );
-  }
-  const remote = (host: string): SystemOptions => ({
-    host,
-    sshCommand: values["ssh-command"] as string | undefined,
-    sshArgs: values["ssh-arg"] as string[] | undefined,
-    bridge: values.bridge as RemoteBridge | undefined,
-    remoteSocket: values["remote-socket"] as string | undefined,
-    sudo: values.sudo === true ? true : undefined,
-    dest: values.dest as string | undefined,
-  });
-  if (!hosts.prefixed) return await run(io, remote(hosts[0]));
 
   const json = values.json === true && !streaming;
   const jsonLines = values.json === true && streaming;
+  const progress = progressLine(io, io.stderrIsTerminal() && !quiet && !values.json);
   const results: Record<string, unknown> = {};
+  const failedNames: string[] = [];
   let status = 0;
   // A usage error is the command line's, not a host's: reported once, after the
   // hosts already running have finished, and no further host is started.
   let usageError: UsageError | null = null;
-  await bounded(hosts, parallel, async (host) => {
-    if (usageError !== null) return;
-    let out = "";
-    let err = "";
+  const stopAll = new AbortController();
+  io.interrupt.addEventListener("abort", () => stopAll.abort(io.interrupt.reason), { once: true });
+  const outputs = new Map<string, { out: string; err: string; muted: boolean }>();
+  const fleet = await forEachHost(hosts, async (host, signal) => {
+    const name = host.name ?? host.host;
+    const buffers = { out: "", err: "", muted: false };
+    outputs.set(name, buffers);
+    signal.addEventListener("abort", () => buffers.muted = true, { once: true });
+    const emit = (write: () => void) => {
+      if (!buffers.muted) progress.around(write);
+    };
     const stdout = lineWriter((l) => {
-      if (!jsonLines) return io.stdout(`${host}: ${l}\n`);
+      if (!jsonLines) return emit(() => io.stdout(`${name}: ${l}\n`));
       let doc: unknown;
       try {
         doc = JSON.parse(l);
       } catch {
         doc = { line: l };
       }
-      io.stdout(JSON.stringify({ host, ...(doc as object) }) + "\n");
+      emit(() => io.stdout(JSON.stringify({ host: name, ...(doc as object) }) + "\n"));
     });
-    const stderr = lineWriter((l) => io.stderr(`${host}: ${l}\n`));
+    const stderr = lineWriter((l) => emit(() => io.stderr(`${name}: ${l}\n`)));
     const hostIo: CliIo = {
-      stdout: (t) => json ? out += t : stdout.write(t),
-      stderr: (t) => json ? err += t : stderr.write(t),
+      stdout: (t) => json ? buffers.out += t : stdout.write(t),
+      stderr: (t) => json ? buffers.err += t : stderr.write(t),
       readFile: (p) => io.readFile(p),
       env: (n) => io.env(n),
       stderrIsTerminal: () => false, // progress lines would interleave
       stdoutIsTerminal: () => false,
-      get interrupt() {
-        return io.interrupt;
-      },
+      interrupt: signal,
     };
-    let code: number;
     try {
-      code = await run(hostIo, remote(host));
+      const result = await run(hostIo, remoteOptions(values, host), signal);
+      if (result.error !== undefined && isHostFailure(result.error)) throw result.error;
+      return result;
     } catch (e) {
       if (e instanceof UsageError) {
         usageError ??= e;
-        return;
+        stopAll.abort(e);
       }
-      hostIo.stderr(`${prog}: ${(e as Error).message}\n`);
-      code = 1;
+      throw e;
+    } finally {
+      stdout.flush();
+      stderr.flush();
     }
-    stdout.flush();
-    stderr.flush();
-    if (code !== 0 && status === 0) status = code;
-    if (json) {
-      let result: unknown = null;
-      try {
-        result = out.trim() ? JSON.parse(out) : null;
-      } catch {
-        result = out;
+  }, {
+    parallel,
+    hostTimeout,
+    signal: stopAll.signal,
+    onResult(result, p) {
+      const name = result.name;
+      const buffers = outputs.get(name)!;
+      const code = result.ok ? result.value.code : result.failure.kind === "timeout" ? 124 : 1;
+      if (code !== 0) failedNames.push(name);
+      if (code !== 0 && status === 0) status = code;
+      if (!result.ok && !(result.failure.error instanceof UsageError) && !json) {
+        progress.around(() => io.stderr(`${name}: ${result.failure.message}\n`));
       }
-      const error = err.trim().split("\n").map((l) =>
-        l.startsWith(`${prog}: `) ? l.slice(prog.length + 2) : l
-      )
-        .join("\n");
-      results[host] = code === 0
-        ? { ok: true, result }
-        : { ok: false, exitCode: code, error, ...(result === null ? {} : { result }) };
-    }
+      if (json) {
+        results[name] = hostDocument(
+          prog,
+          buffers,
+          code,
+          result.ok ? result.value : null,
+          result.ok ? null : result.failure,
+        );
+      }
+      progress.show(`[${p.done}/${p.total}] ${p.ok} ok, ${p.failed} failed`);
+    },
+  }).catch((e) => {
+    if (usageError !== null) return null;
+    throw e;
   });
+  progress.clear();
   if (usageError !== null) throw usageError;
+  if (fleet === null) return status;
   if (json) {
-    const ordered = Object.fromEntries(hosts.map((h) => [h, results[h]]));
-    io.stdout(JSON.stringify({ hosts: ordered }, null, 2) + "\n");
+    const ordered = Object.fromEntries(
+      hosts.map((h) => [h.name ?? h.host, results[h.name ?? h.host]]),
+    );
+    const summary = {
+      hosts: hosts.length,
+      ok: hosts.length - failedNames.length,
+      failed: failedNames,
+    };
+    io.stdout(JSON.stringify({ hosts: ordered, summary }, null, 2) + "\n");
+  } else if (!quiet && hosts.length > 1) {
+    io.stderr(summaryLine(hosts.length, failedNames) + "\n");
   }
   return status;
+}
+
+/** One host's entry in the `--json` document. */
+function hostDocument(
+  prog: string,
+  buffers: { out: string; err: string },
+  code: number,
+  run: HostRun | null,
+  failure: HostFailure | null,
+): unknown {
+  let result: unknown = null;
+  try {
+    result = buffers.out.trim() ? JSON.parse(buffers.out) : null;
+  } catch {
+    result = buffers.out;
+  }
+  if (code === 0) return { ok: true, exitCode: 0, result };
+  const text = buffers.err.trim().split("\n").map((l) =>
+    l.startsWith(`${prog}: `) ? l.slice(prog.length + 2) : l
+  ).join("\n");
+  const error = failure ?? (run?.error !== undefined ? failureOf(run.error) : null);
+  return {
+    ok: false,
+    exitCode: code,
+    error: { kind: error?.kind ?? "command", message: error?.message ?? text },
+    ...(result === null ? {} : { result }),
+  };
 }

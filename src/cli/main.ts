@@ -17,7 +17,7 @@ import { jobCommands } from "./commands/jobs.ts";
 import { watchCommands } from "./commands/watch.ts";
 import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
-import { readHosts, runOnHosts } from "./hosts.ts";
+import { isHostFailure, readHosts, type RunCommand, runOnHosts } from "./hosts.ts";
 import type { CliIo } from "./io.ts";
 import { type InitctlVia, unreachableMessage } from "./unreachable.ts";
 import { type OptionSpec, type OptionValues, parseOptions, UsageError } from "./options.ts";
@@ -58,6 +58,23 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
   },
   { long: "hosts-file", arg: "FILE", help: "run on the hosts listed in FILE", daemon: true },
   { long: "parallel", arg: "N", help: "hosts handled at once (default 16)", daemon: true },
+  {
+    long: "host-timeout",
+    arg: "SECONDS",
+    help: "give up on a host after this long, connecting included (default: no limit)",
+    daemon: true,
+  },
+  {
+    long: "ssh-reuse",
+    help: "share one ssh connection per host between commands (ControlMaster)",
+    daemon: true,
+  },
+  {
+    long: "ssh-persist",
+    arg: "SECONDS",
+    help: "with --ssh-reuse: how long an idle shared connection stays up (default 60)",
+    daemon: true,
+  },
   {
     long: "ssh-command",
     arg: "PROGRAM",
@@ -243,26 +260,31 @@ export async function main(
     const { options: connect, userMode, via }: Chosen = hosts.length
       ? { options: {}, userMode: false, via: null }
       : connectOptions(io, values);
-    const run = async (runIo: CliIo, extra: SystemOptions) => {
+    const run: RunCommand = async (runIo, extra, signal) => {
       const { ctx, close } = makeContext({
         io: runIo,
         prog,
         args: after.args,
         opts: values,
         userMode,
-        connectOptions: { ...connect, ...extra },
+        connectOptions: { ...connect, ...extra, signal },
       });
+      // A host whose time is up: closing its connection ends the calls it is waiting on.
+      const stop = () => void close();
+      signal.addEventListener("abort", stop, { once: true });
       try {
-        return await command.run(ctx);
+        return { code: await command.run(ctx) };
       } catch (e) {
         if (e instanceof UsageError) throw e;
-        runIo.stderr(`${prog}: ${errorMessage(e, via)}\n`);
-        return e instanceof CliError ? e.code : 1;
+        // A host that cannot be reached is reported by the fleet runner, in one line.
+        if (!isHostFailure(e)) runIo.stderr(`${prog}: ${errorMessage(e, via)}\n`);
+        return { code: e instanceof CliError ? e.code : 1, error: e };
       } finally {
+        signal.removeEventListener("abort", stop);
         await close();
       }
     };
-    if (hosts.length === 0) return await run(io, {});
+    if (hosts.length === 0) return (await run(io, {}, io.interrupt)).code;
     return await runOnHosts(io, prog, hosts, values, run, command.streaming === true);
   } catch (e) {
     if (e instanceof UsageError) return usage(e);

@@ -1,0 +1,207 @@
+/**
+ * What one connection over ssh leaves behind, read back: the ssh wrapper (see `remote.ts`)
+ * records its standard error while the connection is being set up, its own pid, ssh's pid and
+ * ssh's exit status in files under a private directory. A failure is then explained from ssh's
+ * and the bridge's own words and sorted into a kind; every wrapper is reaped once it exits
+ * (libdbus forks it and never waits); a hung ssh can be stopped.
+ *
+ * @module
+ */
+
+import { reapChild, signalProcess } from "../ffi/mod.ts";
+
+/** Why a host could not be used, for people and for programs. */
+export type HostFailureKind =
+  /** ssh itself failed: name resolution, connection refused, authentication, host key. */
+  | "ssh"
+  /** ssh worked but the far-side bridge did not: no socat or python there, socket missing. */
+  | "bridge"
+  /** Connected, but Upstart is not answering there. */
+  | "upstart"
+  /** Not allowed: sudo wants a password, the socket or Upstart refuses us. */
+  | "permission"
+  /** The host took longer than its time limit. */
+  | "timeout"
+  /** Upstart answered, and the command itself failed (unknown job, ...). */
+  | "command";
+
+let directory: string | undefined;
+let counter = 0;
+
+function captureDirectory(): string {
+  if (directory === undefined) {
+    directory = Deno.makeTempDirSync({ prefix: "upstart-remote-" }); // mode 0700
+    const dir = directory;
+    globalThis.addEventListener("unload", () => {
+      try {
+        Deno.removeSync(dir, { recursive: true });
+      } catch { /* already gone */ }
+    });
+  }
+  return directory;
+}
+
+const waiting = new Set<number>();
+let reaper: ReturnType<typeof setInterval> | undefined;
+
+/** Collects `pid` once it exits, polling without keeping the process alive. */
+function reapLater(pid: number): void {
+  if (reapChild(pid) !== "running") return;
+  waiting.add(pid);
+  if (reaper !== undefined) return;
+  const timer = setInterval(() => {
+    for (const p of waiting) if (reapChild(p) !== "running") waiting.delete(p);
+    if (waiting.size === 0) {
+      clearInterval(reaper);
+      reaper = undefined;
+    }
+  }, 200);
+  Deno.unrefTimer(timer);
+  reaper = timer;
+}
+
+function readText(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return null;
+  }
+}
+
+function readInt(path: string): number | null {
+  const text = readText(path)?.trim();
+  return text && /^\d+$/.test(text) ? Number(text) : null;
+}
+
+/** Lines that say nothing about a failure. */
+const NOISE = /^(Warning: Permanently added|Pseudo-terminal will not|debug\d?:|\s*$)/;
+
+/** A line made safe and short for a one-line message. */
+function tidy(line: string): string {
+  // deno-lint-ignore no-control-regex
+  const safe = line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+  return safe.length > 160 ? safe.slice(0, 157) + "..." : safe;
+}
+
+/**
+ * Sorts a failed connection over ssh into a kind and the words that explain it, from what ssh
+ * and the bridge wrote and how ssh exited.
+ *
+ * @param lines The standard-error lines captured while connecting.
+ * @param exitStatus ssh's exit status (`255` is ssh's own failure), or `null` when it had not
+ *   exited.
+ * @returns The kind, and the reason in words (at most a couple of hundred characters).
+ * @example
+ * ```ts
+ * import { classifyRemoteFailure } from "./remote_attempt.ts";
+ * const failure = classifyRemoteFailure(["ssh: Could not resolve hostname x: Name or service not known"], 255);
+ * console.assert(failure.kind === "ssh");
+ * ```
+ */
+export function classifyRemoteFailure(
+  lines: readonly string[],
+  exitStatus: number | null,
+): { kind: Exclude<HostFailureKind, "timeout" | "command">; why: string } {
+  const meaningful = lines.filter((l) => !NOISE.test(l));
+  const last = meaningful.at(-1);
+  const why = last === undefined
+    ? exitStatus === null
+      ? "the connection closed during authentication"
+      : `ssh exited with status ${exitStatus} and said nothing`
+    : tidy(last);
+  if (exitStatus === 255) return { kind: "ssh", why };
+  if (meaningful.some((l) => /^sudo: /.test(l))) return { kind: "permission", why };
+  const bridge = meaningful.find((l) => /^upstart bridge: /.test(l) || /socat\[\d+\] E /.test(l));
+  if (bridge !== undefined) {
+    const denied = /Permission denied|Errno 13|EACCES/.test(bridge);
+    return { kind: denied ? "permission" : "bridge", why: tidy(bridge) };
+  }
+  if (exitStatus === 127) return { kind: "bridge", why };
+  return { kind: exitStatus === null || exitStatus === 0 ? "upstart" : "bridge", why };
+}
+
+/**
+ * The records of one connection attempt over ssh (see the module doc): create it, put
+ * {@linkcode RemoteAttempt.capture} in the address, then call exactly one of
+ * {@linkcode RemoteAttempt.succeeded} or {@linkcode RemoteAttempt.failed}.
+ */
+export class RemoteAttempt {
+  /** The path prefix given to the wrapper. */
+  readonly capture: string;
+
+  private constructor(capture: string) {
+    this.capture = capture;
+  }
+
+  /**
+   * Starts the records of a new attempt (the capture file exists, so the wrapper writes there).
+   *
+   * @returns The attempt.
+   * @example
+   * ```ts
+   * import { RemoteAttempt } from "./remote_attempt.ts";
+   * const attempt = RemoteAttempt.create();
+   * console.assert(attempt.capture.length > 0);
+   * attempt.succeeded(() => {});
+   * ```
+   */
+  static create(): RemoteAttempt {
+    const capture = `${captureDirectory()}/${++counter}`;
+    Deno.writeFileSync(capture, new Uint8Array(), { mode: 0o600 });
+    return new RemoteAttempt(capture);
+  }
+
+  /** The captured lines so far. */
+  private lines(): string[] {
+    const text = readText(this.capture) ?? "";
+    return text.split("\n").filter((l, i, all) => l !== "" || i < all.length - 1);
+  }
+
+  /** Stops ssh (a host that hangs): its pid is known once it started. */
+  stop(): void {
+    const pid = readInt(`${this.capture}.ssh`);
+    if (pid !== null) signalProcess(pid, 15);
+  }
+
+  /** Ends the records: later stderr lines go to ours, the wrapper is reaped when it exits. */
+  private release(): void {
+    const pid = readInt(`${this.capture}.pid`);
+    for (const suffix of ["", ".pid", ".ssh", ".exit"]) {
+      try {
+        Deno.removeSync(this.capture + suffix);
+      } catch { /* not written */ }
+    }
+    if (pid !== null) reapLater(pid);
+  }
+
+  /**
+   * The connection worked: passes on what ssh said meanwhile (a host-key warning) and ends the
+   * records.
+   *
+   * @param forward Receives each captured line.
+   */
+  succeeded(forward: (line: string) => void): void {
+    const lines = this.lines();
+    this.release();
+    for (const l of lines) forward(l);
+  }
+
+  /**
+   * The connection failed: waits briefly for ssh's exit status (it is exiting: the socket
+   * closed), then explains the failure and ends the records.
+   *
+   * @param waitMs How long to wait for the exit status.
+   * @returns The kind and the reason.
+   */
+  async failed(waitMs = 2000): Promise<ReturnType<typeof classifyRemoteFailure>> {
+    const deadline = Date.now() + waitMs;
+    let status = readInt(`${this.capture}.exit`);
+    while (status === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 10));
+      status = readInt(`${this.capture}.exit`);
+    }
+    const failure = classifyRemoteFailure(this.lines(), status);
+    this.release();
+    return failure;
+  }
+}
