@@ -134,17 +134,22 @@ export async function forEachHost<T>(
     const controller = new AbortController();
     const stopOuter = () => controller.abort(options.signal?.reason);
     options.signal?.addEventListener("abort", stopOuter, { once: true });
-    const { promise: timedOut, resolve: timeUp } = Promise.withResolvers<HostTimeoutError>();
-    const timer = limit === undefined ? undefined : setTimeout(() => {
-      const e = new HostTimeoutError(name, limit);
-      controller.abort(e);
-      timeUp(e);
-    }, limit);
+    // The host's end comes from its work, its time limit or the caller's signal, whichever is
+    // first: work that ignores its signal never holds up the rest.
+    const { promise: ended, reject: end } = Promise.withResolvers<never>();
+    ended.catch(() => {}); // raced below; never a rejection of its own
+    controller.signal.addEventListener("abort", () => end(controller.signal.reason), {
+      once: true,
+    });
+    if (options.signal?.aborted) controller.abort(options.signal.reason);
+    const timer = limit === undefined
+      ? undefined
+      : setTimeout(() => controller.abort(new HostTimeoutError(name, limit)), limit);
     let result: HostResult<T>;
     try {
       const work = task(host, controller.signal);
       work.catch(() => {}); // after a timeout its failure is nobody's: not an unhandled rejection
-      const value = await Promise.race([work, timedOut.then((e) => Promise.reject(e))]);
+      const value = await Promise.race([work, ended]);
       result = { name, ok: true, value };
     } catch (e) {
       result = { name, ok: false, failure: failureOf(e) };

@@ -289,7 +289,7 @@ exec 4<&0
     [ -z "$f" ] || echo $! >"$f.ssh"
     wait $!; s=$?
     [ -e "$f" ] && echo $s >"$f.exit"
-  } | while IFS= read -r l || [ -n "$l" ]; do
+  } 2>/dev/null | while IFS= read -r l || [ -n "$l" ]; do
     if [ -e "$f" ]; then printf '%s\\n' "$l" >>"$f"
     else printf '%s: %s\\n' "$h" "$l" >&2; fi
   done

@@ -114,7 +114,10 @@ export function classifyRemoteFailure(
   const bridge = meaningful.find((l) => /^upstart bridge: /.test(l) || /socat\[\d+\] E /.test(l));
   if (bridge !== undefined) {
     const denied = /Permission denied|Errno 13|EACCES/.test(bridge);
-    return { kind: denied ? "permission" : "bridge", why: tidy(bridge) };
+    // socat's own line is a log entry (date, pid, the raw connect call): say it in words.
+    const socat = bridge.match(/socat\[\d+\] E connect\([^"]*"([^"]*)"[^)]*\): (.*)$/);
+    const words = socat ? `socat: cannot connect to ${socat[1]}: ${socat[2]}` : bridge;
+    return { kind: denied ? "permission" : "bridge", why: tidy(words) };
   }
   if (exitStatus === 127) return { kind: "bridge", why };
   return { kind: exitStatus === null || exitStatus === 0 ? "upstart" : "bridge", why };

@@ -1,0 +1,274 @@
+/**
+ * Fleets through a stand-in ssh (the real sshd is in remote_sshd_test.ts): each failure kind in
+ * one line, no second socket after ssh failed, time limits that stop a hung ssh, progress and
+ * summary lines, per-host JSON, the library's forEachHost/connectMany, and no zombies.
+ */
+
+import assert from "node:assert/strict";
+import { cli, fakeIo } from "./support/cli_io.ts";
+import { startSandbox } from "./support/sandbox.ts";
+import { startBus } from "./support/bus.ts";
+import { main } from "../src/cli/main.ts";
+import { connectMany, forEachHost } from "../src/fleet.ts";
+import { HostTimeoutError, HostUnreachableError } from "../src/host_errors.ts";
+import { System } from "../src/system.ts";
+
+// Stands in for ssh: runs the far-side command here. Hosts named for how they fail.
+const FAKE_SSH = `#!/bin/sh
+while [ "$1" != "\${1#-}" ]; do shift; done
+host="$1"; shift
+[ -n "$FAKE_SSH_LOG" ] && echo "$host" >>"$FAKE_SSH_LOG"
+case "$host" in
+  *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;;
+  *nokey*) echo "$host: Permission denied (publickey)." >&2; exit 255;;
+  *nosudo*) echo "sudo: a password is required" >&2; exit 1;;
+  *nobridge*) echo "upstart bridge: none of socat, python3, python found on $host" >&2; exit 127;;
+  *hang*) exec sleep 60;;
+esac
+exec sh -c "$1"
+`;
+
+async function fakeSsh(dir: string): Promise<string> {
+  const ssh = `${dir}/ssh`;
+  await Deno.writeTextFile(ssh, FAKE_SSH);
+  await Deno.chmod(ssh, 0o755);
+  return ssh;
+}
+
+async function setup() {
+  const sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
+  const dir = await Deno.makeTempDir({ prefix: "upstart-fleet-" });
+  const ssh = await fakeSsh(dir);
+  const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
+  return {
+    sb,
+    dir,
+    ssh,
+    socket,
+    args: ["--ssh-command", ssh, "--remote-socket", socket],
+    async [Symbol.asyncDispose]() {
+      await sb.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+}
+
+/** Children of this process that have exited and not been collected. */
+function zombies(): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let stat: string;
+    try {
+      stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+    } catch {
+      continue;
+    }
+    const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (state === "Z" && Number(ppid) === Deno.pid) found.push(Number(entry.name));
+  }
+  return found;
+}
+
+async function noZombiesSoon(): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (zombies().length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(zombies(), []);
+}
+
+Deno.test("each failure kind is one line naming the host, what was tried and why", async () => {
+  await using s = await setup();
+  await using bus = await startBus(); // a bus with no Upstart on it
+  const busSocket = bus.address.replace(/^unix:path=/, "").split(",")[0];
+  const hosts = "ok1,down1,nokey1,nosudo1,nobridge1,hang1";
+  let r = await cli([...s.args, "-H", hosts, "--host-timeout", "1", "version"]);
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.out, "ok1: init (upstart 1.13.2) sandbox\n");
+  const lines = r.err.trimEnd().split("\n");
+  const at = `the socket ${s.socket} over ssh`;
+  assert.deepEqual(
+    lines.sort(),
+    [
+      "6 hosts: 1 ok, 5 failed (down1, nokey1, nosudo1, nobridge1, hang1)",
+      `down1: ${at}: ssh: connect to host down1 port 22: Connection refused`,
+      "hang1: no answer within 1 seconds",
+      `nobridge1: ${at}: upstart bridge: none of socat, python3, python found on nobridge1`,
+      `nokey1: ${at}: nokey1: Permission denied (publickey).`,
+      `nosudo1: ${at}: sudo: a password is required`,
+    ].sort(),
+  );
+  for (const line of lines) assert.ok(line.length <= 200, line);
+
+  r = await cli([...s.args, "-H", hosts, "--host-timeout", "1", "--json", "version"]);
+  const doc = JSON.parse(r.out);
+  const kinds = Object.fromEntries(
+    Object.entries(doc.hosts).map(([h, v]) => {
+      const e = v as { ok: boolean; error?: { kind: string } };
+      return [h, e.ok ? "ok" : e.error!.kind];
+    }),
+  );
+  assert.deepEqual(kinds, {
+    ok1: "ok",
+    down1: "ssh",
+    nokey1: "ssh",
+    nosudo1: "permission",
+    nobridge1: "bridge",
+    hang1: "timeout",
+  });
+  assert.equal(doc.hosts.hang1.exitCode, 124);
+  assert.deepEqual(doc.summary.failed, ["down1", "nokey1", "nosudo1", "nobridge1", "hang1"]);
+
+  // Connected, but no Upstart there; a socket that is missing.
+  r = await cli([
+    "--ssh-command",
+    s.ssh,
+    "-H",
+    "far1",
+    "--remote-socket",
+    busSocket,
+    "--json",
+    "version",
+  ]);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.err,
+    /^initctl: far1: the socket \S+ over ssh: no owner of com\.ubuntu\.Upstart\n$/,
+  );
+  r = await cli([
+    "--ssh-command",
+    s.ssh,
+    "-H",
+    "a,b",
+    "--remote-socket",
+    `${s.dir}/x`,
+    "--json",
+    "version",
+  ]);
+  const missing = JSON.parse(r.out).hosts.a;
+  assert.equal(missing.error.kind, "bridge");
+  assert.match(missing.error.message, /cannot connect to .*\/x: (\[Errno 2\] )?No such file/);
+  await noZombiesSoon();
+});
+
+Deno.test("after ssh itself failed, the next socket is not tried", async () => {
+  await using s = await setup();
+  const log = `${s.dir}/log`;
+  const e = await System.connect({ host: "root@down2", sshCommand: s.ssh }).then(
+    () => null,
+    (e) => e,
+  );
+  assert.ok(e instanceof HostUnreachableError);
+  assert.equal(e.kind, "ssh");
+  assert.equal(e.tried.length, 1);
+  assert.equal(
+    e.message,
+    "root@down2: the private socket over ssh: ssh: connect to host root@down2 port 22: Connection refused",
+  );
+  // The log proves ssh ran once only.
+  Deno.env.set("FAKE_SSH_LOG", log);
+  try {
+    await System.connect({ host: "root@down3", sshCommand: s.ssh }).catch(() => {});
+  } finally {
+    Deno.env.delete("FAKE_SSH_LOG");
+  }
+  assert.equal(await Deno.readTextFile(log), "root@down3\n");
+});
+
+Deno.test("a hung host is stopped at its time limit and never holds up the rest", async () => {
+  await using s = await setup();
+  const started = Date.now();
+  const results = await connectMany(
+    ["hang2", "ok2", "ok3"],
+    (system) => system.version(),
+    { sshCommand: s.ssh, remoteSocket: s.socket, hostTimeout: 800, parallel: 2 },
+  );
+  assert.ok(Date.now() - started < 5000);
+  assert.deepEqual(results.map((r) => [r.name, r.ok]), [["hang2", false], ["ok2", true], [
+    "ok3",
+    true,
+  ]]);
+  const hung = results[0];
+  assert.ok(!hung.ok && hung.failure.kind === "timeout");
+  assert.ok(!hung.ok && hung.failure.error instanceof HostTimeoutError);
+  // The hung ssh was stopped: its wrapper exits and is collected.
+  await noZombiesSoon();
+  const sleepers = [...Deno.readDirSync("/proc")].filter((e) => {
+    try {
+      return Deno.readTextFileSync(`/proc/${e.name}/cmdline`) === "sleep\x0060\x00";
+    } catch {
+      return false;
+    }
+  });
+  assert.deepEqual(sleepers, []);
+});
+
+Deno.test("50 connections over ssh leave no zombie behind", async () => {
+  await using s = await setup();
+  const hosts = Array.from({ length: 50 }, (_, i) => `h${i}`);
+  const results = await connectMany(hosts, (system) => system.version(), {
+    sshCommand: s.ssh,
+    remoteSocket: s.socket,
+    parallel: 25,
+  });
+  assert.ok(results.every((r) => r.ok));
+  await noZombiesSoon();
+});
+
+Deno.test("on a terminal, a progress line is kept on stderr and erased; a summary ends the run", async () => {
+  await using s = await setup();
+  const { io, out, err } = fakeIo({}, {}, { stderr: true });
+  const code = await main([...s.args, "-H", "a1,down4,a2", "--parallel", "1", "version"], io);
+  assert.equal(code, 1);
+  assert.equal(out().split("\n").filter(Boolean).length, 2);
+  const text = err();
+  for (const p of ["[1/3] 1 ok, 0 failed", "[2/3] 1 ok, 1 failed", "[3/3] 2 ok, 1 failed"]) {
+    assert.ok(text.includes(p), text);
+  }
+  // What stays on screen once each progress line is erased.
+  const screen = text.replace(/\[\d+\/\d+\][^\r\n]*\r *\r/g, "").replace(
+    /\[\d+\/\d+\][^\r\n]*/g,
+    "",
+  );
+  assert.match(screen, /^down4: .*Connection refused\n3 hosts: 2 ok, 1 failed \(down4\)\n$/);
+});
+
+Deno.test("forEachHost bounds parallelism, keeps order, and stops on its signal", async () => {
+  let running = 0;
+  let most = 0;
+  const results = await forEachHost(
+    Array.from({ length: 20 }, (_, i) => `n${i}`),
+    async (host) => {
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 5));
+      running--;
+      if (host.host === "n3") throw new Error("broken");
+      return host.host;
+    },
+    { parallel: 4 },
+  );
+  assert.equal(most, 4);
+  assert.deepEqual(results.map((r) => r.name), Array.from({ length: 20 }, (_, i) => `n${i}`));
+  assert.deepEqual(results[3], {
+    name: "n3",
+    ok: false,
+    failure: {
+      kind: "command",
+      message: "broken",
+      error: (results[3] as { failure: { error: Error } }).failure.error,
+    },
+  });
+  const controller = new AbortController();
+  const started: string[] = [];
+  const run = forEachHost(["a", "b", "c"], async (host, signal) => {
+    started.push(host.host);
+    controller.abort(new Error("enough"));
+    // Work that ignores its signal does not hold the fleet up.
+    await new Promise(() => {});
+    return signal.aborted ? 0 : 1;
+  }, { parallel: 1, signal: controller.signal });
+  await assert.rejects(run, /enough/);
+  assert.deepEqual(started, ["a"]);
+  await assert.rejects(forEachHost([], () => Promise.resolve(), { parallel: 0 }), RangeError);
+});
