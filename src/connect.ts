@@ -243,6 +243,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
   targets: for (const target of connectTargets(options)) {
     for (const peer of target.peer === null ? [false, true] : [target.peer]) {
       const attempt = target.remote ? RemoteAttempt.create() : null;
+      const remote = target.remote !== undefined;
       let connection: Connection;
       try {
         connection = await unlessAborted(
@@ -261,8 +262,10 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
           throw e;
         }
         lastError = e;
-        if (attempt !== null) {
-          const { kind, why } = await attempt.failed();
+        if (remote) {
+          const { kind, why } = attempt === null
+            ? { kind: "bridge" as const, why: `${describe(e)} (ssh's own messages are on stderr)` }
+            : await attempt.failed();
           remoteKind = kind;
           tried.push({ target: target.label, reason: why, failure: "connect", detail: why });
           // ssh itself failed (name, refused, key): the next socket would fail the same way.

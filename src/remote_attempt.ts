@@ -73,13 +73,16 @@ function readInt(path: string): number | null {
   return text && /^\d+$/.test(text) ? Number(text) : null;
 }
 
-/** Lines that say nothing about a failure. */
+/** Lines that say nothing about a failure (ssh ends its own with CR LF). */
 const NOISE = /^(Warning: Permanently added|Pseudo-terminal will not|debug\d?:|\s*$)/;
 
 /** A line made safe and short for a one-line message. */
 function tidy(line: string): string {
   // deno-lint-ignore no-control-regex
-  const safe = line.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+  const safe = line.trimEnd().replace(
+    /[\x00-\x1f\x7f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16)}`,
+  );
   return safe.length > 160 ? safe.slice(0, 157) + "..." : safe;
 }
 
@@ -139,19 +142,27 @@ export class RemoteAttempt {
   /**
    * Starts the records of a new attempt (the capture file exists, so the wrapper writes there).
    *
-   * @returns The attempt.
+   * @returns The attempt, or `null` when files cannot be written (no `--allow-write`).
    * @example
    * ```ts
    * import { RemoteAttempt } from "./remote_attempt.ts";
    * const attempt = RemoteAttempt.create();
-   * console.assert(attempt.capture.length > 0);
-   * attempt.succeeded(() => {});
+   * console.assert(attempt !== null && attempt.capture.length > 0);
+   * attempt?.succeeded(() => {});
    * ```
    */
-  static create(): RemoteAttempt {
-    const capture = `${captureDirectory()}/${++counter}`;
-    Deno.writeFileSync(capture, new Uint8Array(), { mode: 0o600 });
-    return new RemoteAttempt(capture);
+  static create(): RemoteAttempt | null {
+    try {
+      const capture = `${captureDirectory()}/${++counter}`;
+      Deno.writeFileSync(capture, new Uint8Array(), { mode: 0o600 });
+      return new RemoteAttempt(capture);
+    } catch (e) {
+      // Without --allow-write there are no records: ssh's words go straight to stderr.
+      if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+        return null;
+      }
+      throw e;
+    }
   }
 
   /** The captured lines so far. */
