@@ -315,6 +315,9 @@ export async function runOnHosts(
   });
   progress.clear();
   if (usageError !== null) throw usageError;
+  // Named in the order given, whatever order they finished in.
+  const order = new Map(hosts.map((h, i) => [h.name ?? h.host, i]));
+  failedNames.sort((a, b) => order.get(a)! - order.get(b)!);
   if (fleet === null) return status;
   if (json) {
     const ordered = Object.fromEntries(
