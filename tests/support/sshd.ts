@@ -80,6 +80,11 @@ async function run(cmd: string, args: string[]): Promise<string> {
  * A port on 127.0.0.1 that nothing listens on right now (the kernel's pick, released at once).
  *
  * @returns The port.
+ * @example
+ * ```ts no-eval
+ * import { freePort } from "./sshd.ts";
+ * const closed = freePort(); // for "ssh -p closed h1": Connection refused
+ * ```
  */
 export function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -93,6 +98,11 @@ export function freePort(): number {
  *
  * @param address The address.
  * @returns The path.
+ * @example
+ * ```ts
+ * import { busSocketPath } from "./sshd.ts";
+ * console.assert(busSocketPath("unix:path=/tmp/x/bus,guid=00") === "/tmp/x/bus");
+ * ```
  */
 export function busSocketPath(address: string): string {
   const m = /^unix:path=([^,;]+)/.exec(address);
@@ -355,6 +365,12 @@ let probed: Promise<string | null> | null = null;
  * module can decide at load time (`ignore: await sshdSkipReason() !== null`). Memoized.
  *
  * @returns The reason, or `null`.
+ * @example
+ * ```ts no-eval
+ * import { sshdSkipReason } from "./sshd.ts";
+ * const skip = await sshdSkipReason();
+ * Deno.test({ name: "over ssh", ignore: skip !== null, fn() {} });
+ * ```
  */
 export function sshdSkipReason(): Promise<string | null> {
   probed ??= (async () => {
