@@ -5,6 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { System } from "../src/system.ts";
+import { connectMany } from "../src/fleet.ts";
+import { startBus } from "./support/bus.ts";
 import { UpstartNotRunningError } from "../src/errors.ts";
 import { cli, cliProcess, hasControl, maskPids } from "./support/cli_io.ts";
 import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
@@ -104,7 +106,7 @@ test("System.connect({ host, sshArgs, remoteSocket }) runs the API through sshd"
     sshArgs: f.sshd.sshArgs,
     remoteSocket: f.socket,
   });
-  assert.match(remote.target.label, /^h2 \(/);
+  assert.equal(remote.target.label, `the socket ${f.socket} over ssh`);
   assert.equal(remote.target.peer, false);
   assert.equal(remote.connection.isBus, true);
   const job = await remote.job("svc");
@@ -191,9 +193,23 @@ const UNREACHABLE: Unreachable[] = [
     name: "closed port",
     host: () => "h1",
     extra: () => ["--ssh-arg=-p", `--ssh-arg=${freePort()}`],
+    message:
+      /h1: the socket \S+ over ssh: ssh: connect to host 127\.0\.0\.1 port \d+: Connection refused\n/,
+    kind: "ssh",
   },
-  { name: "refused key", host: (f) => f.sshd.refusedKeyHost },
-  { name: "unknown host name", host: () => "no-such-host.invalid" },
+  {
+    name: "refused key",
+    host: (f) => f.sshd.refusedKeyHost,
+    message: /refused-key: the socket \S+ over ssh: \S+: Permission denied \(publickey[^)]*\)\.\n/,
+    kind: "ssh",
+  },
+  {
+    name: "unknown host name",
+    host: () => "no-such-host.invalid",
+    message:
+      /no-such-host\.invalid: the socket \S+ over ssh: ssh: Could not resolve hostname no-such-host\.invalid: [^\n]+\n/,
+    kind: "ssh",
+  },
 ];
 
 /** How long a failure may take: ssh fails these at once; the slack is for a loaded machine. */
@@ -217,8 +233,9 @@ for (const c of UNREACHABLE) {
     assert.notEqual(r.code, 0, r.out);
     assert.equal(r.out, "");
     assert.ok(r.err.includes(host), r.err);
-    // ssh ends its own messages with "\r\n", which reach us as they are; nothing else may.
-    assert.ok(!hasControl(r.err.replaceAll("\r\n", "\n")), JSON.stringify(r.err));
+    // ssh ends its own messages with "\r\n": the one line made of them has no CR, nor anything else.
+    assert.ok(!hasControl(r.err), JSON.stringify(r.err));
+    assert.equal(r.err.trimEnd().split("\n").length, 1, r.err);
     if (c.message) assert.match(r.err, c.message);
 
     // Beside a reachable host (another sshd alias), as on a fleet: the good one still answers.
@@ -236,8 +253,9 @@ for (const c of UNREACHABLE) {
     assert.equal(r.code, 1);
     const doc = JSON.parse(r.out);
     assert.equal(doc.hosts[host].ok, false);
-    assert.equal(typeof doc.hosts[host].error, "string");
-    if (c.kind) assert.equal(doc.hosts[host].kind, c.kind);
+    assert.equal(typeof doc.hosts[host].error.message, "string");
+    assert.ok(doc.hosts[host].error.message.length <= 200, doc.hosts[host].error.message);
+    if (c.kind) assert.equal(doc.hosts[host].error.kind, c.kind);
 
     // The API: a typed error naming the host, no hang.
     const t0 = performance.now();
@@ -255,4 +273,120 @@ for (const c of UNREACHABLE) {
     // Only the good host's two runs got in (none with every host sent to the closed port).
     assert.equal(await f.sshd.acceptedConnections(), c.name === "closed port" ? 0 : 2);
   });
+}
+
+test("--ssh-reuse: the second command to a host makes no new ssh connection", async () => {
+  await using f = await far();
+  const runtime = await Deno.makeTempDir({ prefix: "upstart-runtime-" });
+  try {
+    const env = { XDG_RUNTIME_DIR: runtime };
+    const args = ["-H", "h1", "--ssh-reuse", "--ssh-persist", "30", ...f.args, "list"];
+    const first = await cliProcess(args, env);
+    assert.equal(first.code, 0, first.err);
+    const second = await cliProcess(args, env);
+    assert.equal(second.code, 0, second.err);
+    assert.equal(second.out, first.out);
+    assert.equal(await f.sshd.acceptedConnections(), 1, "the master carried both");
+    // The control socket sits in a private directory.
+    const dir = await Deno.lstat(`${runtime}/upstart-ssh`);
+    assert.equal(dir.mode! & 0o777, 0o700);
+    assert.equal([...Deno.readDirSync(`${runtime}/upstart-ssh`)].length, 1);
+    // A directory someone else could use is refused, not used.
+    await Deno.chmod(`${runtime}/upstart-ssh`, 0o777);
+    const refused = await cliProcess(args, env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, /Refusing the ssh control directory .*mode 777 lets others in/);
+    await Deno.chmod(`${runtime}/upstart-ssh`, 0o700);
+    const master = new Deno.Command("ssh", {
+      args: [...f.sshd.sshArgs, "-o", `ControlPath=${runtime}/upstart-ssh/%C`, "-O", "exit", "h1"],
+      stderr: "null",
+    });
+    await master.output();
+  } finally {
+    await Deno.remove(runtime, { recursive: true });
+  }
+});
+
+test("a missing socket is the bridge's failure; a bus without Upstart is Upstart's", async () => {
+  await using f = await far();
+  const base = [...f.sshd.cliArgs, "-H", "h1,h2", "--json"];
+  let r = await cliProcess([...base, "--remote-socket", `${f.sshd.dir}/none`, "list"]);
+  let doc = JSON.parse(r.out);
+  assert.equal(doc.hosts.h1.error.kind, "bridge");
+  assert.match(
+    doc.hosts.h1.error.message,
+    /over ssh: .*cannot connect to .*\/none: .*No such file/,
+  );
+  await using bus = await startBus();
+  r = await cliProcess([...base, "--remote-socket", busSocketPath(bus.address), "list"]);
+  doc = JSON.parse(r.out);
+  assert.deepEqual(doc.hosts.h2.error, {
+    kind: "upstart",
+    message: `the socket ${busSocketPath(bus.address)} over ssh: no owner of com.ubuntu.Upstart`,
+  });
+});
+
+test("a host that accepts TCP but never answers is a timeout, and the rest go on", async () => {
+  await using f = await far();
+  // A listener that never speaks: ssh waits for its banner.
+  const silent = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of silent) held.push(c);
+  })().catch(() => {});
+  try {
+    const t0 = performance.now();
+    const r = await cliProcess([
+      ...f.args,
+      "-H",
+      "h1,stuck",
+      "--ssh-arg=-oHostName=127.0.0.1",
+      `--ssh-arg=-oPort=${silent.addr.port}`,
+      "--host-timeout",
+      "2",
+      "version",
+    ]);
+    // -o options given first win over the config file: both hosts go to the silent port.
+    assert.ok(performance.now() - t0 < 15_000);
+    assert.match(r.err, /^stuck: no answer within 2 seconds$/m);
+    assert.match(r.err, /^h1: no answer within 2 seconds$/m);
+    assert.match(r.err, /^2 hosts: 0 ok, 2 failed \(h1, stuck\)$/m);
+    assert.equal(r.code, 124);
+  } finally {
+    silent.close();
+    for (const c of held) c.close();
+  }
+});
+
+test("50 connections through sshd, then no zombie and no ssh left", async () => {
+  await using f = await far({ hosts: 50 });
+  const hosts = f.sshd.aliases(50);
+  const results = await connectMany(hosts, (system) => system.version(), {
+    sshArgs: f.sshd.sshArgs,
+    remoteSocket: f.socket,
+    parallel: 25,
+  });
+  assert.deepEqual(results.filter((r) => !r.ok), []);
+  const deadline = Date.now() + 5000;
+  while (childrenOfThisProcess().length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.deepEqual(childrenOfThisProcess(), []);
+});
+
+/** This process's children that run ssh's wrapper (`sh -c ...`), zombies included. */
+function childrenOfThisProcess(): string[] {
+  const found: string[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      if (Number(ppid) === Deno.pid && (comm === "sh" || comm === "ssh")) {
+        found.push(`${entry.name} ${comm} ${state}`);
+      }
+    } catch { /* gone */ }
+  }
+  return found;
 }
