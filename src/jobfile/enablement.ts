@@ -112,7 +112,28 @@ export function withManual(override: Uint8Array | null, filename = "<override>")
  */
 export function withoutManual(override: Uint8Array, filename = "<override>"): Uint8Array | null {
   const d = parseJob(override, { filename });
-  d.remove("manual");
-  const empty = d.nodes.every((n) => n.type === "blank");
-  return empty ? null : d.toBytes();
+  const b = override;
+  const cuts: [number, number][] = [];
+  for (const n of d.find("manual")) {
+    let end = n.end;
+    // The rest of its line too, when that is only blanks (the line feed is not the stanza's).
+    let k = end;
+    while (k < b.length && (b[k] === 0x20 || b[k] === 0x09)) k++;
+    const atLineStart = n.start === 0 || b[n.start - 1] === 0x0a;
+    if (atLineStart && (k === b.length || b[k] === 0x0a)) end = Math.min(k + 1, b.length);
+    else end = k;
+    cuts.push([n.start, end]);
+  }
+  const parts: Uint8Array[] = [];
+  let at = 0;
+  for (const [start, end] of cuts) parts.push(b.subarray(at, start)), at = end;
+  parts.push(b.subarray(at));
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
+  let o = 0;
+  for (const p of parts) out.set(p, o), o += p.length;
+  const after = parseJob(out, { filename, throwOnError: false });
+  if (after.error || after.find("manual").length > 0) {
+    throw new TypeError(`Cannot remove manual from ${filename}: ${after.error?.message ?? "kept"}`);
+  }
+  return after.nodes.every((n) => n.type === "blank") ? null : out;
 }
