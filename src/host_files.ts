@@ -144,6 +144,8 @@ export function localFiles(): HostFiles {
         throw e;
       }
       try {
+        const size = (await file.stat()).size;
+        if (size > MAX_HOST_FILE_BYTES) throw tooLarge(path, size);
         // Read through the one descriptor, never more than the limit: the file may grow meanwhile.
         const chunks: Uint8Array[] = [];
         let total = 0;
