@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
-import { cli, fakeIo, hasControl } from "./support/cli_io.ts";
+import { cli, cliProcess, fakeIo, hasControl } from "./support/cli_io.ts";
 import { until } from "./support/poll.ts";
 import { main } from "../src/cli/main.ts";
 
@@ -440,4 +440,24 @@ Deno.test("help lists the Service group", async () => {
   assert.match(r.out, /Service commands:\n {2}disable .*\n {2}enable .*\n {2}is-enabled/);
   const h = await cli(["edit", "--help"]);
   assert.match(h.out, /--full/);
+});
+
+Deno.test("least permissions: is-enabled and cat need only read access to the job directory", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/web.conf`, "start on go\nexec true\n");
+    let r = await cliProcess(["is-enabled", "--dir", dir, "web"], {}, [`--allow-read=${dir}`]);
+    assert.deepEqual([r.code, r.out, r.err], [0, "enabled\n", ""]);
+    r = await cliProcess(["cat", "--dir", dir, "web"], {}, [`--allow-read=${dir}`]);
+    assert.deepEqual([r.code, r.out], [0, `# ${dir}/web.conf\nstart on go\nexec true\n`]);
+    // disable --no-reload writes with read and write access only.
+    r = await cliProcess(["disable", "--no-reload", "--dir", dir, "web"], {}, [
+      `--allow-read=${dir}`,
+      `--allow-write=${dir}`,
+    ]);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(await Deno.readTextFile(`${dir}/web.override`), "manual\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
