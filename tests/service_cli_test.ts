@@ -461,3 +461,26 @@ Deno.test("least permissions: is-enabled and cat need only read access to the jo
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("paths with control characters are printed escaped, on one line", async () => {
+  const base = await Deno.makeTempDir();
+  try {
+    const dir = `${base}/odd\nline\x1b[2J`;
+    await Deno.mkdir(dir, { mode: 0o700 });
+    await Deno.writeTextFile(`${dir}/web.conf`, "start on go\nexec true\n");
+    for (
+      const args of [["disable", "--no-reload"], ["cat"], ["is-enabled"], ["edit", "--no-reload"]]
+    ) {
+      const r = await cli([...args, "--dir", dir, "web"], { EDITOR: "true" });
+      assert.equal(r.code, args[0] === "is-enabled" ? 1 : 0, r.err);
+      assert.equal(hasControl(r.out + r.err), false, args[0]);
+      assert.ok(r.out.split("\n").length <= 7, r.out); // no line forged by a path
+    }
+    const r = await cli(["disable", "--no-reload", "--dir", dir, "web"]);
+    assert.equal(r.out, "web is already disabled\n");
+    const c = await cli(["cat", "--dir", dir, "web"]);
+    assert.match(c.out, /^# .*odd\\nline\\x1b\[2J\/web\.conf\n/);
+  } finally {
+    await Deno.remove(base, { recursive: true });
+  }
+});

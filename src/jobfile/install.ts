@@ -284,6 +284,14 @@ async function checkDestination(
  * anyone who can write there can replace or race what is written. Shared with `localFiles`.
  *
  * @returns The directory's real path.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkDirectory } from "./install.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await checkDirectory(dir, `${dir}/a.conf`), await Deno.realPath(dir));
+ * await Deno.remove(dir);
+ * ```
  */
 export async function checkDirectory(
   dir: string,

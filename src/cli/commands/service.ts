@@ -72,10 +72,10 @@ function failure(e: unknown): unknown {
     e instanceof JobFileNotFoundError || e instanceof ParseError || e instanceof JobCheckError ||
     e instanceof HostFilesError || e instanceof RangeError || e instanceof TypeError
   ) {
-    return new CliError(escapeOutput(e.message));
+    return new CliError(escapeField(e.message));
   }
   if (e instanceof Deno.errors.PermissionDenied) {
-    return new CliError(escapeOutput(`${e.message} (run as root, or with --sudo on --host)`));
+    return new CliError(escapeField(`${e.message} (run as root, or with --sudo on --host)`));
   }
   return e;
 }
@@ -101,7 +101,7 @@ async function reload(ctx: Context, system: System | null, what: string): Promis
     if (e instanceof Deno.errors.NotCapable) throw e;
     const why = e instanceof UpstartError ? e.dbusMessage ?? e.message : (e as Error).message;
     throw new CliError(
-      `${escapeOutput(what)} was changed but Upstart did not reload its configuration: ${why} ` +
+      `${escapeField(what)} was changed but Upstart did not reload its configuration: ${why} ` +
         `(run \`${ctx.prog} reload-configuration' once it can)`,
     );
   }
@@ -134,7 +134,7 @@ async function stopAll(system: System, name: string): Promise<number> {
 
 function problemLines(path: string, problems: readonly JobProblem[]): string {
   return problems.map((p) =>
-    escapeOutput(p.error ? p.error.message : `${path}:${p.line}: ${p.severity}: ${p.message}`) +
+    escapeField(p.error ? p.error.message : `${path}:${p.line}: ${p.severity}: ${p.message}`) +
     "\n"
   ).join("");
 }
@@ -146,8 +146,8 @@ function severalHosts(ctx: Context): boolean {
 }
 
 /** An instance's part in `is-active`: systemctl's words for Upstart's goals and states. */
-function activity(goal: string, state: string): "active" | "activating" | "deactivating" {
-  if (goal === "stop") return "deactivating";
+function activity(goal: string, state: string): string {
+  if (goal === "stop") return state === "waiting" ? "inactive" : "deactivating";
   return state === "running" ? "active" : "activating";
 }
 
@@ -171,15 +171,15 @@ async function enableOrDisable(ctx: Context, action: "enable" | "disable"): Prom
   const out: string[] = [];
   if (r.before === "bad") {
     throw new CliError(
-      `Upstart loads no job from ${escapeOutput(r.job.conf)}: see \`${ctx.prog} check' on it`,
+      `Upstart loads no job from ${escapeField(r.job.conf)}: see \`${ctx.prog} check' on it`,
     );
   } else if (r.changed && action === "disable") {
-    out.push(`Disabled ${job}: manual added to ${escapeOutput(r.job.override)}`);
+    out.push(`Disabled ${job}: manual added to ${escapeField(r.job.override)}`);
   } else if (r.changed) {
     out.push(
       r.removedOverride
-        ? `Enabled ${job}: removed ${escapeOutput(r.job.override)} (only manual was in it)`
-        : `Enabled ${job}: manual removed from ${escapeOutput(r.job.override)}`,
+        ? `Enabled ${job}: removed ${escapeField(r.job.override)} (only manual was in it)`
+        : `Enabled ${job}: manual removed from ${escapeField(r.job.override)}`,
     );
   } else if (r.before === "static") {
     out.push(`${job} has no start on: it starts only when asked (static), nothing to ${action}`);
@@ -187,7 +187,7 @@ async function enableOrDisable(ctx: Context, action: "enable" | "disable"): Prom
   if (action === "enable" && r.after === "disabled") {
     ctx.io.stderr(
       `${ctx.prog}: ${job} stays disabled: manual in ${
-        escapeOutput(r.job.conf)
+        escapeField(r.job.conf)
       } turns its start on off (change it with \`${ctx.prog} edit --full ${job}')\n`,
     );
     status = 1;
@@ -220,7 +220,16 @@ async function enableOrDisable(ctx: Context, action: "enable" | "disable"): Prom
   return status;
 }
 
-/** The service commands. */
+/**
+ * The service commands, for `main`'s command table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serviceCommands } from "./service.ts";
+ * assert.ok(serviceCommands.every((c) => c.group === "Service"));
+ * ```
+ */
 export const serviceCommands: Command[] = [
   {
     name: "disable",
@@ -293,7 +302,7 @@ export const serviceCommands: Command[] = [
         } catch (e) {
           if (e instanceof UnknownJobError) known = false;
           else if (e instanceof TypeError || e instanceof RangeError) {
-            throw new CliError(escapeOutput(e.message));
+            throw new CliError(escapeField(e.message));
           } else throw e;
         }
         const seen = new Set(instances.map((i) => activity(i.goal, i.state)));
@@ -337,7 +346,7 @@ export const serviceCommands: Command[] = [
       ctx.io.stdout(
         files.map((f) => {
           const text = f.text === "" || f.text.endsWith("\n") ? f.text : f.text + "\n";
-          return escapeOutput(`# ${f.path}\n${text}`);
+          return `# ${escapeField(f.path)}\n${escapeOutput(text)}`;
         }).join("\n"),
       );
       return 0;
@@ -378,7 +387,7 @@ export const serviceCommands: Command[] = [
           await runEditor(ctx, tmp);
           const edited = await Deno.readFile(tmp);
           if (sameBytes(edited, original ?? new Uint8Array())) {
-            ctx.print(`No changes to ${path}`);
+            ctx.print(`No changes to ${escapeField(path)}`);
             return 0;
           }
           // Someone else may have changed the file while it was being edited: never undo that.
@@ -386,8 +395,8 @@ export const serviceCommands: Command[] = [
           if (!sameBytes(kind === "conf" ? now.confBytes : now.overrideBytes, original)) {
             keep = true;
             throw new CliError(
-              `${escapeOutput(path)} changed while it was being edited: not written; ` +
-                `your version is in ${escapeOutput(tmp)}`,
+              `${escapeField(path)} changed while it was being edited: not written; ` +
+                `your version is in ${escapeField(tmp)}`,
             );
           }
           let result;
@@ -400,17 +409,21 @@ export const serviceCommands: Command[] = [
             if (answer === null) {
               keep = true;
               throw new CliError(
-                `${escapeOutput(path)} not written: Upstart would reject it; ` +
-                  `your version is in ${escapeOutput(tmp)}`,
+                `${escapeField(path)} not written: Upstart would reject it; ` +
+                  `your version is in ${escapeField(tmp)}`,
               );
             }
-            if (/^\s*n/i.test(answer)) throw new CliError(`${escapeOutput(path)} not written`);
+            if (/^\s*n/i.test(answer)) throw new CliError(`${escapeField(path)} not written`);
             continue;
           }
           if (ctx.opts.quiet !== true) ctx.io.stderr(problemLines(path, result.warnings));
           const reloaded = await reload(ctx, system, path);
           if (ctx.json) ctx.printJson({ job: name, path, removed: result.removed, reloaded });
-          else ctx.print(result.removed ? `Removed ${path} (it was emptied)` : `Wrote ${path}`);
+          else {ctx.print(
+              result.removed
+                ? `Removed ${escapeField(path)} (it was emptied)`
+                : `Wrote ${escapeField(path)}`,
+            );}
           return 0;
         }
       } finally {
@@ -453,7 +466,7 @@ export const serviceCommands: Command[] = [
       const removed = await guard(() => dir.remove(name));
       await reload(ctx, system, at.conf);
       if (ctx.json) ctx.printJson({ job: name, removed, stopped });
-      else for (const p of removed) ctx.print(`Removed ${p}`);
+      else for (const p of removed) ctx.print(`Removed ${escapeField(p)}`);
       return 0;
     },
   },
