@@ -5,6 +5,7 @@
  * --host through a stand-in ssh that runs the command here.
  */
 import assert from "node:assert/strict";
+import { writeFakeSsh } from "./support/fake_ssh.ts";
 import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
 import { cli, cliProcess, fakeIo, hasControl } from "./support/cli_io.ts";
 import { until } from "./support/poll.ts";
@@ -17,14 +18,6 @@ const JOBS: Record<string, string> = {
   stubborn: "kill timeout 30\npre-stop exec sleep 1000\nexec sleep 1000\n",
   "net/api": "start on go\nexec sleep 1000\n",
 };
-
-// Stands in for ssh: runs the far-side command here; host "down" is unreachable.
-const FAKE_SSH = `#!/bin/sh
-shift
-host="$1"; shift
-case "$host" in *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;; esac
-exec sh -c "$1"
-`;
 
 interface Setup extends AsyncDisposable {
   readonly sb: TestSandbox;
@@ -49,9 +42,7 @@ function withDir(args: string[], dir: string): string[] {
 async function setup(remote = false, jobs = JOBS): Promise<Setup> {
   const sb = await startSandbox({ jobs });
   const tmp = await Deno.makeTempDir({ prefix: "service-cli-" });
-  const ssh = `${tmp}/ssh`;
-  await Deno.writeTextFile(ssh, FAKE_SSH);
-  await Deno.chmod(ssh, 0o755);
+  const ssh = await writeFakeSsh(tmp);
   const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
   const a = remote
     ? ["--ssh-command", ssh, "--remote-socket", socket, "-H", "here"]

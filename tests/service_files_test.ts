@@ -4,6 +4,7 @@
  * and hostile cases (symlinks, names with newlines and quotes, huge files, ssh failures).
  */
 import assert from "node:assert/strict";
+import { writeFakeSsh } from "./support/fake_ssh.ts";
 import {
   type HostFiles,
   HostFilesError,
@@ -12,13 +13,6 @@ import {
   remoteFiles,
 } from "../mod.ts";
 
-const FAKE_SSH = `#!/bin/sh
-shift
-host="$1"; shift
-case "$host" in *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;; esac
-exec sh -c "$1"
-`;
-
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
@@ -26,9 +20,7 @@ async function withFiles(fn: (files: HostFiles, dir: string, ssh: string) => Pro
   for (const remote of [false, true]) {
     const dir = await Deno.makeTempDir({ prefix: "host-files-" });
     try {
-      const ssh = `${dir}/.ssh-stand-in`;
-      await Deno.writeTextFile(ssh, FAKE_SSH);
-      await Deno.chmod(ssh, 0o755);
+      const ssh = await writeFakeSsh(dir);
       const files = remote ? remoteFiles({ host: "web1", sshCommand: ssh }) : localFiles();
       await fn(files, dir, ssh);
     } finally {
@@ -58,10 +50,10 @@ Deno.test("read, stat, list, writeAtomic and remove, here and over ssh", async (
     assert.equal((await Deno.stat(path)).mode! & 0o777, 0o640);
     assert.deepEqual(await files.read(path), new Uint8Array());
     assert.equal((await files.stat(dir))?.isFile, false);
-    assert.deepEqual(await files.list(dir), [".ssh-stand-in", "a.conf"]);
+    assert.deepEqual(await files.list(dir), [".fake-ssh", "a.conf"]);
     assert.equal(await files.list(`${dir}/nope`), null);
     assert.equal(await files.remove(path), true);
-    assert.deepEqual(await files.list(dir), [".ssh-stand-in"]);
+    assert.deepEqual(await files.list(dir), [".fake-ssh"]);
   });
 });
 
