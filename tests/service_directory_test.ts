@@ -162,3 +162,21 @@ Deno.test("disable, enable, writeJobFile and remove on real files", async () => 
   await assert.rejects(jobs.remove("net/web"), JobFileNotFoundError);
   assert.deepEqual([...Deno.readDirSync(`${dir}/net`)], []);
 });
+
+Deno.test("racing disables and enables never leave a torn override or a temporary file", async () => {
+  await using dirs = await tempDirs(1);
+  const [dir] = dirs;
+  await Deno.writeTextFile(`${dir}/web.conf`, "start on go\nexec web\n");
+  await Deno.writeTextFile(`${dir}/web.override`, "env PORT=80\n");
+  const jobs = new JobDirectory(dir);
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) => i % 2 ? jobs.disable("web") : jobs.enable("web")),
+  );
+  // Whatever order they ran in, the override is one of the two whole versions.
+  const text = await Deno.readTextFile(`${dir}/web.override`);
+  assert.ok(["env PORT=80\n", "env PORT=80\nmanual\n"].includes(text), JSON.stringify(text));
+  assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [
+    "web.conf",
+    "web.override",
+  ]);
+});
