@@ -79,6 +79,15 @@ export {
   SYSTEM_BUS_SOCKET,
 } from "./src/remote.ts";
 export type { RemoteBridge, RemoteOptions, RemoteSocket } from "./src/remote.ts";
+export { HostFilesError, localFiles, MAX_HOST_FILE_BYTES, remoteFiles } from "./src/host_files.ts";
+export type { HostFiles } from "./src/host_files.ts";
+export { JobDirectory, JobFileNotFoundError } from "./src/job_directory.ts";
+export type {
+  EnablementChange,
+  JobDirectoryOptions,
+  JobFiles,
+  JobLocation,
+} from "./src/job_directory.ts";
 export * from "./src/errors.ts";
 export * from "./src/names.ts";
 export * from "./src/versions.ts";

@@ -26,6 +26,7 @@ const GROUPS: Command["group"][] = [
   "Event",
   "Environment",
   "Daemon",
+  "Service",
   "Watching",
   "Job file",
 ];

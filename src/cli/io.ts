@@ -22,6 +22,23 @@ export interface CliIo {
   stdoutIsTerminal(): boolean;
   /** Aborted on Ctrl-C (SIGINT) or SIGTERM: long-running commands end cleanly. */
   readonly interrupt: AbortSignal;
+  /**
+   * Asks a question on the terminal and resolves to the line answered; `null` when standard input
+   * is not a terminal (or at its end), so that a command never waits on a pipe. Absent: no one to ask.
+   */
+  ask?(question: string): Promise<string | null>;
+}
+
+/** Reads one line from standard input, byte by byte (nothing after it is consumed). */
+async function readLine(): Promise<string | null> {
+  const bytes: number[] = [];
+  const one = new Uint8Array(1);
+  for (;;) {
+    const n = await Deno.stdin.read(one);
+    if (n === null) return bytes.length ? new TextDecoder().decode(new Uint8Array(bytes)) : null;
+    if (one[0] === 0x0a) return new TextDecoder().decode(new Uint8Array(bytes));
+    if (bytes.length < 4096) bytes.push(one[0]);
+  }
 }
 
 function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): void {
@@ -62,6 +79,11 @@ export function denoIo(): CliIo {
     },
     stderrIsTerminal: () => Deno.stderr.isTerminal(),
     stdoutIsTerminal: () => Deno.stdout.isTerminal(),
+    ask(question) {
+      if (!Deno.stdin.isTerminal()) return Promise.resolve(null);
+      writeAll(Deno.stderr, question);
+      return readLine();
+    },
     get interrupt() {
       if (!listening) {
         listening = true;

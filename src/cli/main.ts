@@ -14,6 +14,7 @@ import { daemonCommands } from "./commands/daemon.ts";
 import { envCommands } from "./commands/env.ts";
 import { fileCommands } from "./commands/files.ts";
 import { jobCommands } from "./commands/jobs.ts";
+import { serviceCommands } from "./commands/service.ts";
 import { watchCommands } from "./commands/watch.ts";
 import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
@@ -114,6 +115,7 @@ export const COMMANDS: readonly Command[] = [
   ...daemonCommands,
   ...envCommands,
   ...configCommands,
+  ...serviceCommands,
   ...watchCommands,
   ...fileCommands,
 ];
@@ -128,7 +130,7 @@ export interface MainOptions {
 }
 
 /** Commands of our own (not initctl's): their usage errors exit 2. */
-const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file"]);
+const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file", "Service"]);
 
 function findCommand(name: string): Command | "help" | undefined {
   if (name === "help") return "help";

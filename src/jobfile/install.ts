@@ -266,6 +266,38 @@ async function checkDestination(
   path: string,
   allowWritableByOthers: boolean,
 ): Promise<void> {
+  const root = await checkDirectory(dir, path, allowWritableByOthers);
+  const slash = name.lastIndexOf("/");
+  if (slash < 0) return;
+  const sub = name.slice(0, slash);
+  const real = await Deno.realPath(`${root}/${sub}`);
+  if (!real.startsWith(root === "/" ? "/" : root + "/")) {
+    throw new JobInstallError(
+      path,
+      `${dir}/${sub} leads outside ${dir} (through a symlink): not installing`,
+    );
+  }
+}
+
+/**
+ * @internal Refuses a directory that is not one, or that others may write to (unless allowed):
+ * anyone who can write there can replace or race what is written. Shared with `localFiles`.
+ *
+ * @returns The directory's real path.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkDirectory } from "./install.ts";
+ * const dir = await Deno.makeTempDir();
+ * assert.equal(await checkDirectory(dir, `${dir}/a.conf`), await Deno.realPath(dir));
+ * await Deno.remove(dir);
+ * ```
+ */
+export async function checkDirectory(
+  dir: string,
+  path: string,
+  allowWritableByOthers = false,
+): Promise<string> {
   // A missing directory is Deno.errors.NotFound, passed through as writing would.
   const root = await Deno.realPath(dir);
   const info = await Deno.stat(root);
@@ -280,14 +312,5 @@ async function checkDestination(
         "(allowWritableByOthers overrides this)",
     );
   }
-  const slash = name.lastIndexOf("/");
-  if (slash < 0) return;
-  const sub = name.slice(0, slash);
-  const real = await Deno.realPath(`${root}/${sub}`);
-  if (!real.startsWith(root === "/" ? "/" : root + "/")) {
-    throw new JobInstallError(
-      path,
-      `${dir}/${sub} leads outside ${dir} (through a symlink): not installing`,
-    );
-  }
+  return root;
 }

@@ -49,6 +49,8 @@ export {
 } from "./install.ts";
 export type { InstallOptions, InstallResult } from "./install.ts";
 export { applyOverride } from "./override.ts";
+export { enablement, withManual, withoutManual } from "./enablement.ts";
+export type { Enablement } from "./enablement.ts";
 export type { OverrideOptions, OverrideResult } from "./override.ts";
 export {
   conditionToString,

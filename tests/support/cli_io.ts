@@ -76,6 +76,7 @@ export const CLI_PERMISSIONS: readonly string[] = [
   "--allow-env",
   "--allow-read",
   "--allow-write",
+  "--allow-run",
 ];
 
 /** Runs `cli.ts` (or `script`) as a real subprocess with the given permissions. */
