@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { System } from "../src/system.ts";
-import { connectMany } from "../src/fleet.ts";
+import { fleetInProcess } from "./support/children.ts";
 import { startBus } from "./support/bus.ts";
 import { UpstartNotRunningError } from "../src/errors.ts";
 import { cli, cliProcess, hasControl, maskPids } from "./support/cli_io.ts";
@@ -360,33 +360,11 @@ test("a host that accepts TCP but never answers is a timeout, and the rest go on
 
 test("50 connections through sshd, then no zombie and no ssh left", async () => {
   await using f = await far({ hosts: 50 });
-  const hosts = f.sshd.aliases(50);
-  const results = await connectMany(hosts, (system) => system.version(), {
+  const run = await fleetInProcess(f.sshd.aliases(50), {
     sshArgs: f.sshd.sshArgs,
     remoteSocket: f.socket,
     parallel: 25,
   });
-  assert.deepEqual(results.filter((r) => !r.ok), []);
-  const deadline = Date.now() + 5000;
-  while (childrenOfThisProcess().length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  assert.deepEqual(childrenOfThisProcess(), []);
+  assert.deepEqual(run.results, Array(50).fill("ok"));
+  assert.deepEqual(run.left, []);
 });
-
-/** This process's children that run ssh's wrapper (`sh -c ...`), zombies included. */
-function childrenOfThisProcess(): string[] {
-  const found: string[] = [];
-  for (const entry of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(entry.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
-      const [state, ppid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-      if (Number(ppid) === Deno.pid && (comm === "sh" || comm === "ssh")) {
-        found.push(`${entry.name} ${comm} ${state}`);
-      }
-    } catch { /* gone */ }
-  }
-  return found;
-}
