@@ -10,7 +10,7 @@
 
 import { writeFileAtomic } from "./jobfile/_atomic.ts";
 import { checkDirectory } from "./jobfile/install.ts";
-import { type RemoteOptions, shellQuote } from "./remote.ts";
+import { type RemoteOptions, reuseArgs, shellQuote } from "./remote.ts";
 
 /** Files on one host. */
 export interface HostFiles {
@@ -289,7 +289,7 @@ export function remoteFiles(options: RemoteOptions): HostFiles {
     let child: Deno.ChildProcess;
     try {
       child = new Deno.Command(sshCommand, {
-        args: ["-T", ...sshArgs, host, command],
+        args: ["-T", ...reuseArgs(options), ...sshArgs, host, command],
         stdin: input ? "piped" : "null",
         stdout: "piped",
         stderr: "piped",

@@ -311,8 +311,19 @@ export function defaultRemoteSocket(options: RemoteOptions): "private" | "system
   return options.sudo || options.host.startsWith("root@") ? "private" : "system";
 }
 
-/** The ssh options that make connections to a host share one master (`reuse`). */
-function reuseArgs(options: RemoteOptions): string[] {
+/**
+ * The ssh options that make connections to a host share one master (`reuse`): for every ssh
+ * run to a host (D-Bus, files), so they all share it.
+ *
+ * @param options The remote options (`reuse`, `controlPersist`).
+ * @returns The `-o` arguments, none without `reuse`.
+ * @example
+ * ```ts
+ * import { reuseArgs } from "./remote.ts";
+ * console.assert(reuseArgs({ host: "h" }).length === 0);
+ * ```
+ */
+export function reuseArgs(options: RemoteOptions): string[] {
   if (!options.reuse) return [];
   const persist = options.controlPersist ?? 60;
   if (!Number.isInteger(persist) || persist < 1) {
