@@ -121,7 +121,8 @@ Deno.test("a remote host: System.connect over the ssh transport reaches the same
       sshCommand: ssh,
       remoteSocket: socket,
     });
-    assert.match(remote.target.label, /admin@far/);
+    assert.equal(remote.target.remote?.host, "admin@far");
+    assert.equal(remote.target.label, `the socket ${socket} over ssh`);
     assert.equal(await remote.version(), await sb.system.version());
     const inst = await (await remote.job("svc")).start();
     assert.equal(inst.state, "running");
