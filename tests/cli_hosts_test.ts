@@ -82,6 +82,10 @@ Deno.test("an unreachable host fails alone; --json gives one document per host",
   r = await cli([...s.args, "--host=-oProxyCommand=x", "list"]);
   assert.equal(r.code, 1);
   assert.match(r.err, /invalid host/);
+  // A control character would reach the terminal through every line naming the host.
+  r = await cli([...s.args, "-H", "h1\x1b[31mX", "list"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^initctl: invalid host: "h1\\u001b\[31mX"\n/);
   r = await cli(["-H", "a", "check", "x.conf"]);
   assert.equal(r.code, 2);
   r = await cli(["-H", "a", "graph", "--dir", s.dir]);

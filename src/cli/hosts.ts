@@ -54,9 +54,10 @@ export function readHosts(io: CliIo, values: OptionValues): HostList {
   const hosts: HostList = [];
   for (const raw of names) {
     const host = raw.trim();
-    // A leading "-" would reach ssh as an option.
-    if (!/^[^\s@-][^\s@]*(@[^\s@-][^\s@]*)?$/.test(host)) {
-      throw new UsageError(`invalid host: ${JSON.stringify(raw)}`);
+    // A leading "-" would reach ssh as an option; a control character, the terminal.
+    // deno-lint-ignore no-control-regex
+    if (!/^[^\s@-][^\s@]*(@[^\s@-][^\s@]*)?$/.test(host) || /[\x00-\x1f\x7f]/.test(host)) {
+      throw new UsageError(`invalid host: ${JSON.stringify(raw).replace(/[\x7f]/g, "\\u007f")}`);
     }
     if (!hosts.some((h) => h.host === host)) hosts.push({ host });
   }
