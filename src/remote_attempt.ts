@@ -76,13 +76,12 @@ function readInt(path: string): number | null {
 /** Lines that say nothing about a failure (ssh ends its own with CR LF). */
 const NOISE = /^(Warning: Permanently added|Pseudo-terminal will not|debug\d?:|\s*$)/;
 
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/g;
+
 /** A line made safe and short for a one-line message. */
 function tidy(line: string): string {
-  // deno-lint-ignore no-control-regex
-  const safe = line.trimEnd().replace(
-    /[\x00-\x1f\x7f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16)}`,
-  );
+  const safe = line.trimEnd().replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
   return safe.length > 160 ? safe.slice(0, 157) + "..." : safe;
 }
 
