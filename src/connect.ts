@@ -259,5 +259,9 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
       }
     }
   }
-  throw new UpstartNotRunningError(tried, { cause: lastError });
+  const list = tried.map((t) => `${t.target}: ${t.reason}`).join("; ");
+  throw new UpstartNotRunningError(`Upstart is not running or cannot be reached: ${list}`, {
+    tried,
+    cause: lastError,
+  });
 }

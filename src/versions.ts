@@ -212,5 +212,9 @@ export function hasFeature(version: UpstartVersion | null, key: string): boolean
 export function requireFeature(version: UpstartVersion | null, key: string): void {
   if (hasFeature(version, key)) return;
   const feature = FEATURES[key];
-  throw new UnsupportedError(feature.member, feature.since, version!.raw);
+  const { member, since } = feature, daemonVersion = version!.raw;
+  throw new UnsupportedError(
+    `${member} needs Upstart ${since} or later: the daemon is ${JSON.stringify(daemonVersion)}`,
+    { feature: member, since, daemonVersion },
+  );
 }

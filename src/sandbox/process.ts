@@ -211,7 +211,7 @@ async function pump(stream: ReadableStream<Uint8Array>, path: string | null): Pr
 }
 
 /** Signals a job process's whole group; `false` if it is gone. */
-export function signalProcess(pid: number, signal: number): boolean {
+export function signalGroup(pid: number, signal: number): boolean {
   return killGroup(pid, signal);
 }
 

@@ -10,7 +10,7 @@ import { INSTANCE_INTERFACE, JOB_INTERFACE, UPSTART_INTERFACE, UPSTART_PATH } fr
 import { UPSTART_SERVICE } from "../names.ts";
 import { classPath, jobInstancePath, LOG_PRIORITIES, serveUpstart } from "./dbus.ts";
 import { Engine, type EngineHooks } from "./engine.ts";
-import type { Job } from "./job.ts";
+import type { JobInstance } from "./job.ts";
 import { JobClass } from "./job_class.ts";
 import { loadJob, scanJobDir, watchJobDir } from "./loader.ts";
 
@@ -266,7 +266,7 @@ export class Sandbox implements AsyncDisposable {
 
   /** `GetState`: the sandbox's state as JSON (a simplified form of Upstart's). */
   stateJson(): string {
-    const job = (j: Job) => ({
+    const job = (j: JobInstance) => ({
       name: j.name,
       goal: j.goal,
       state: j.state,
