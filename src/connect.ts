@@ -85,7 +85,7 @@ function sessionAddress(env: (name: string) => string | undefined): string {
  * @throws {TypeError} for contradictory or invalid options.
  * @example
  * ```ts
- * import { connectTargets } from "@upstart/upstart";
+ * import { connectTargets } from "./connect.ts";
  * const targets = connectTargets({}, () => undefined, 0);
  * console.assert(targets.map((t) => t.label).join(", ").startsWith("the private socket"));
  * ```
@@ -191,7 +191,7 @@ async function openTarget(target: Target, peer: boolean): Promise<Connection> {
  * @throws {UpstartNotRunningError} naming every place tried and why it failed.
  * @example
  * ```ts no-eval
- * import { connectUpstart } from "@upstart/upstart";
+ * import { connectUpstart } from "./connect.ts";
  * const { connection, version } = await connectUpstart({ bus: "system" });
  * console.log(version);
  * await connection.close();

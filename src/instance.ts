@@ -13,7 +13,6 @@ import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
 
 import { type Goal, type State, STATES } from "./states.ts";
-export { type Goal, type State, STATES };
 
 /** A process of an instance. */
 export interface ProcessInfo {

@@ -44,7 +44,7 @@ export interface RemoteOptions {
  *
  * @example
  * ```ts
- * import { PRIVATE_SOCKET } from "@upstart/upstart";
+ * import { PRIVATE_SOCKET } from "./remote.ts";
  * console.assert(PRIVATE_SOCKET.startsWith("@"));
  * ```
  */
@@ -54,7 +54,7 @@ export const PRIVATE_SOCKET = "@/com/ubuntu/upstart";
  *
  * @example
  * ```ts
- * import { SYSTEM_BUS_SOCKET } from "@upstart/upstart";
+ * import { SYSTEM_BUS_SOCKET } from "./remote.ts";
  * console.assert(SYSTEM_BUS_SOCKET.endsWith("system_bus_socket"));
  * ```
  */
@@ -68,7 +68,7 @@ export const SYSTEM_BUS_SOCKET = "/var/run/dbus/system_bus_socket";
  * @returns The escaped value.
  * @example
  * ```ts
- * import { escapeAddressValue } from "@upstart/upstart";
+ * import { escapeAddressValue } from "./remote.ts";
  * console.assert(escapeAddressValue("a b,c") === "a%20b%2cc");
  * ```
  */
@@ -88,7 +88,7 @@ export function escapeAddressValue(value: string): string {
  * @returns The quoted word.
  * @example
  * ```ts
- * import { shellQuote } from "@upstart/upstart";
+ * import { shellQuote } from "./remote.ts";
  * console.assert(shellQuote("it's") === "'it'\\''s'");
  * ```
  */
@@ -153,7 +153,7 @@ while True:
  * @returns A script for `sh -c`.
  * @example
  * ```ts
- * import { bridgeScript } from "@upstart/upstart";
+ * import { bridgeScript } from "./remote.ts";
  * console.assert(bridgeScript("system").includes("socat"));
  * ```
  */
@@ -216,7 +216,7 @@ export function bridgeScript(
  * @throws {TypeError} for a host that is empty, starts with `-` or holds whitespace.
  * @example
  * ```ts
- * import { remoteAddress } from "@upstart/upstart";
+ * import { remoteAddress } from "./remote.ts";
  * const address = remoteAddress({ host: "root@server", remoteSocket: "private" });
  * console.assert(address.startsWith("unixexec:path=/bin/sh,argv0=sh,argv1=-c,"));
  * ```
@@ -260,7 +260,7 @@ const PREFIX_STDERR = 'h=$1; shift; { "$@" 2>&1 >&3 3>&- | ' +
  * @returns `"private"` or `"system"`.
  * @example
  * ```ts
- * import { defaultRemoteSocket } from "@upstart/upstart";
+ * import { defaultRemoteSocket } from "./remote.ts";
  * console.assert(defaultRemoteSocket({ host: "root@h" }) === "private");
  * ```
  */

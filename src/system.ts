@@ -27,7 +27,6 @@ import {
 import { hasFeature, parseVersion, type UpstartVersion } from "./versions.ts";
 
 import { LOG_PRIORITIES, type LogPriority } from "./states.ts";
-export { LOG_PRIORITIES, type LogPriority };
 
 /** Options of {@linkcode System.connect}. */
 export interface SystemOptions extends ConnectOptions {

@@ -33,8 +33,6 @@ import type { JobClass } from "./job_class.ts";
 const PROPERTIES = "org.freedesktop.DBus.Properties";
 const UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod";
 
-export { LOG_PRIORITIES }; // the priorities `log_priority` accepts
-
 /** The object path of a job class. */
 export function classPath(cls: JobClass): string {
   return `${JOBS_PATH}/${escapePathElement(cls.name)}`;

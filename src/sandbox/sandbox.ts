@@ -8,7 +8,8 @@
 import { Connection } from "../../ffi/mod.ts";
 import { INSTANCE_INTERFACE, JOB_INTERFACE, UPSTART_INTERFACE, UPSTART_PATH } from "../names.ts";
 import { UPSTART_SERVICE } from "../names.ts";
-import { classPath, jobInstancePath, LOG_PRIORITIES, serveUpstart } from "./dbus.ts";
+import { LOG_PRIORITIES } from "../states.ts";
+import { classPath, jobInstancePath, serveUpstart } from "./dbus.ts";
 import { Engine, type EngineHooks } from "./engine.ts";
 import type { JobInstance } from "./job.ts";
 import { JobClass } from "./job_class.ts";
@@ -311,5 +312,3 @@ export class Sandbox implements AsyncDisposable {
     return this.close();
   }
 }
-
-export { LOG_PRIORITIES };
