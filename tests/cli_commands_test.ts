@@ -331,7 +331,7 @@ Deno.test("-q prints errors only; --help, COMMAND --help, --version, help; bad u
   assert.match(r.out, /^Usage: initctl start \[OPTION\]\.\.\. JOB \[KEY=VALUE\]\.\.\.\n/);
   assert.match(r.out, /-n, --no-wait/);
   r = await cli(["--version"]);
-  assert.deepEqual([r.code, r.out], [0, `initctl (@upstart/upstart 0.1.0)\n`]);
+  assert.deepEqual([r.code, r.out], [0, `initctl (@upstart/upstart 0.2.0)\n`]);
   r = await cli([]);
   assert.deepEqual([r.code, r.err], [1, `initctl: missing command\n${HINT}`]);
   r = await cli(["frobnicate"]);

@@ -28,6 +28,7 @@ const GROUPS: Command["group"][] = [
   "Daemon",
   "Watching",
   "Job file",
+  "Sandbox",
 ];
 
 function optionLines(specs: readonly OptionSpec[]): string[] {

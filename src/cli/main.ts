@@ -14,6 +14,7 @@ import { daemonCommands } from "./commands/daemon.ts";
 import { envCommands } from "./commands/env.ts";
 import { fileCommands } from "./commands/files.ts";
 import { jobCommands } from "./commands/jobs.ts";
+import { sandboxCommands } from "./commands/sandbox.ts";
 import { watchCommands } from "./commands/watch.ts";
 import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
@@ -99,6 +100,7 @@ export const COMMANDS: readonly Command[] = [
   ...configCommands,
   ...watchCommands,
   ...fileCommands,
+  ...sandboxCommands,
 ];
 
 /** Options of {@linkcode main}. */
@@ -111,7 +113,7 @@ export interface MainOptions {
 }
 
 /** Commands of our own (not initctl's): their usage errors exit 2. */
-const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file"]);
+const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file", "Sandbox"]);
 
 function findCommand(name: string): Command | "help" | undefined {
   if (name === "help") return "help";
