@@ -1,6 +1,7 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Connection } from "../ffi/mod.ts";
 import { until } from "./support/poll.ts";
+import { spawnSandbox } from "./support/sandbox_process.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const MAIN = new URL("../src/sandbox/main.ts", import.meta.url).pathname;
@@ -15,42 +16,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Reads lines from a stream until one matches; returns it (the rest keeps flowing into `all`). */
-function lines(stream: ReadableStream<Uint8Array>) {
-  const all: string[] = [];
-  const waiters = new Set<() => void>();
-  const done = (async () => {
-    let pending = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (pending + chunk).split("\n");
-      pending = parts.pop()!;
-      all.push(...parts);
-      for (const w of [...waiters]) w();
-    }
-    if (pending) all.push(pending);
-    for (const w of [...waiters]) w();
-  })();
-  return {
-    all,
-    done,
-    async find(re: RegExp): Promise<string> {
-      await until(() => all.some((l) => re.test(l)), `a line matching ${re}: ${all.join("|")}`);
-      return all.find((l) => re.test(l))!;
-    },
-  };
-}
-
 /** Runs `deno task sandbox DIR` as a real process, its output read line by line. */
-function spawnSandbox(dir: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, dir],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  return { child, out: lines(child.stdout), err: lines(child.stderr) };
-}
+const run = (dir: string) => spawnSandbox(["run", "--allow-all", MAIN, dir]);
 
 Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops bus and every job process", async () => {
   const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-main-" });
@@ -62,7 +29,7 @@ Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops 
     `console none\nscript\n  sleep 1000 &\n  echo $! > ${forked}\n  wait\nend script\n`,
   );
   await Deno.writeTextFile(`${dir}/boot.conf`, "start on startup\nexec sleep 1000\n");
-  const { child, out, err } = spawnSandbox(dir);
+  const { child, out, err } = run(dir);
   let conn: Connection | null = null;
   try {
     const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
@@ -159,7 +126,7 @@ Deno.test("a symlink loop in the job directory is skipped as Upstart does, and S
   await Deno.writeTextFile(`${dir}/sub/inner.conf`, "exec sleep 1000\n");
   await Deno.symlink(".", `${dir}/a`); // a loop through the root
   await Deno.symlink("..", `${dir}/sub/up`); // a loop through a parent
-  const { child, out, err } = spawnSandbox(dir);
+  const { child, out, err } = run(dir);
   try {
     const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
     const address = line.slice("DBUS_SESSION_BUS_ADDRESS=".length);

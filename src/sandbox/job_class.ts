@@ -22,7 +22,7 @@ export class JobClass {
   /** Live `start on` (shared by all instances, as in Upstart). */
   readonly startOn: Operator | null;
   /** Instances by name (insertion order; {@linkcode JobClass.orderedInstances} for Upstart's). */
-  readonly instances = new Map<string, JobInstance>();
+  readonly instances: Map<string, JobInstance> = new Map();
   /** Its bin in Upstart's table of job classes (which fixes where it comes in walks). */
   readonly hashBin: number;
   /** Replaced or removed (its file changed or went): it goes when its last instance stops. */

@@ -10,16 +10,12 @@
 import { type PrivateBus, startPrivateBus } from "./private_bus.ts";
 import { Sandbox } from "./sandbox.ts";
 
-/** The example jobs, when this module runs from a checkout (not from JSR or a bundle). */
-const EXAMPLE_JOBS = import.meta.url.startsWith("file:")
-  ? new URL("../../examples/jobs", import.meta.url).pathname
-  : null;
-
 const USAGE = `Usage: deno task sandbox [OPTION]... [JOBDIR]
 
 Runs an Upstart 1.13-compatible sandbox on a private D-Bus bus, with the jobs of JOBDIR
-(default in a checkout: examples/jobs). Talk to it with DBUS_SESSION_BUS_ADDRESS=... (printed at start),
-e.g. initctl --session, or this project's CLI and API. Ctrl-C stops it and every job.
+(default with deno task sandbox: examples/jobs). Talk to it with DBUS_SESSION_BUS_ADDRESS=...
+(printed at start), e.g. initctl --session, or this project's CLI and API. Ctrl-C stops it and
+every job.
 
 Options:
   --log-dir DIR          where console log output goes (default: a temp dir, removed at exit)
@@ -55,9 +51,9 @@ function fromUserCwd(path: string, io: SandboxIo): string {
   return path.startsWith("/") || !cwd ? path : `${cwd.replace(/\/+$/, "")}/${path}`;
 }
 
-function parseArgs(args: readonly string[], io: SandboxIo): Args | string {
+function parseArgs(args: readonly string[], io: SandboxIo, jobDir: string): Args | string {
   const out: Args = {
-    jobDir: EXAMPLE_JOBS ?? "",
+    jobDir,
     logDir: null,
     verbose: false,
     startupEvent: "startup",
@@ -81,7 +77,7 @@ function parseArgs(args: readonly string[], io: SandboxIo): Args | string {
       dirSeen = true;
     }
   }
-  if (out.jobDir === "") return "Missing JOBDIR (there are no example jobs to default to)";
+  if (out.jobDir === "") return "Missing job directory (JOBDIR)";
   return out;
 }
 
@@ -111,6 +107,8 @@ function denoSandboxIo(): SandboxIo {
  *
  * @param args The command line, without the program name.
  * @param io Where to write, and what stops it (default: the terminal; SIGINT, SIGTERM, SIGHUP).
+ * @param defaultJobDir The job directory when the command line names none (default: none, so
+ * JOBDIR is required).
  * @returns 0 after a clean stop, 1 when the sandbox could not start, 2 on a usage error.
  * @example
  * ```ts ignore
@@ -118,9 +116,13 @@ function denoSandboxIo(): SandboxIo {
  * Deno.exit(await main(["examples/jobs"]));
  * ```
  */
-export async function main(args: readonly string[], io?: SandboxIo): Promise<number> {
+export async function main(
+  args: readonly string[],
+  io?: SandboxIo,
+  defaultJobDir = "",
+): Promise<number> {
   const out = io ?? denoSandboxIo();
-  const parsed = parseArgs(args, out);
+  const parsed = parseArgs(args, out, defaultJobDir);
   if (parsed === "help") {
     out.stdout(`${USAGE}\n`);
     return 0;
@@ -174,4 +176,9 @@ export async function main(args: readonly string[], io?: SandboxIo): Promise<num
   return 0;
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  // `deno task sandbox` in a checkout: the example jobs are the default. (Only here: loaded
+  // from JSR, a bundle or a URL, nothing is looked for beside this module.)
+  const examples = new URL("../../examples/jobs", import.meta.url).pathname;
+  Deno.exit(await main(Deno.args, undefined, examples));
+}

@@ -12,10 +12,10 @@ import type { Command } from "../context.ts";
 export const sandboxCommands: readonly Command[] = [
   {
     name: "sandbox",
-    usage: "[JOBDIR]",
+    usage: "JOBDIR",
     summary: "Run an Upstart-compatible sandbox with the jobs of JOBDIR.",
     help:
-      "Starts a private D-Bus bus and an Upstart 1.13-compatible sandbox on it that really runs the jobs of JOBDIR (searched recursively; default in a checkout: examples/jobs) as child processes of the current user. Prints DBUS_SESSION_BUS_ADDRESS=... on stdout: talk to it with --address, --session or initctl --session. Ctrl-C stops the bus and every job. Needs dbus-daemon; run with --allow-all (it spawns processes).",
+      "Starts a private D-Bus bus and an Upstart 1.13-compatible sandbox on it that really runs the jobs of JOBDIR (searched recursively) as child processes of the current user. Prints DBUS_SESSION_BUS_ADDRESS=... on stdout: talk to it with --address, --session or initctl --session. Ctrl-C stops the bus and every job. Needs dbus-daemon; run with --allow-all (it spawns processes).",
     group: "Sandbox",
     options: [
       { long: "log-dir", arg: "DIR", help: "where console log output goes (default: a temp dir)" },
