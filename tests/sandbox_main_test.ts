@@ -2,6 +2,7 @@ import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Connection } from "../ffi/mod.ts";
 import { until } from "./support/poll.ts";
 import { spawnSandbox } from "./support/sandbox_process.ts";
+import { cliProcess } from "./support/cli_io.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const MAIN = new URL("../src/sandbox/main.ts", import.meta.url).pathname;
@@ -155,4 +156,24 @@ Deno.test("a symlink loop in the job directory is skipped as Upstart does, and S
     await Promise.all([out.done, err.done]);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the CLI's sandbox command: JOBDIR required, odd arguments refused, a missing directory exits 1", async () => {
+  const all = ["--allow-all"];
+  let r = await cliProcess(["sandbox"], {}, all);
+  assertEquals([r.code, r.out], [2, ""]);
+  assert(r.err.startsWith("sandbox: Missing job directory (JOBDIR)\n"), r.err);
+  r = await cliProcess(["sandbox", "--help"], {}, []); // help needs no permission at all
+  assertEquals(r.code, 0);
+  assert(r.out.startsWith("Usage: initctl sandbox [OPTION]... JOBDIR"), r.out);
+  r = await cliProcess(["sandbox", "--", "-x"], {}, all);
+  assertEquals([r.code, r.err], [2, "sandbox: Unexpected argument: -x\n"]);
+  r = await cliProcess(["sandbox", "a", "b"], {}, all);
+  assertEquals(r.code, 2);
+  assert(r.err.startsWith("sandbox: Unexpected argument: b\n"), r.err);
+  r = await cliProcess(["sandbox", "/nonexistent/jobs\x1b[2J"], {}, all);
+  assertEquals(r.code, 1);
+  assert(r.err.includes("sandbox: Job directory not found: /nonexistent/jobs\\x1b[2J\n"), r.err);
+  r = await cliProcess(["sandbox", "--log-dir"], {}, all);
+  assertEquals(r.code, 2);
 });

@@ -286,6 +286,13 @@ export class Sandbox implements AsyncDisposable {
    * The loaded jobs.
    *
    * @returns Their names, in the order `GetAllJobs` lists them.
+   * @example
+   * ```ts ignore
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * await using bus = await startPrivateBus();
+   * await using sb = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
+   * console.log(sb.jobNames()); // ["web", "worker"]
+   * ```
    */
   jobNames(): string[] {
     return this.engine.classes.map((c) => c.name);
@@ -296,6 +303,13 @@ export class Sandbox implements AsyncDisposable {
    *
    * @param job The job name.
    * @returns Each instance's name, goal, state and processes (empty when none, or no such job).
+   * @example
+   * ```ts ignore
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * await using bus = await startPrivateBus();
+   * await using sb = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
+   * console.log(sb.status("web")); // [] until it starts; then [{ name: "", state: "running", ... }]
+   * ```
    */
   status(job: string): SandboxInstanceStatus[] {
     return (this.engine.getClass(job)?.orderedInstances() ?? []).map((j) => ({

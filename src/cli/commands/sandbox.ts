@@ -7,6 +7,7 @@
  */
 
 import type { Command } from "../context.ts";
+import { escapeOutput } from "../escape.ts";
 
 /** The `sandbox` command. */
 export const sandboxCommands: readonly Command[] = [
@@ -37,7 +38,16 @@ export const sandboxCommands: readonly Command[] = [
         args.push(a);
       }
       const { main } = await import("../../sandbox/main.ts");
-      return await main(args, ctx.io);
+      // Its log names job files and directories: control characters in them are escaped.
+      const io = ctx.io;
+      return await main(args, {
+        stdout: (text) => io.stdout(escapeOutput(text)),
+        stderr: (text) => io.stderr(escapeOutput(text)),
+        env: (name) => io.env(name),
+        get interrupt() {
+          return io.interrupt;
+        },
+      });
     },
   },
 ];
