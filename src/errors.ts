@@ -21,9 +21,10 @@ export interface UpstartErrorOptions {
  *
  * @example Catching any Upstart error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpstartError, UnknownJobError } from "@upstart/upstart";
  * const e = new UnknownJobError("Unknown job: nope");
- * console.assert(e instanceof UpstartError && e.dbusName === null); // built here, not by the bus
+ * assert.ok(e instanceof UpstartError && e.dbusName === null); // built here, not by the bus
  * ```
  */
 export class UpstartError extends Error {
@@ -41,9 +42,11 @@ export class UpstartError extends Error {
    * @param options The D-Bus error name and the cause.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { UpstartError } from "@upstart/upstart";
    * const e = new UpstartError("Something failed", { dbusName: "com.ubuntu.Upstart0_6.Error.Other" });
-   * console.assert(e.dbusName === "com.ubuntu.Upstart0_6.Error.Other");
+   * assert.equal(e.dbusName, "com.ubuntu.Upstart0_6.Error.Other");
+   * assert.equal(e.dbusMessage, "Something failed");
    * ```
    */
   constructor(message: string, options: UpstartErrorOptions = {}) {
@@ -62,8 +65,9 @@ const ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnknownJobError } from "@upstart/upstart";
- * console.assert(new UnknownJobError("Unknown job: x").message === "Unknown job: x");
+ * assert.ok(new UnknownJobError("Unknown job: x").message === "Unknown job: x");
  * ```
  */
 export class UnknownJobError extends UpstartError {
@@ -76,8 +80,9 @@ export class UnknownJobError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnknownInstanceError } from "@upstart/upstart";
- * console.assert(new UnknownInstanceError("Unknown instance: 9").name === "UnknownInstanceError");
+ * assert.ok(new UnknownInstanceError("Unknown instance: 9").name === "UnknownInstanceError");
  * ```
  */
 export class UnknownInstanceError extends UpstartError {
@@ -90,8 +95,9 @@ export class UnknownInstanceError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AlreadyStartedError } from "@upstart/upstart";
- * console.assert(new AlreadyStartedError("Job is already running: svc").name === "AlreadyStartedError");
+ * assert.ok(new AlreadyStartedError("Job is already running: svc").name === "AlreadyStartedError");
  * ```
  */
 export class AlreadyStartedError extends UpstartError {
@@ -104,8 +110,9 @@ export class AlreadyStartedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AlreadyStoppedError } from "@upstart/upstart";
- * console.assert(new AlreadyStoppedError("Job has already been stopped: svc") instanceof Error);
+ * assert.ok(new AlreadyStoppedError("Job has already been stopped: svc") instanceof Error);
  * ```
  */
 export class AlreadyStoppedError extends UpstartError {
@@ -118,8 +125,9 @@ export class AlreadyStoppedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NotRunningError } from "@upstart/upstart";
- * console.assert(new NotRunningError("Job is not running: svc").name === "NotRunningError");
+ * assert.ok(new NotRunningError("Job is not running: svc").name === "NotRunningError");
  * ```
  */
 export class NotRunningError extends UpstartError {
@@ -132,8 +140,9 @@ export class NotRunningError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobFailedError } from "@upstart/upstart";
- * console.assert(new JobFailedError("Job failed to start").name === "JobFailedError");
+ * assert.ok(new JobFailedError("Job failed to start").name === "JobFailedError");
  * ```
  */
 export class JobFailedError extends UpstartError {
@@ -146,8 +155,9 @@ export class JobFailedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EventFailedError } from "@upstart/upstart";
- * console.assert(new EventFailedError("Event failed").name === "EventFailedError");
+ * assert.ok(new EventFailedError("Event failed").name === "EventFailedError");
  * ```
  */
 export class EventFailedError extends UpstartError {
@@ -164,9 +174,10 @@ const PERMISSION_HINT =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PermissionDeniedError } from "@upstart/upstart";
  * const e = new PermissionDeniedError("You do not have permission to modify job: ssh");
- * console.assert(e.message.includes("needs root") && e.dbusMessage?.startsWith("You do not"));
+ * assert.ok(e.message.includes("needs root") && e.dbusMessage?.startsWith("You do not"));
  * ```
  */
 export class PermissionDeniedError extends UpstartError {
@@ -198,9 +209,10 @@ export class PermissionDeniedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidArgumentError } from "@upstart/upstart";
  * const e = new InvalidArgumentError("No such variable: X", { dbusName: "org.freedesktop.DBus.Error.InvalidArgs" });
- * console.assert(e.dbusName === "org.freedesktop.DBus.Error.InvalidArgs");
+ * assert.ok(e.dbusName === "org.freedesktop.DBus.Error.InvalidArgs");
  * ```
  */
 export class InvalidArgumentError extends UpstartError {
@@ -214,8 +226,9 @@ export class InvalidArgumentError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidEnvError, InvalidArgumentError } from "@upstart/upstart";
- * console.assert(new InvalidEnvError("Env must be KEY=VALUE pairs") instanceof InvalidArgumentError);
+ * assert.ok(new InvalidEnvError("Env must be KEY=VALUE pairs") instanceof InvalidArgumentError);
  * ```
  */
 export class InvalidEnvError extends InvalidArgumentError {
@@ -250,10 +263,11 @@ export interface UpstartNotRunningErrorOptions extends UpstartErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpstartNotRunningError } from "@upstart/upstart";
  * const tried = [{ target: "the system bus", reason: "no owner of com.ubuntu.Upstart" }];
  * const e = new UpstartNotRunningError("Upstart is not running", { tried });
- * console.assert(e.tried[0].target === "the system bus" && e.dbusName === null);
+ * assert.ok(e.tried[0].target === "the system bus" && e.dbusName === null);
  * ```
  */
 export class UpstartNotRunningError extends UpstartError {
@@ -289,13 +303,14 @@ export interface UnsupportedErrorOptions extends UpstartErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnsupportedError } from "@upstart/upstart";
  * const e = new UnsupportedError("GetEnv needs Upstart 1.7 or later", {
  *   feature: "GetEnv",
  *   since: "1.7",
  *   daemonVersion: "init (upstart 1.5)",
  * });
- * console.assert(e.since === "1.7" && e.name === "UnsupportedError");
+ * assert.ok(e.since === "1.7" && e.name === "UnsupportedError");
  * ```
  */
 export class UnsupportedError extends UpstartError {
@@ -327,8 +342,9 @@ export class UnsupportedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WaitTimeoutError } from "@upstart/upstart";
- * console.assert(new WaitTimeoutError("Timed out").name === "WaitTimeoutError");
+ * assert.ok(new WaitTimeoutError("Timed out").name === "WaitTimeoutError");
  * ```
  */
 export class WaitTimeoutError extends UpstartError {
@@ -358,10 +374,11 @@ const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions
  * @returns The typed error (or `error` itself).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DBusError } from "@upstart/upstart/dbus";
  * import { toUpstartError, UnknownJobError } from "@upstart/upstart";
  * const e = toUpstartError(new DBusError("com.ubuntu.Upstart0_6.Error.UnknownJob", "Unknown job: x"));
- * console.assert(e instanceof UnknownJobError);
+ * assert.ok(e instanceof UnknownJobError);
  * ```
  */
 export function toUpstartError(error: unknown): unknown {

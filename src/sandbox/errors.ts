@@ -21,11 +21,12 @@ export interface SandboxErrorOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SandboxError } from "./errors.ts";
  * const e = new SandboxError("Unknown job: web", {
  *   dbusName: "com.ubuntu.Upstart0_6.Error.UnknownJob",
  * });
- * console.assert(e.name === "SandboxError" && e.message === "Unknown job: web");
+ * assert.ok(e.name === "SandboxError" && e.message === "Unknown job: web");
  * ```
  */
 export class SandboxError extends Error {
