@@ -11,15 +11,9 @@ import { envAppend, envSet } from "./environ.ts";
 import type { Blocked, SandboxEvent } from "./events.ts";
 import type { JobClass } from "./job_class.ts";
 import { activeEvents, type EventRefs, type Operator, operatorFrom } from "./operator.ts";
-import {
-  type RunningProcess,
-  signalGroup,
-  signalPid,
-  SpawnError,
-  type spawnJobProcess,
-} from "./process.ts";
+import { type RunningProcess, SpawnError, type spawnJobProcess } from "./process.ts";
 import { nihHashBin } from "./nih_hash.ts";
-import { signalName } from "./signals.ts";
+import { signalGroup, signalName, signalPid } from "./signals.ts";
 import { type Goal, PROCESS_ORDER, type State } from "../states.ts";
 
 /** What a job needs from the engine that runs it. */
