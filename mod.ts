@@ -1,13 +1,16 @@
 /**
  * Manage the Upstart init daemon from Deno: typed `System`, `Job` and
- * `Instance` APIs over Upstart's D-Bus API (locally or over ssh), and a
- * lossless job-file parser, writer, builder and checker.
+ * `Instance` APIs over Upstart's D-Bus API (locally or over ssh), its events,
+ * typed errors, and a lossless job-file parser, writer, builder and checker.
  *
  * Importing this module loads nothing native: libdbus is loaded on the first
- * connection, so the job-file tools need no `--allow-ffi`.
+ * connection, so the job-file tools need no `--allow-ffi`. The D-Bus binding
+ * itself is `@upstart/upstart/dbus`, an Upstart-compatible sandbox to test
+ * against is `@upstart/upstart/sandbox`, the initctl-compatible command line
+ * is `@upstart/upstart/cli`.
  *
  * @example Start a job and wait until it runs
- * ```ts no-eval
+ * ```ts ignore
  * import { System } from "@upstart/upstart";
  * await using system = await System.connect(); // like initctl
  * const web = await system.job("web");
@@ -17,38 +20,71 @@
  *
  * @example Parse a job file and read its configuration
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJob } from "@upstart/upstart";
- * const doc = parseJob("description \"web\"\nstart on runlevel [2345]\nexec /usr/bin/web\n");
- * console.assert(doc.config.description === "web");
+ * const doc = parseJob('description "web"\nstart on runlevel [2345]\nexec /usr/bin/web\n');
+ * assert.equal(doc.config.description, "web");
  * ```
  *
  * @module
  */
 
-export * from "./src/jobfile/mod.ts";
-
 // The typed Upstart API.
-export { LOG_PRIORITIES, System } from "./src/system.ts";
+export { System } from "./src/system.ts";
 export type {
   EmitOptions,
   JobsOptions,
   JobStatus,
-  LogPriority,
   StatusAllOptions,
   SystemOptions,
 } from "./src/system.ts";
 export { Job } from "./src/job.ts";
 export type { JobControlOptions, JobInfo } from "./src/job.ts";
-export { failureText, Instance, STATES } from "./src/instance.ts";
+export { failureText, Instance } from "./src/instance.ts";
+export type { ControlOptions, InstanceStatus, ProcessInfo, WaitOptions } from "./src/instance.ts";
+export { LOG_PRIORITIES, STATES } from "./src/states.ts";
+export type { Goal, LogPriority, State } from "./src/states.ts";
+export { fromEnvList, toEnvList } from "./src/env.ts";
+export type { Env, EnvScope } from "./src/env.ts";
+export { compareVersions, parseVersion } from "./src/versions.ts";
+export type { UpstartVersion } from "./src/versions.ts";
+
+// Where Upstart is: connection and remote options.
+export { PRIVATE_ADDRESS } from "./src/connect.ts";
+export type { ConnectOptions, Target } from "./src/connect.ts";
+export type { RemoteBridge, RemoteOptions, RemoteSocket } from "./src/remote.ts";
+
+// Fleets: many hosts at once, with a failure kind per host.
+export { connectMany, failureOf, forEachHost } from "./src/fleet.ts";
 export type {
-  ControlOptions,
-  Goal,
-  InstanceStatus,
-  ProcessInfo,
-  State,
-  WaitOptions,
-} from "./src/instance.ts";
-export { EVENT_TYPES, toUpstartEvent } from "./src/events.ts";
+  FleetHost,
+  FleetOptions,
+  FleetProgress,
+  HostFailure,
+  HostResult,
+} from "./src/fleet.ts";
+export { HostTimeoutError, HostUnreachableError } from "./src/host_errors.ts";
+export type {
+  HostFailureKind,
+  HostTimeoutErrorOptions,
+  HostUnreachableErrorOptions,
+} from "./src/host_errors.ts";
+
+// Where job files live, here or on a host: enable, disable, read and write them.
+export { HostFilesError, localFiles, MAX_HOST_FILE_BYTES, remoteFiles } from "./src/host_files.ts";
+export type { HostFiles } from "./src/host_files.ts";
+export { JobDirectory, JobFileNotFoundError } from "./src/job_directory.ts";
+export type {
+  EnablementChange,
+  JobDirectoryOptions,
+  JobFiles,
+  JobLocation,
+} from "./src/job_directory.ts";
+export { enablement, withManual, withoutManual } from "./src/jobfile/enablement.ts";
+export type { Enablement } from "./src/jobfile/enablement.ts";
+
+// Events (`System.watch()`).
+export { EVENT_TYPES } from "./src/events.ts";
 export type {
   EventEmittedEvent,
   EventStream,
@@ -65,39 +101,90 @@ export type {
   UpstartEventType,
   WatchOptions,
 } from "./src/events.ts";
-export { assertEnvKey, fromEnvList, jobDetails, toEnvList } from "./src/env.ts";
-export type { Env, EnvScope } from "./src/env.ts";
-export { connectTargets, connectUpstart, PRIVATE_ADDRESS } from "./src/connect.ts";
-export type { ConnectOptions, Target, UpstartConnection } from "./src/connect.ts";
+
+// Errors.
 export {
-  bridgeScript,
-  defaultRemoteSocket,
-  escapeAddressValue,
-  PRIVATE_SOCKET,
-  remoteAddress,
-  shellQuote,
-  SYSTEM_BUS_SOCKET,
-} from "./src/remote.ts";
-export type { RemoteBridge, RemoteOptions, RemoteSocket } from "./src/remote.ts";
-export { HostFilesError, localFiles, MAX_HOST_FILE_BYTES, remoteFiles } from "./src/host_files.ts";
-export type { HostFiles } from "./src/host_files.ts";
-export { JobDirectory, JobFileNotFoundError } from "./src/job_directory.ts";
+  AlreadyStartedError,
+  AlreadyStoppedError,
+  EventFailedError,
+  InvalidArgumentError,
+  InvalidEnvError,
+  JobFailedError,
+  NotRunningError,
+  PermissionDeniedError,
+  toUpstartError,
+  UnknownInstanceError,
+  UnknownJobError,
+  UnsupportedError,
+  UpstartError,
+  UpstartNotRunningError,
+  WaitTimeoutError,
+} from "./src/errors.ts";
 export type {
-  EnablementChange,
-  JobDirectoryOptions,
-  JobFiles,
-  JobLocation,
-} from "./src/job_directory.ts";
-export * from "./src/errors.ts";
-export * from "./src/names.ts";
-export * from "./src/versions.ts";
-export { connectMany, failureOf, forEachHost } from "./src/fleet.ts";
+  ConnectAttempt,
+  UnsupportedErrorOptions,
+  UpstartErrorOptions,
+  UpstartNotRunningErrorOptions,
+} from "./src/errors.ts";
+
+// Upstart's D-Bus names, for calls through `@upstart/upstart/dbus`.
+export {
+  escapePathElement,
+  INSTANCE_INTERFACE,
+  instancePath,
+  JOB_INTERFACE,
+  jobPath,
+  JOBS_PATH,
+  unescapePathElement,
+  UPSTART_INTERFACE,
+  UPSTART_PATH,
+  UPSTART_SERVICE,
+} from "./src/names.ts";
+
+// Job files.
+export { JobDocument, MAX_JOB_FILE_BYTES, parseJob } from "./src/jobfile/document.ts";
+export type { ParseOptions } from "./src/jobfile/document.ts";
+export { ParseError } from "./src/jobfile/errors.ts";
+export type { ParseReason } from "./src/jobfile/errors.ts";
+export { formatJob } from "./src/jobfile/format.ts";
+export { JobBuilder } from "./src/jobfile/builder.ts";
 export type {
-  FleetHost,
-  FleetOptions,
-  FleetProgress,
-  HostFailure,
-  HostResult,
-} from "./src/fleet.ts";
-export { HostTimeoutError, HostUnreachableError } from "./src/host_errors.ts";
-export type { HostFailureKind } from "./src/host_errors.ts";
+  CgroupOptions,
+  ConditionInput,
+  EventSpec,
+  InterpreterScriptOptions,
+  ScriptOptions,
+} from "./src/jobfile/builder.ts";
+export { checkJob } from "./src/jobfile/check.ts";
+export type { CheckOptions, JobProblem } from "./src/jobfile/check.ts";
+export {
+  installJob,
+  JobCheckError,
+  JobExistsError,
+  JobInstallError,
+  validateJobName,
+} from "./src/jobfile/install.ts";
+export type { InstallOptions, InstallResult } from "./src/jobfile/install.ts";
+export { applyOverride } from "./src/jobfile/override.ts";
+export type { OverrideOptions, OverrideResult } from "./src/jobfile/override.ts";
+export {
+  conditionToString,
+  fromUpstartConditions,
+  toUpstartConditions,
+} from "./src/jobfile/condition.ts";
+export { quoteArg } from "./src/jobfile/quote.ts";
+export type { QuoteOptions } from "./src/jobfile/quote.ts";
+export type { StanzaValue } from "./src/jobfile/render.ts";
+export { STANZAS } from "./src/jobfile/_parser.ts";
+export type {
+  BlankNode,
+  CommentNode,
+  CommentSpan,
+  JobNode,
+  ScriptBlock,
+  Span,
+  StanzaNode,
+  TokenNode,
+  UnparsedNode,
+} from "./src/jobfile/cst.ts";
+export type * from "./src/jobfile/types.ts";

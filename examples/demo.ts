@@ -27,9 +27,8 @@ interface Step {
   readonly before?: (sb: Sandbox) => boolean;
 }
 
-const running = (job: string) => (sb: Sandbox) =>
-  [...(sb.engine.getClass(job)?.instances.values() ?? [])].some((j) => j.state === "running");
-const idle = (job: string) => (sb: Sandbox) => (sb.engine.getClass(job)?.instances.size ?? 0) === 0;
+const running = (job: string) => (sb: Sandbox) => sb.status(job).some((j) => j.state === "running");
+const idle = (job: string) => (sb: Sandbox) => sb.status(job).length === 0;
 
 const STEPS: readonly Step[] = [
   { say: "Which Upstart is this? (the sandbox says so in its version)", run: ["version"] },

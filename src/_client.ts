@@ -216,6 +216,18 @@ export function registerClient(owner: object, client: Client): void {
   CLIENTS.set(owner, client);
 }
 
+const SYSTEM_OWNERS = new WeakSet<object>();
+
+/** Makes closing `job` close its System too (`System.openJob`: the connection is the job's). */
+export function giveSystemTo(job: object): void {
+  SYSTEM_OWNERS.add(job);
+}
+
+/** Whether closing `job` closes its System. */
+export function ownsSystem(job: object): boolean {
+  return SYSTEM_OWNERS.has(job);
+}
+
 /** The client of a System. */
 export function clientOf(owner: object): Client {
   const client = CLIENTS.get(owner);

@@ -91,7 +91,7 @@ function sessionAddress(env: (name: string) => string | undefined): string {
  * @throws {TypeError} for contradictory or invalid options.
  * @example
  * ```ts
- * import { connectTargets } from "@upstart/upstart";
+ * import { connectTargets } from "./connect.ts";
  * const targets = connectTargets({}, () => undefined, 0);
  * console.assert(targets.map((t) => t.label).join(", ").startsWith("the private socket"));
  * ```
@@ -221,7 +221,7 @@ const stderrEncoder = new TextEncoder();
  * @throws {UpstartNotRunningError} naming every place tried and why it failed.
  * @example
  * ```ts no-eval
- * import { connectUpstart } from "@upstart/upstart";
+ * import { connectUpstart } from "./connect.ts";
  * const { connection, version } = await connectUpstart({ bus: "system" });
  * console.log(version);
  * await connection.close();
@@ -319,7 +319,19 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
     }
   }
   if (options.host !== undefined && remoteKind !== null) {
-    throw new HostUnreachableError(options.host, remoteKind, tried, { cause: lastError });
+    // The last attempt first: it got furthest, and its reason is the one to act on.
+    const reason = [...tried].reverse().map((t) => `${t.target}: ${t.reason}`).join("; ");
+    throw new HostUnreachableError(`${options.host}: ${reason}`, {
+      host: options.host,
+      kind: remoteKind,
+      reason,
+      tried,
+      cause: lastError,
+    });
   }
-  throw new UpstartNotRunningError(tried, { cause: lastError });
+  const list = tried.map((t) => `${t.target}: ${t.reason}`).join("; ");
+  throw new UpstartNotRunningError(`Upstart is not running or cannot be reached: ${list}`, {
+    tried,
+    cause: lastError,
+  });
 }

@@ -36,7 +36,7 @@ function checkText(where: string, text: string): void {
  * @throws {TypeError} when it cannot be a variable name.
  * @example
  * ```ts
- * import { assertEnvKey } from "@upstart/upstart";
+ * import { assertEnvKey } from "./env.ts";
  * assertEnvKey("PORT");
  * ```
  */
@@ -116,7 +116,7 @@ export function fromEnvList(list: readonly string[]): Record<string, string> {
  * @throws {TypeError} for an invalid job or instance name.
  * @example
  * ```ts
- * import { jobDetails } from "@upstart/upstart";
+ * import { jobDetails } from "./env.ts";
  * console.assert(jobDetails({}).length === 0);
  * console.assert(jobDetails({ job: "web" }).join("|") === "web|");
  * ```

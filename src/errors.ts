@@ -1,7 +1,7 @@
 /**
- * Typed errors for Upstart's D-Bus errors. Each keeps the D-Bus error name
- * (`dbusName`) and Upstart's own message; bad arguments stay plain
- * `TypeError`/`RangeError`.
+ * Typed errors for Upstart's D-Bus errors. Every class takes `(message, options)`; an error
+ * that came from the bus keeps its D-Bus error name (`dbusName`) and Upstart's own message,
+ * one built here has `dbusName: null`. Bad arguments stay plain `TypeError`/`RangeError`.
  *
  * @module
  */
@@ -10,7 +10,7 @@ import { DBusError } from "../ffi/mod.ts";
 
 /** Options shared by the Upstart error classes. */
 export interface UpstartErrorOptions {
-  /** The D-Bus error name, when the error came from the bus. */
+  /** The D-Bus error name, when the error came from the bus (else leave it out). */
   readonly dbusName?: string | null;
   /** The underlying error. */
   readonly cause?: unknown;
@@ -21,12 +21,15 @@ export interface UpstartErrorOptions {
  *
  * @example Catching any Upstart error
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpstartError, UnknownJobError } from "@upstart/upstart";
  * const e = new UnknownJobError("Unknown job: nope");
- * console.assert(e instanceof UpstartError && e.dbusName === "com.ubuntu.Upstart0_6.Error.UnknownJob");
+ * assert.ok(e instanceof UpstartError && e.dbusName === null); // built here, not by the bus
  * ```
  */
 export class UpstartError extends Error {
+  /** The class name, a literal so that minified code keeps it. */
+  override readonly name: string = "UpstartError";
   /** The D-Bus error name this came from, or `null`. */
   readonly dbusName: string | null;
   /** The message as Upstart (or the bus) sent it. */
@@ -39,9 +42,11 @@ export class UpstartError extends Error {
    * @param options The D-Bus error name and the cause.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { UpstartError } from "@upstart/upstart";
    * const e = new UpstartError("Something failed", { dbusName: "com.ubuntu.Upstart0_6.Error.Other" });
-   * console.assert(e.dbusName === "com.ubuntu.Upstart0_6.Error.Other");
+   * assert.equal(e.dbusName, "com.ubuntu.Upstart0_6.Error.Other");
+   * assert.equal(e.dbusMessage, "Something failed");
    * ```
    */
   constructor(message: string, options: UpstartErrorOptions = {}) {
@@ -49,40 +54,25 @@ export class UpstartError extends Error {
     this.dbusName = options.dbusName ?? null;
     this.dbusMessage = options.dbusName ? message : null;
   }
-
-  /** The class name. */
-  override get name(): string {
-    return this.constructor.name;
-  }
 }
 
 const E = "com.ubuntu.Upstart0_6.Error.";
 const INVALID_ARGS = "org.freedesktop.DBus.Error.InvalidArgs";
 const ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied";
 
-function dbusOptions(dbusName: string, options: UpstartErrorOptions): UpstartErrorOptions {
-  return { dbusName: options.dbusName ?? dbusName, cause: options.cause };
-}
-
 /**
  * No job of that name (`com.ubuntu.Upstart0_6.Error.UnknownJob`).
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnknownJobError } from "@upstart/upstart";
- * console.assert(new UnknownJobError("Unknown job: x").message === "Unknown job: x");
+ * assert.ok(new UnknownJobError("Unknown job: x").message === "Unknown job: x");
  * ```
  */
 export class UnknownJobError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Unknown job: NAME`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "UnknownJob", options));
-  }
+  /** Always `"UnknownJobError"`. */
+  override readonly name: string = "UnknownJobError";
 }
 
 /**
@@ -90,20 +80,14 @@ export class UnknownJobError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnknownInstanceError } from "@upstart/upstart";
- * console.assert(new UnknownInstanceError("Unknown instance: 9").dbusName?.endsWith("UnknownInstance"));
+ * assert.ok(new UnknownInstanceError("Unknown instance: 9").name === "UnknownInstanceError");
  * ```
  */
 export class UnknownInstanceError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Unknown instance: NAME`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "UnknownInstance", options));
-  }
+  /** Always `"UnknownInstanceError"`. */
+  override readonly name: string = "UnknownInstanceError";
 }
 
 /**
@@ -111,20 +95,14 @@ export class UnknownInstanceError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AlreadyStartedError } from "@upstart/upstart";
- * console.assert(new AlreadyStartedError("Job is already running: svc").name === "AlreadyStartedError");
+ * assert.ok(new AlreadyStartedError("Job is already running: svc").name === "AlreadyStartedError");
  * ```
  */
 export class AlreadyStartedError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Job is already running: NAME`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "AlreadyStarted", options));
-  }
+  /** Always `"AlreadyStartedError"`. */
+  override readonly name: string = "AlreadyStartedError";
 }
 
 /**
@@ -132,20 +110,14 @@ export class AlreadyStartedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { AlreadyStoppedError } from "@upstart/upstart";
- * console.assert(new AlreadyStoppedError("Job has already been stopped: svc") instanceof Error);
+ * assert.ok(new AlreadyStoppedError("Job has already been stopped: svc") instanceof Error);
  * ```
  */
 export class AlreadyStoppedError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Job has already been stopped: NAME`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "AlreadyStopped", options));
-  }
+  /** Always `"AlreadyStoppedError"`. */
+  override readonly name: string = "AlreadyStoppedError";
 }
 
 /**
@@ -153,20 +125,14 @@ export class AlreadyStoppedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { NotRunningError } from "@upstart/upstart";
- * console.assert(new NotRunningError("Job is not running: svc").dbusName?.endsWith("NotRunning"));
+ * assert.ok(new NotRunningError("Job is not running: svc").name === "NotRunningError");
  * ```
  */
 export class NotRunningError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Job is not running: NAME`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "NotRunning", options));
-  }
+  /** Always `"NotRunningError"`. */
+  override readonly name: string = "NotRunningError";
 }
 
 /**
@@ -174,20 +140,14 @@ export class NotRunningError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobFailedError } from "@upstart/upstart";
- * console.assert(new JobFailedError("Job failed to start").name === "JobFailedError");
+ * assert.ok(new JobFailedError("Job failed to start").name === "JobFailedError");
  * ```
  */
 export class JobFailedError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Job failed to start`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "JobFailed", options));
-  }
+  /** Always `"JobFailedError"`. */
+  override readonly name: string = "JobFailedError";
 }
 
 /**
@@ -195,20 +155,14 @@ export class JobFailedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EventFailedError } from "@upstart/upstart";
- * console.assert(new EventFailedError("Event failed").name === "EventFailedError");
+ * assert.ok(new EventFailedError("Event failed").name === "EventFailedError");
  * ```
  */
 export class EventFailedError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message (`Event failed`).
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(E + "EventFailed", options));
-  }
+  /** Always `"EventFailedError"`. */
+  override readonly name: string = "EventFailedError";
 }
 
 const PERMISSION_HINT =
@@ -220,12 +174,15 @@ const PERMISSION_HINT =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PermissionDeniedError } from "@upstart/upstart";
  * const e = new PermissionDeniedError("You do not have permission to modify job: ssh");
- * console.assert(e.message.includes("needs root") && e.dbusMessage?.startsWith("You do not"));
+ * assert.ok(e.message.includes("needs root") && e.dbusMessage?.startsWith("You do not"));
  * ```
  */
 export class PermissionDeniedError extends UpstartError {
+  /** Always `"PermissionDeniedError"`. */
+  override readonly name: string = "PermissionDeniedError";
   /** The message as Upstart (or the bus) sent it, without the hint. */
   override readonly dbusMessage: string;
   /** What is needed to be allowed (the hint the message ends with). */
@@ -240,7 +197,7 @@ export class PermissionDeniedError extends UpstartError {
   constructor(message: string, options: UpstartErrorOptions = {}) {
     super(
       `${message.trimEnd()} (${PERMISSION_HINT})`,
-      dbusOptions(E + "PermissionDenied", options),
+      options,
     );
     this.dbusMessage = message;
   }
@@ -252,20 +209,15 @@ export class PermissionDeniedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidArgumentError } from "@upstart/upstart";
- * console.assert(new InvalidArgumentError("No such variable: X").dbusName === "org.freedesktop.DBus.Error.InvalidArgs");
+ * const e = new InvalidArgumentError("No such variable: X", { dbusName: "org.freedesktop.DBus.Error.InvalidArgs" });
+ * assert.ok(e.dbusName === "org.freedesktop.DBus.Error.InvalidArgs");
  * ```
  */
 export class InvalidArgumentError extends UpstartError {
-  /**
-   * Makes the error.
-   *
-   * @param message Upstart's message.
-   * @param options The D-Bus name and cause.
-   */
-  constructor(message: string, options: UpstartErrorOptions = {}) {
-    super(message, dbusOptions(INVALID_ARGS, options));
-  }
+  /** Always `"InvalidArgumentError"`. */
+  override readonly name: string = "InvalidArgumentError";
 }
 
 /**
@@ -274,11 +226,15 @@ export class InvalidArgumentError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { InvalidEnvError, InvalidArgumentError } from "@upstart/upstart";
- * console.assert(new InvalidEnvError("Env must be KEY=VALUE pairs") instanceof InvalidArgumentError);
+ * assert.ok(new InvalidEnvError("Env must be KEY=VALUE pairs") instanceof InvalidArgumentError);
  * ```
  */
-export class InvalidEnvError extends InvalidArgumentError {}
+export class InvalidEnvError extends InvalidArgumentError {
+  /** Always `"InvalidEnvError"`. */
+  override readonly name: string = "InvalidEnvError";
+}
 
 /** One place {@linkcode UpstartNotRunningError} tried, and how it failed. */
 export interface ConnectAttempt {
@@ -295,39 +251,51 @@ export interface ConnectAttempt {
   readonly detail?: string;
 }
 
+/** Options of {@linkcode UpstartNotRunningError}. */
+export interface UpstartNotRunningErrorOptions extends UpstartErrorOptions {
+  /** Each place tried, in order, and why it failed. */
+  readonly tried: readonly ConnectAttempt[];
+}
+
 /**
  * Upstart could not be reached: nothing listens on its socket, or no one owns
- * its bus name. The message says everything that was tried.
+ * its bus name. `tried` says everything that was tried.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpstartNotRunningError } from "@upstart/upstart";
- * const e = new UpstartNotRunningError([{ target: "the system bus", reason: "no owner of com.ubuntu.Upstart" }]);
- * console.assert(e.message.includes("system bus"));
+ * const tried = [{ target: "the system bus", reason: "no owner of com.ubuntu.Upstart" }];
+ * const e = new UpstartNotRunningError("Upstart is not running", { tried });
+ * assert.ok(e.tried[0].target === "the system bus" && e.dbusName === null);
  * ```
  */
 export class UpstartNotRunningError extends UpstartError {
+  /** Always `"UpstartNotRunningError"`. */
+  override readonly name: string = "UpstartNotRunningError";
   /** What was tried, in order, and why each failed. */
   readonly tried: readonly ConnectAttempt[];
 
   /**
    * Makes the error.
    *
-   * @param tried Each attempt: where, and why it failed.
-   * @param options The D-Bus name and cause (the last failure).
+   * @param message What went wrong (the connector lists every attempt).
+   * @param options What was tried, and the cause (the last failure).
    */
-  constructor(
-    tried: readonly ConnectAttempt[],
-    options: UpstartErrorOptions = {},
-  ) {
-    super(
-      `Upstart is not running or cannot be reached: ${
-        tried.map((t) => `${t.target}: ${t.reason}`).join("; ")
-      }`,
-      options,
-    );
-    this.tried = tried;
+  constructor(message: string, options: UpstartNotRunningErrorOptions) {
+    super(message, options);
+    this.tried = options.tried;
   }
+}
+
+/** Options of {@linkcode UnsupportedError}. */
+export interface UnsupportedErrorOptions extends UpstartErrorOptions {
+  /** The D-Bus member or property. */
+  readonly feature: string;
+  /** The first Upstart release that has it. */
+  readonly since: string;
+  /** The daemon's `version` string. */
+  readonly daemonVersion: string;
 }
 
 /**
@@ -335,12 +303,19 @@ export class UpstartNotRunningError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UnsupportedError } from "@upstart/upstart";
- * const e = new UnsupportedError("GetEnv", "1.7", "init (upstart 1.5)");
- * console.assert(e.since === "1.7" && e.message.includes("1.7"));
+ * const e = new UnsupportedError("GetEnv needs Upstart 1.7 or later", {
+ *   feature: "GetEnv",
+ *   since: "1.7",
+ *   daemonVersion: "init (upstart 1.5)",
+ * });
+ * assert.ok(e.since === "1.7" && e.name === "UnsupportedError");
  * ```
  */
 export class UnsupportedError extends UpstartError {
+  /** Always `"UnsupportedError"`. */
+  override readonly name: string = "UnsupportedError";
   /** The D-Bus member or property. */
   readonly feature: string;
   /** The first Upstart release that has it. */
@@ -351,24 +326,14 @@ export class UnsupportedError extends UpstartError {
   /**
    * Makes the error.
    *
-   * @param feature The D-Bus member or property.
-   * @param since The release that added it.
-   * @param daemonVersion The daemon's version string.
-   * @param options The D-Bus name and cause.
+   * @param message What is missing (`requireFeature` names the feature, the release and the daemon).
+   * @param options The feature, the release that added it and the daemon's version.
    */
-  constructor(
-    feature: string,
-    since: string,
-    daemonVersion: string,
-    options: UpstartErrorOptions = {},
-  ) {
-    super(
-      `${feature} needs Upstart ${since} or later: the daemon is ${JSON.stringify(daemonVersion)}`,
-      options,
-    );
-    this.feature = feature;
-    this.since = since;
-    this.daemonVersion = daemonVersion;
+  constructor(message: string, options: UnsupportedErrorOptions) {
+    super(message, options);
+    this.feature = options.feature;
+    this.since = options.since;
+    this.daemonVersion = options.daemonVersion;
   }
 }
 
@@ -377,11 +342,15 @@ export class UnsupportedError extends UpstartError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { WaitTimeoutError } from "@upstart/upstart";
- * console.assert(new WaitTimeoutError("Timed out").name === "WaitTimeoutError");
+ * assert.ok(new WaitTimeoutError("Timed out").name === "WaitTimeoutError");
  * ```
  */
-export class WaitTimeoutError extends UpstartError {}
+export class WaitTimeoutError extends UpstartError {
+  /** Always `"WaitTimeoutError"`. */
+  override readonly name: string = "WaitTimeoutError";
+}
 
 const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions) => UpstartError> =
   {
@@ -405,10 +374,11 @@ const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions
  * @returns The typed error (or `error` itself).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DBusError } from "@upstart/upstart/dbus";
  * import { toUpstartError, UnknownJobError } from "@upstart/upstart";
  * const e = toUpstartError(new DBusError("com.ubuntu.Upstart0_6.Error.UnknownJob", "Unknown job: x"));
- * console.assert(e instanceof UnknownJobError);
+ * assert.ok(e instanceof UnknownJobError);
  * ```
  */
 export function toUpstartError(error: unknown): unknown {

@@ -7,7 +7,7 @@
  */
 
 import type { SignalMessage } from "../ffi/mod.ts";
-import type { Goal, State } from "./instance.ts";
+import type { Goal, State } from "./states.ts";
 import {
   INSTANCE_INTERFACE,
   JOB_INTERFACE,
@@ -161,7 +161,7 @@ function instanceRef(path: string): InstanceRef | null {
  * @returns The event, or `null` for a signal that is not one of Upstart's.
  * @example
  * ```ts
- * import { toUpstartEvent } from "@upstart/upstart";
+ * import { toUpstartEvent } from "./events.ts";
  * const ev = toUpstartEvent({
  *   sender: null, path: "/com/ubuntu/Upstart/jobs/my_2djob/_", interface: "com.ubuntu.Upstart0_6.Instance",
  *   member: "StateChanged", signature: "s", body: ["running"],

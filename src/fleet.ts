@@ -66,7 +66,7 @@ export interface FleetOptions<T = unknown> {
  * @example
  * ```ts
  * import { failureOf, HostTimeoutError } from "@upstart/upstart";
- * const failure = failureOf(new HostTimeoutError("db3", 5000));
+ * const failure = failureOf(HostTimeoutError.after("db3", 5000));
  * console.assert(failure.kind === "timeout" && failure.message === "no answer within 5 seconds");
  * ```
  */
@@ -144,7 +144,7 @@ export async function forEachHost<T>(
     if (options.signal?.aborted) controller.abort(options.signal.reason);
     const timer = limit === undefined
       ? undefined
-      : setTimeout(() => controller.abort(new HostTimeoutError(name, limit)), limit);
+      : setTimeout(() => controller.abort(HostTimeoutError.after(name, limit)), limit);
     let result: HostResult<T>;
     try {
       const work = task(host, controller.signal);

@@ -5,11 +5,20 @@
  * @module
  */
 
-import { type ConnectAttempt, UpstartNotRunningError } from "./errors.ts";
-import type { UpstartErrorOptions } from "./errors.ts";
+import { UpstartNotRunningError, type UpstartNotRunningErrorOptions } from "./errors.ts";
 import type { HostFailureKind } from "./remote_attempt.ts";
 
 export type { HostFailureKind } from "./remote_attempt.ts";
+
+/** Options of {@linkcode HostUnreachableError}. */
+export interface HostUnreachableErrorOptions extends UpstartNotRunningErrorOptions {
+  /** The host, as given. */
+  readonly host: string;
+  /** Which part failed (of the last attempt). */
+  readonly kind: Exclude<HostFailureKind, "timeout" | "command">;
+  /** The message without the host in front. */
+  readonly reason: string;
+}
 
 /**
  * Upstart on another host could not be reached over ssh. The message is one line,
@@ -18,15 +27,18 @@ export type { HostFailureKind } from "./remote_attempt.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HostUnreachableError } from "@upstart/upstart";
- * const e = new HostUnreachableError("web1", "ssh", [
- *   { target: "the system bus over ssh", reason: "ssh: connect to host web1 port 22: Connection refused" },
- * ]);
- * console.assert(e.message === "web1: the system bus over ssh: ssh: connect to host web1 port 22: Connection refused");
- * console.assert(e.kind === "ssh");
+ * const tried = [{ target: "the system bus over ssh", reason: "ssh: Connection refused" }];
+ * const reason = "the system bus over ssh: ssh: Connection refused";
+ * const e = new HostUnreachableError(`web1: ${reason}`, { host: "web1", kind: "ssh", reason, tried });
+ * assert.equal(e.kind, "ssh");
+ * assert.equal(e.name, "HostUnreachableError");
  * ```
  */
 export class HostUnreachableError extends UpstartNotRunningError {
+  /** Always `"HostUnreachableError"`. */
+  override readonly name: string = "HostUnreachableError";
   /** The host, as given. */
   readonly host: string;
   /** Which part failed (of the last attempt). */
@@ -34,32 +46,26 @@ export class HostUnreachableError extends UpstartNotRunningError {
   /** The message without the host in front (what the JSON output's `error.message` holds). */
   readonly reason: string;
 
-  /** `"HostUnreachableError"`. */
-  override get name(): string {
-    return "HostUnreachableError";
-  }
-
   /**
    * Makes the error.
    *
-   * @param host The host.
-   * @param kind Which part failed.
-   * @param tried Each attempt: what was tried, and why it failed.
-   * @param options The cause (the last failure).
+   * @param message The one line (`HOST: reason`).
+   * @param options The host, the kind, the reason, what was tried and the cause.
    */
-  constructor(
-    host: string,
-    kind: Exclude<HostFailureKind, "timeout" | "command">,
-    tried: readonly ConnectAttempt[],
-    options: UpstartErrorOptions = {},
-  ) {
-    super(tried, options);
-    this.host = host;
-    this.kind = kind;
-    // The last attempt first: it got furthest, and its reason is the one to act on.
-    this.reason = [...tried].reverse().map((t) => `${t.target}: ${t.reason}`).join("; ");
-    this.message = `${host}: ${this.reason}`;
+  constructor(message: string, options: HostUnreachableErrorOptions) {
+    super(message, options);
+    this.host = options.host;
+    this.kind = options.kind;
+    this.reason = options.reason;
   }
+}
+
+/** Options of {@linkcode HostTimeoutError}. */
+export interface HostTimeoutErrorOptions {
+  /** The host, as given. */
+  readonly host: string;
+  /** The time allowed, in milliseconds. */
+  readonly timeout: number;
 }
 
 /**
@@ -67,12 +73,16 @@ export class HostUnreachableError extends UpstartNotRunningError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { HostTimeoutError } from "@upstart/upstart";
- * const e = new HostTimeoutError("db3", 5000);
- * console.assert(e.message === "db3: no answer within 5 seconds" && e.kind === "timeout");
+ * const e = HostTimeoutError.after("db3", 5000);
+ * assert.equal(e.message, "db3: no answer within 5 seconds");
+ * assert.equal(e.kind, "timeout");
  * ```
  */
 export class HostTimeoutError extends Error {
+  /** Always `"HostTimeoutError"`. */
+  override readonly name: string = "HostTimeoutError";
   /** The host, as given. */
   readonly host: string;
   /** The time allowed, in milliseconds. */
@@ -85,15 +95,29 @@ export class HostTimeoutError extends Error {
   /**
    * Makes the error.
    *
+   * @param message The one line (`HOST: reason`).
+   * @param options The host and the time allowed.
+   */
+  constructor(message: string, options: HostTimeoutErrorOptions) {
+    super(message);
+    this.host = options.host;
+    this.timeout = options.timeout;
+    this.reason = message.startsWith(`${options.host}: `)
+      ? message.slice(options.host.length + 2)
+      : message;
+  }
+
+  /**
+   * The error for a host that ran out of its time, in the usual words.
+   *
    * @param host The host.
    * @param timeout The time allowed, in milliseconds.
+   * @returns The error.
    */
-  constructor(host: string, timeout: number) {
-    const reason = `no answer within ${timeout / 1000} seconds`;
-    super(`${host}: ${reason}`);
-    this.name = "HostTimeoutError";
-    this.host = host;
-    this.timeout = timeout;
-    this.reason = reason;
+  static after(host: string, timeout: number): HostTimeoutError {
+    return new HostTimeoutError(`${host}: no answer within ${timeout / 1000} seconds`, {
+      host,
+      timeout,
+    });
   }
 }

@@ -13,7 +13,6 @@ import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
 
 import { type Goal, type State, STATES } from "./states.ts";
-export { type Goal, type State, STATES };
 
 /** A process of an instance. */
 export interface ProcessInfo {
@@ -408,6 +407,38 @@ export class Instance {
       clearTimeout(timer);
       await Promise.all(subs.map((s) => s.unsubscribe().catch(() => {})));
     }
+  }
+
+  /**
+   * What `JSON.stringify` shows: the job and instance names, the path, and the goal, state and
+   * processes as last seen (not the connection).
+   *
+   * @returns A plain object.
+   * @example
+   * ```ts ignore
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * const inst = await (await system.job("cron")).instance();
+   * console.log(JSON.stringify(inst)); // {"job":"cron","name":"","path":...,"goal":"start",...}
+   * ```
+   */
+  toJSON(): InstanceStatus & { readonly job: string; readonly path: string } {
+    const { goal, state, processes } = this.#status;
+    return { job: this.job.name, name: this.name, path: this.path, goal, state, processes };
+  }
+
+  /**
+   * What `console.log` shows: `Instance { job, name, path, goal, state, processes }`.
+   *
+   * @param inspect Deno's inspector.
+   * @param options Its options (depth, colors...).
+   * @returns The text.
+   */
+  [Symbol.for("Deno.customInspect")](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return `Instance ${inspect(this.toJSON(), options)}`;
   }
 }
 

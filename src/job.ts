@@ -7,7 +7,7 @@
 
 import { fromUpstartConditions } from "./jobfile/condition.ts";
 import type { Condition } from "./jobfile/types.ts";
-import { clientOf, isNoSuchObject } from "./_client.ts";
+import { clientOf, isNoSuchObject, ownsSystem } from "./_client.ts";
 import { type Env, toEnvList } from "./env.ts";
 import { UnknownJobError } from "./errors.ts";
 import {
@@ -17,8 +17,8 @@ import {
   readInstanceStatus,
 } from "./instance.ts";
 import { assertInstanceName, JOB_INTERFACE, unescapePathElement } from "./names.ts";
-// A cycle with system.ts, harmless: System is only used inside Job.open.
-import { System, type SystemOptions } from "./system.ts";
+// Only the type: system.ts imports this module (System.openJob makes a job that owns its system).
+import type { System } from "./system.ts";
 
 /** Options of {@linkcode Job.start}, {@linkcode Job.stop} and {@linkcode Job.restart}. */
 export interface JobControlOptions extends ControlOptions {
@@ -62,7 +62,7 @@ export function toJobInfo(props: Record<string, unknown>, fallbackName: string):
 }
 
 /**
- * A job. Get one from {@linkcode System.job} or {@linkcode Job.open}.
+ * A job. Get one from {@linkcode System.job} or {@linkcode System.openJob}.
  *
  * @example Start a job with an environment and look at its instances
  * ```ts no-eval
@@ -79,7 +79,6 @@ export class Job implements AsyncDisposable {
   /** Its object path. */
   readonly path: string;
   #info: JobInfo;
-  #owned = false;
 
   /**
    * Makes the handle of a job from what `GetJobByName` and `GetAll` said;
@@ -99,33 +98,6 @@ export class Job implements AsyncDisposable {
     this.system = system;
     this.path = path;
     this.#info = info;
-  }
-
-  /**
-   * Connects and finds a job in one step, like the Python library's
-   * `UpstartJob('ssh')`; disposing the job closes its connection.
-   *
-   * @param name The job name.
-   * @param options How to connect (see {@linkcode System.connect}).
-   * @returns The job.
-   * @throws {UnknownJobError} when there is no such job; {UpstartNotRunningError}.
-   * @example
-   * ```ts no-eval
-   * import { Job } from "@upstart/upstart";
-   * await using ssh = await Job.open("ssh");
-   * console.log(await ssh.status());
-   * ```
-   */
-  static async open(name: string, options: SystemOptions = {}): Promise<Job> {
-    const system = await System.connect(options);
-    try {
-      const job = await system.job(name);
-      job.#owned = true;
-      return job;
-    } catch (e) {
-      await system.close();
-      throw e;
-    }
   }
 
   /** The job name. */
@@ -438,21 +410,51 @@ export class Job implements AsyncDisposable {
   }
 
   /**
-   * Closes the connection if this job made it ({@linkcode Job.open}); otherwise nothing.
+   * Closes the connection if it was made for this job ({@linkcode System.openJob}); otherwise
+   * nothing.
    *
    * @example
    * ```ts no-eval
-   * import { Job } from "@upstart/upstart";
-   * const ssh = await Job.open("ssh");
+   * import { System } from "@upstart/upstart";
+   * const ssh = await System.openJob("ssh");
    * await ssh.close();
    * ```
    */
   async close(): Promise<void> {
-    if (this.#owned) await this.system.close();
+    if (ownsSystem(this)) await this.system.close();
   }
 
   /** Same as {@linkcode Job.close}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * What `JSON.stringify` shows: the job's name, path and properties (not the connection).
+   *
+   * @returns A plain object.
+   * @example
+   * ```ts ignore
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect();
+   * console.log(JSON.stringify(await system.job("cron"))); // {"name":"cron","path":...}
+   * ```
+   */
+  toJSON(): JobInfo & { readonly path: string } {
+    return { ...this.#info, path: this.path };
+  }
+
+  /**
+   * What `console.log` shows: `Job { name, path, description, ... }`.
+   *
+   * @param inspect Deno's inspector.
+   * @param options Its options (depth, colors...).
+   * @returns The text.
+   */
+  [Symbol.for("Deno.customInspect")](
+    inspect: (value: unknown, options?: unknown) => string,
+    options?: unknown,
+  ): string {
+    return `Job ${inspect(this.toJSON(), options)}`;
   }
 }

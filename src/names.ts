@@ -170,7 +170,8 @@ export function unescapePathElement(element: string): string {
  * @returns `true` when the element holds an `_ff` escape.
  * @example
  * ```ts
- * import { escapePathElement, isLossyPathElement } from "@upstart/upstart";
+ * import { escapePathElement } from "@upstart/upstart";
+ * import { isLossyPathElement } from "./names.ts";
  * console.assert(isLossyPathElement(escapePathElement("café")));
  * console.assert(!isLossyPathElement("my_2djob"));
  * ```
@@ -198,7 +199,7 @@ export function isLossyPathElement(element: string): boolean {
  * @throws {TypeError} when `name` is not a string, or cannot be a job's name.
  * @example
  * ```ts
- * import { assertJobName } from "@upstart/upstart";
+ * import { assertJobName } from "./names.ts";
  * assertJobName("avahi-daemon");
  * try { assertJobName("/etc/init/ssh"); } catch (e) { console.assert(e instanceof TypeError); }
  * ```
@@ -228,7 +229,7 @@ export function assertJobName(name: string): string {
  * @throws {TypeError} when `name` is not a string or contains NUL.
  * @example
  * ```ts
- * import { assertInstanceName } from "@upstart/upstart";
+ * import { assertInstanceName } from "./names.ts";
  * assertInstanceName("tty1");
  * ```
  */
@@ -278,7 +279,7 @@ export function instancePath(job: string, instance: string): string {
  * or `null` when the path is not a job or instance path.
  * @example
  * ```ts
- * import { splitUpstartPath } from "@upstart/upstart";
+ * import { splitUpstartPath } from "./names.ts";
  * const parts = splitUpstartPath("/com/ubuntu/Upstart/jobs/tty/tty1");
  * console.assert(parts?.job === "tty" && parts.instance === "tty1");
  * ```

@@ -55,7 +55,7 @@ export interface RemoteOptions {
  *
  * @example
  * ```ts
- * import { PRIVATE_SOCKET } from "@upstart/upstart";
+ * import { PRIVATE_SOCKET } from "./remote.ts";
  * console.assert(PRIVATE_SOCKET.startsWith("@"));
  * ```
  */
@@ -65,7 +65,7 @@ export const PRIVATE_SOCKET = "@/com/ubuntu/upstart";
  *
  * @example
  * ```ts
- * import { SYSTEM_BUS_SOCKET } from "@upstart/upstart";
+ * import { SYSTEM_BUS_SOCKET } from "./remote.ts";
  * console.assert(SYSTEM_BUS_SOCKET.endsWith("system_bus_socket"));
  * ```
  */
@@ -79,7 +79,7 @@ export const SYSTEM_BUS_SOCKET = "/var/run/dbus/system_bus_socket";
  * @returns The escaped value.
  * @example
  * ```ts
- * import { escapeAddressValue } from "@upstart/upstart";
+ * import { escapeAddressValue } from "./remote.ts";
  * console.assert(escapeAddressValue("a b,c") === "a%20b%2cc");
  * ```
  */
@@ -99,7 +99,7 @@ export function escapeAddressValue(value: string): string {
  * @returns The quoted word.
  * @example
  * ```ts
- * import { shellQuote } from "@upstart/upstart";
+ * import { shellQuote } from "./remote.ts";
  * console.assert(shellQuote("it's") === "'it'\\''s'");
  * ```
  */
@@ -164,7 +164,7 @@ while True:
  * @returns A script for `sh -c`.
  * @example
  * ```ts
- * import { bridgeScript } from "@upstart/upstart";
+ * import { bridgeScript } from "./remote.ts";
  * console.assert(bridgeScript("system").includes("socat"));
  * ```
  */
@@ -230,7 +230,7 @@ export function bridgeScript(
  * @throws {TypeError} for a host that is empty, starts with `-` or holds whitespace.
  * @example
  * ```ts
- * import { remoteAddress } from "@upstart/upstart";
+ * import { remoteAddress } from "./remote.ts";
  * const address = remoteAddress({ host: "root@server", remoteSocket: "private" });
  * console.assert(address.startsWith("unixexec:path=/bin/sh,argv0=sh,argv1=-c,"));
  * ```
@@ -303,7 +303,7 @@ exec 4<&0
  * @returns `"private"` or `"system"`.
  * @example
  * ```ts
- * import { defaultRemoteSocket } from "@upstart/upstart";
+ * import { defaultRemoteSocket } from "./remote.ts";
  * console.assert(defaultRemoteSocket({ host: "root@h" }) === "private");
  * ```
  */

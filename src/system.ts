@@ -7,7 +7,7 @@
  */
 
 import type { Connection } from "../ffi/mod.ts";
-import { Client, isNoSuchObject, Limiter, registerClient } from "./_client.ts";
+import { Client, giveSystemTo, isNoSuchObject, Limiter, registerClient } from "./_client.ts";
 import { type ConnectOptions, connectUpstart, type Target } from "./connect.ts";
 import { type Env, type EnvScope, fromEnvList, jobDetails, toEnvList } from "./env.ts";
 import { InvalidArgumentError, UnknownJobError } from "./errors.ts";
@@ -27,7 +27,6 @@ import {
 import { hasFeature, parseVersion, type UpstartVersion } from "./versions.ts";
 
 import { LOG_PRIORITIES, type LogPriority } from "./states.ts";
-export { LOG_PRIORITIES, type LogPriority };
 
 /** Options of {@linkcode System.connect}. */
 export interface SystemOptions extends ConnectOptions {
@@ -129,6 +128,33 @@ export class System implements AsyncDisposable {
       return new System(client, target);
     } catch (e) {
       await connection.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Connects and finds a job in one step, like the Python library's `UpstartJob('ssh')`;
+   * disposing the job closes its connection.
+   *
+   * @param name The job name.
+   * @param options How to connect (see {@linkcode System.connect}).
+   * @returns The job.
+   * @throws {UnknownJobError} when there is no such job; {UpstartNotRunningError}.
+   * @example
+   * ```ts ignore
+   * import { System } from "@upstart/upstart";
+   * await using ssh = await System.openJob("ssh");
+   * console.log(await ssh.status());
+   * ```
+   */
+  static async openJob(name: string, options: SystemOptions = {}): Promise<Job> {
+    const system = await System.connect(options);
+    try {
+      const job = await system.job(name);
+      giveSystemTo(job);
+      return job;
+    } catch (e) {
+      await system.close();
       throw e;
     }
   }

@@ -45,7 +45,7 @@ export interface Feature {
  *
  * @example
  * ```ts
- * import { FEATURES } from "@upstart/upstart";
+ * import { FEATURES } from "./versions.ts";
  * console.assert(FEATURES["manager.GetEnv"].since === "1.7");
  * ```
  */
@@ -183,7 +183,8 @@ function numbers(v: string | UpstartVersion): readonly number[] {
  * @returns `true` when the daemon has it.
  * @example
  * ```ts
- * import { hasFeature, parseVersion } from "@upstart/upstart";
+ * import { parseVersion } from "@upstart/upstart";
+ * import { hasFeature } from "./versions.ts";
  * console.assert(!hasFeature(parseVersion("init (upstart 1.5)"), "manager.GetEnv"));
  * ```
  */
@@ -201,7 +202,8 @@ export function hasFeature(version: UpstartVersion | null, key: string): boolean
  * @throws {UnsupportedError} naming the feature, the daemon's version and the release that added it.
  * @example
  * ```ts
- * import { parseVersion, requireFeature, UnsupportedError } from "@upstart/upstart";
+ * import { parseVersion, UnsupportedError } from "@upstart/upstart";
+ * import { requireFeature } from "./versions.ts";
  * try {
  *   requireFeature(parseVersion("init (upstart 0.6.5)"), "instance.Reload");
  * } catch (e) {
@@ -212,5 +214,9 @@ export function hasFeature(version: UpstartVersion | null, key: string): boolean
 export function requireFeature(version: UpstartVersion | null, key: string): void {
   if (hasFeature(version, key)) return;
   const feature = FEATURES[key];
-  throw new UnsupportedError(feature.member, feature.since, version!.raw);
+  const { member, since } = feature, daemonVersion = version!.raw;
+  throw new UnsupportedError(
+    `${member} needs Upstart ${since} or later: the daemon is ${JSON.stringify(daemonVersion)}`,
+    { feature: member, since, daemonVersion },
+  );
 }

@@ -74,3 +74,36 @@ Deno.test("Upstart's errors keep their D-Bus name and Upstart's message", async 
     return true;
   });
 });
+
+Deno.test("every error class: a literal name that survives renaming, (message, options), no D-Bus name unless given", async () => {
+  const mod = await import("../mod.ts");
+  const classes = Object.entries(mod).filter(([, v]) =>
+    v === mod.UpstartError || (typeof v === "function" && v.prototype instanceof mod.UpstartError)
+  ) as [string, new (message: string, options: never) => InstanceType<typeof UpstartError>][];
+  assert.ok(classes.length >= 14, `${classes.length} classes`);
+  const extra = { tried: [], feature: "GetEnv", since: "1.7", daemonVersion: "1.5" } as never;
+  for (const [exported, Class] of classes) {
+    const cause = new Error("underneath");
+    const e = new Class("it failed\x1b[31m", { cause, ...(extra as object) } as never);
+    assert.equal(e.name, exported);
+    assert.equal(e.cause, cause);
+    assert.equal(e.dbusName, null, `${exported} built here has no D-Bus name`);
+    assert.ok(e.message.startsWith("it failed\x1b[31m"), exported); // kept as given (the CLI escapes)
+    assert.ok(String(e).startsWith(`${exported}: `));
+  }
+  // A minifier renames classes: the name is a literal, not constructor.name.
+  const { UnknownJobError } = mod;
+  const original = Object.getOwnPropertyDescriptor(UnknownJobError, "name")!;
+  Object.defineProperty(UnknownJobError, "name", { value: "a" });
+  try {
+    assert.equal(new UnknownJobError("x").name, "UnknownJobError");
+  } finally {
+    Object.defineProperty(UnknownJobError, "name", original);
+  }
+  // From the bus: the D-Bus name and message are kept.
+  const dbus = new mod.UnknownJobError("Unknown job: x", {
+    dbusName: "com.ubuntu.Upstart0_6.Error.UnknownJob",
+  });
+  assert.equal(dbus.dbusName, "com.ubuntu.Upstart0_6.Error.UnknownJob");
+  assert.equal(dbus.dbusMessage, "Unknown job: x");
+});

@@ -194,3 +194,43 @@ Deno.test("the environment of a job that is not running: UnknownInstanceError", 
   await using sb = await sandboxSystem(JOBS);
   await assert.rejects(() => sb.system.getEnv("X", { job: "svc" }), UnknownInstanceError);
 });
+
+Deno.test("console.log and JSON.stringify show a job's and an instance's state, never the connection", async () => {
+  await using sb = await sandboxSystem(JOBS);
+  const job = await sb.system.job("svc");
+  const inst = await job.start();
+  const pid = inst.processes[0].pid;
+  assert.deepEqual(JSON.parse(JSON.stringify(job)), {
+    name: "svc",
+    path: "/com/ubuntu/Upstart/jobs/svc",
+    description: null,
+    author: null,
+    version: null,
+    usage: null,
+    emits: [],
+  });
+  assert.deepEqual(JSON.parse(JSON.stringify(inst)), {
+    job: "svc",
+    name: "",
+    path: "/com/ubuntu/Upstart/jobs/svc/_",
+    goal: "start",
+    state: "running",
+    processes: [{ type: "main", pid }],
+  });
+  const shown = Deno.inspect(inst, { colors: false, depth: 4 });
+  assert.match(shown, /^Instance \{/);
+  for (const part of ['goal: "start"', 'state: "running"', `pid: ${pid}`, 'job: "svc"']) {
+    assert.ok(shown.includes(part), `${part} in ${shown}`);
+  }
+  const jobShown = Deno.inspect(job, { colors: false });
+  assert.match(jobShown, /^Job \{/);
+  assert.ok(jobShown.includes('name: "svc"'), jobShown);
+  // Neither shows the System, its connection or the client (they are big and not data).
+  for (const text of [shown, jobShown, JSON.stringify(job), JSON.stringify(inst)]) {
+    assert.ok(!/connection|Connection|System|system/.test(text), text);
+  }
+  await job.stop();
+  assert.equal(JSON.parse(JSON.stringify(inst)).state, "running"); // as last seen
+  await inst.status();
+  assert.equal(JSON.parse(JSON.stringify(inst)).state, "waiting");
+});

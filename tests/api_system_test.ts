@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { python, sandboxSystem } from "./support/api_sandbox.ts";
 import { InvalidArgumentError, UnknownJobError, UpstartError } from "../src/errors.ts";
 import { System } from "../src/system.ts";
-import { Job } from "../src/job.ts";
 
 const JOBS = {
   "svc": 'description "a service"\nauthor "me"\nversion "1.0"\nusage "svc PORT=n"\n' +
@@ -190,18 +189,18 @@ Deno.test("endSession answers with success or a typed Upstart error", async () =
   assert.ok(result === "ok" || result instanceof UpstartError, String(result));
 });
 
-Deno.test("Job.open connects, finds the job, and closes its connection on dispose", async () => {
+Deno.test("System.openJob connects, finds the job, and closes its connection on dispose", async () => {
   await using sb = await sandboxSystem(JOBS);
   let conn;
   {
-    await using job = await Job.open("svc", { address: sb.address, peer: false });
+    await using job = await System.openJob("svc", { address: sb.address, peer: false });
     conn = job.system.connection;
     assert.equal(job.description, "a service");
     assert.ok(conn.isOpen);
   }
   assert.equal(conn.isOpen, false);
   await assert.rejects(
-    () => Job.open("nope", { address: sb.address, peer: false }),
+    () => System.openJob("nope", { address: sb.address, peer: false }),
     UnknownJobError,
   );
 });

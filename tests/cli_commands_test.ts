@@ -331,7 +331,7 @@ Deno.test("-q prints errors only; --help, COMMAND --help, --version, help; bad u
   assert.match(r.out, /^Usage: initctl start \[OPTION\]\.\.\. JOB \[KEY=VALUE\]\.\.\.\n/);
   assert.match(r.out, /-n, --no-wait/);
   r = await cli(["--version"]);
-  assert.deepEqual([r.code, r.out], [0, `initctl (@upstart/upstart 0.1.0)\n`]);
+  assert.deepEqual([r.code, r.out], [0, `initctl (@upstart/upstart 0.2.0)\n`]);
   r = await cli([]);
   assert.deepEqual([r.code, r.err], [1, `initctl: missing command\n${HINT}`]);
   r = await cli(["frobnicate"]);
@@ -428,25 +428,27 @@ Deno.test("unreachableMessage: root's private socket first, the system bus fallb
     failure: "no-owner",
     detail: "com.ubuntu.Upstart",
   } as const;
-  const e = new UpstartNotRunningError([
-    { target: `the private socket ${PRIVATE_ADDRESS}`, reason: "Connection refused" },
-    noOwner,
-  ]);
+  const e = new UpstartNotRunningError("not running", {
+    tried: [
+      { target: `the private socket ${PRIVATE_ADDRESS}`, reason: "Connection refused" },
+      noOwner,
+    ],
+  });
   assert.equal(
     unreachableMessage(e, "default"),
     "Unable to connect to Upstart: Connection refused " +
       "(then tried the system bus: no owner of com.ubuntu.Upstart)",
   );
-  const bus = new UpstartNotRunningError([noOwner]);
+  const bus = new UpstartNotRunningError("not running", { tried: [noOwner] });
   assert.equal(unreachableMessage(bus, "default"), 'Name "com.ubuntu.Upstart" does not exist');
-  const odd = new UpstartNotRunningError([
-    {
+  const odd = new UpstartNotRunningError("not running", {
+    tried: [{
       target: "the session bus",
       reason: "no Upstart there (No such object path '/x')",
       failure: "not-upstart",
       detail: "No such object path '/x'",
-    },
-  ]);
+    }],
+  });
   assert.equal(unreachableMessage(odd, "session"), "No such object path '/x'");
   assert.equal(unreachableMessage(odd, null), odd.message);
 });

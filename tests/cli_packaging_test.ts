@@ -51,7 +51,7 @@ Deno.test("least permissions: each command runs with exactly what the README lis
   }
 });
 
-Deno.test("nothing that breaks in one file: no dynamic import, no reading its own sources", async () => {
+Deno.test("nothing that breaks in one file: only literal dynamic imports, no reading its own sources", async () => {
   const files = [`${ROOT}cli.ts`];
   const walk = (dir: string) => {
     for (const e of Deno.readDirSync(dir)) {
@@ -62,7 +62,11 @@ Deno.test("nothing that breaks in one file: no dynamic import, no reading its ow
   walk(`${ROOT}src/cli`);
   for (const f of files) {
     const text = await Deno.readTextFile(f);
-    assert.doesNotMatch(text, /\bimport\s*\(/, `${f} has a dynamic import`);
+    // A bundler inlines `import("./literal.ts")` (the sandbox command loads the sandbox so);
+    // a computed specifier it cannot follow.
+    for (const m of text.matchAll(/\bimport\s*\(\s*([^)]*)\)/g)) {
+      assert.match(m[1], /^"\.{1,2}\/[^"]+\.ts"$/, `${f}: a dynamic import of ${m[1]}`);
+    }
     assert.doesNotMatch(text, /import\.meta\.(url|filename|dirname|resolve)/, `${f} locates files`);
   }
 });
@@ -80,7 +84,9 @@ Deno.test("the deno bundle output runs list and version against the sandbox", as
     assert.ok(built.success, new TextDecoder().decode(built.stderr));
     const text = await Deno.readTextFile(bundle);
     assert.doesNotMatch(text, /\bimport\s*\(/, "no dynamic import left in the bundle");
-    assert.deepEqual([...new Set(text.match(/import\.meta\.\w+/g))], ["import.meta.main"]);
+    // Code under `if (false)` is a module's own `import.meta.main` block, dead in a bundle.
+    const live = text.replace(/\n( *)if \(false\) \{\n[\s\S]*?\n\1\}\n/g, "\n");
+    assert.deepEqual([...new Set(live.match(/import\.meta\.\w+/g))], ["import.meta.main"]);
 
     await using sb = await startSandbox({
       jobs: { svc: "exec sleep 1000\n", other: "exec sleep 1000\n" },

@@ -25,7 +25,7 @@ Deno.test("every ts block of the README type-checks", async () => {
       "@upstart/upstart": new URL("mod.ts", ROOT).href,
       "@upstart/upstart/dbus": new URL("ffi/mod.ts", ROOT).href,
       "@upstart/upstart/cli": new URL("cli.ts", ROOT).href,
-      "./src/sandbox/mod.ts": new URL("src/sandbox/mod.ts", ROOT).href,
+      "@upstart/upstart/sandbox": new URL("src/sandbox/mod.ts", ROOT).href,
     };
     await Deno.writeTextFile(`${dir}/deno.json`, JSON.stringify({ imports }));
     const files = blocks.map((_, i) => `${dir}/block${String(i).padStart(2, "0")}.ts`);

@@ -1,6 +1,8 @@
 import assert, { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Connection } from "../ffi/mod.ts";
 import { until } from "./support/poll.ts";
+import { spawnSandbox } from "./support/sandbox_process.ts";
+import { cliProcess } from "./support/cli_io.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const MAIN = new URL("../src/sandbox/main.ts", import.meta.url).pathname;
@@ -15,42 +17,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Reads lines from a stream until one matches; returns it (the rest keeps flowing into `all`). */
-function lines(stream: ReadableStream<Uint8Array>) {
-  const all: string[] = [];
-  const waiters = new Set<() => void>();
-  const done = (async () => {
-    let pending = "";
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      const parts = (pending + chunk).split("\n");
-      pending = parts.pop()!;
-      all.push(...parts);
-      for (const w of [...waiters]) w();
-    }
-    if (pending) all.push(pending);
-    for (const w of [...waiters]) w();
-  })();
-  return {
-    all,
-    done,
-    async find(re: RegExp): Promise<string> {
-      await until(() => all.some((l) => re.test(l)), `a line matching ${re}: ${all.join("|")}`);
-      return all.find((l) => re.test(l))!;
-    },
-  };
-}
-
 /** Runs `deno task sandbox DIR` as a real process, its output read line by line. */
-function spawnSandbox(dir: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-all", MAIN, dir],
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-    env: { NO_COLOR: "1" },
-  }).spawn();
-  return { child, out: lines(child.stdout), err: lines(child.stderr) };
-}
+const run = (dir: string) => spawnSandbox(["run", "--allow-all", MAIN, dir]);
 
 Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops bus and every job process", async () => {
   const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-main-" });
@@ -62,7 +30,7 @@ Deno.test("deno task sandbox: prints the address, serves the jobs; SIGINT stops 
     `console none\nscript\n  sleep 1000 &\n  echo $! > ${forked}\n  wait\nend script\n`,
   );
   await Deno.writeTextFile(`${dir}/boot.conf`, "start on startup\nexec sleep 1000\n");
-  const { child, out, err } = spawnSandbox(dir);
+  const { child, out, err } = run(dir);
   let conn: Connection | null = null;
   try {
     const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
@@ -159,7 +127,7 @@ Deno.test("a symlink loop in the job directory is skipped as Upstart does, and S
   await Deno.writeTextFile(`${dir}/sub/inner.conf`, "exec sleep 1000\n");
   await Deno.symlink(".", `${dir}/a`); // a loop through the root
   await Deno.symlink("..", `${dir}/sub/up`); // a loop through a parent
-  const { child, out, err } = spawnSandbox(dir);
+  const { child, out, err } = run(dir);
   try {
     const line = await out.find(/^DBUS_SESSION_BUS_ADDRESS=/);
     const address = line.slice("DBUS_SESSION_BUS_ADDRESS=".length);
@@ -188,4 +156,24 @@ Deno.test("a symlink loop in the job directory is skipped as Upstart does, and S
     await Promise.all([out.done, err.done]);
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("the CLI's sandbox command: JOBDIR required, odd arguments refused, a missing directory exits 1", async () => {
+  const all = ["--allow-all"];
+  let r = await cliProcess(["sandbox"], {}, all);
+  assertEquals([r.code, r.out], [2, ""]);
+  assert(r.err.startsWith("sandbox: Missing job directory (JOBDIR)\n"), r.err);
+  r = await cliProcess(["sandbox", "--help"], {}, []); // help needs no permission at all
+  assertEquals(r.code, 0);
+  assert(r.out.startsWith("Usage: initctl sandbox [OPTION]... JOBDIR"), r.out);
+  r = await cliProcess(["sandbox", "--", "-x"], {}, all);
+  assertEquals([r.code, r.err], [2, "sandbox: Unexpected argument: -x\n"]);
+  r = await cliProcess(["sandbox", "a", "b"], {}, all);
+  assertEquals(r.code, 2);
+  assert(r.err.startsWith("sandbox: Unexpected argument: b\n"), r.err);
+  r = await cliProcess(["sandbox", "/nonexistent/jobs\x1b[2J"], {}, all);
+  assertEquals(r.code, 1);
+  assert(r.err.includes("sandbox: Job directory not found: /nonexistent/jobs\\x1b[2J\n"), r.err);
+  r = await cliProcess(["sandbox", "--log-dir"], {}, all);
+  assertEquals(r.code, 2);
 });

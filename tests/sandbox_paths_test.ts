@@ -69,7 +69,7 @@ Deno.test("non-ASCII names sharing one lossy path: the first registered job answ
   const path = `${JOBS_PATH}/caf_ff_ff`;
   const [paths] = await sb.call("GetAllJobs", "", []);
   assert.deepEqual(paths, [path, path]);
-  const first = sb.sandbox.engine.classes[0].name;
+  const first = sb.sandbox.jobNames()[0];
   assert.equal(await prop(sb, path, JOB, "name"), first);
   // Once the first one is gone, the path names the other.
   await sb.removeJob(first);

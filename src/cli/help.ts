@@ -29,6 +29,7 @@ const GROUPS: Command["group"][] = [
   "Service",
   "Watching",
   "Job file",
+  "Sandbox",
 ];
 
 function optionLines(specs: readonly OptionSpec[]): string[] {

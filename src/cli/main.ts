@@ -15,6 +15,7 @@ import { envCommands } from "./commands/env.ts";
 import { fileCommands } from "./commands/files.ts";
 import { jobCommands } from "./commands/jobs.ts";
 import { serviceCommands } from "./commands/service.ts";
+import { sandboxCommands } from "./commands/sandbox.ts";
 import { watchCommands } from "./commands/watch.ts";
 import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
@@ -118,6 +119,7 @@ export const COMMANDS: readonly Command[] = [
   ...serviceCommands,
   ...watchCommands,
   ...fileCommands,
+  ...sandboxCommands,
 ];
 
 /** Options of {@linkcode main}. */
@@ -130,7 +132,7 @@ export interface MainOptions {
 }
 
 /** Commands of our own (not initctl's): their usage errors exit 2. */
-const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file", "Service"]);
+const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file", "Service", "Sandbox"]);
 
 function findCommand(name: string): Command | "help" | undefined {
   if (name === "help") return "help";

@@ -54,7 +54,8 @@ function attemptText(attempt: ConnectAttempt, via: InitctlVia): string | null {
  * ```ts
  * import { UpstartNotRunningError } from "../errors.ts";
  * import { unreachableMessage } from "./unreachable.ts";
- * const e = new UpstartNotRunningError([{ target: "the system bus", reason: "Connection refused" }]);
+ * const tried = [{ target: "the system bus", reason: "Connection refused" }];
+ * const e = new UpstartNotRunningError("Upstart is not running", { tried });
  * console.assert(unreachableMessage(e, "system") === "Unable to connect to system bus: Connection refused");
  * ```
  */

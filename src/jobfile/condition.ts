@@ -16,7 +16,7 @@ import { quoteArg } from "./quote.ts";
  * @returns The match.
  * @example Splitting arguments
  * ```ts
- * import { eventMatch } from "@upstart/upstart";
+ * import { eventMatch } from "./condition.ts";
  * console.assert(eventMatch("IFACE!=lo").negated);
  * console.assert(eventMatch("[2345]").key === null);
  * ```

@@ -111,7 +111,7 @@ function readToken(text: string, delim: number, dequote: boolean): string | null
  * character (which libnih mangles, job-files.md §2.5 Q1).
  * @example Checking a command
  * ```ts
- * import { renderCommand } from "@upstart/upstart";
+ * import { renderCommand } from "./quote.ts";
  * console.assert(renderCommand("/usr/bin/web --port 80") === "/usr/bin/web --port 80");
  * ```
  */
@@ -151,7 +151,7 @@ export function renderCommand(command: string): string {
  * not end with a newline, or its common indentation would be removed by Upstart's dedent.
  * @example Rendering a body
  * ```ts
- * import { renderScriptBody } from "@upstart/upstart";
+ * import { renderScriptBody } from "./quote.ts";
  * console.assert(renderScriptBody("echo hi\n", "  ") === "  echo hi\n");
  * ```
  */

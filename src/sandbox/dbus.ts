@@ -25,15 +25,13 @@ import {
   UPSTART_PATH,
 } from "../names.ts";
 import type { Engine, Outcome } from "./engine.ts";
-import { UpstartError } from "./errors.ts";
+import { SandboxError } from "./errors.ts";
 import { introspectable } from "./introspect.ts";
-import type { Job } from "./job.ts";
+import type { JobInstance } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
 
 const PROPERTIES = "org.freedesktop.DBus.Properties";
 const UNKNOWN_METHOD = "org.freedesktop.DBus.Error.UnknownMethod";
-
-export { LOG_PRIORITIES }; // the priorities `log_priority` accepts
 
 /** The object path of a job class. */
 export function classPath(cls: JobClass): string {
@@ -41,7 +39,7 @@ export function classPath(cls: JobClass): string {
 }
 
 /** The object path of an instance. */
-export function jobInstancePath(job: Job): string {
+export function jobInstancePath(job: JobInstance): string {
   return `${classPath(job.cls)}/${escapePathElement(job.name)}`;
 }
 
@@ -60,7 +58,7 @@ export interface ManagerHost {
 }
 
 function rethrow(e: unknown): never {
-  if (e instanceof UpstartError) throw new DBusError(e.dbusName, e.message);
+  if (e instanceof SandboxError) throw new DBusError(e.dbusName, e.message);
   throw e;
 }
 
@@ -332,7 +330,7 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
 /** A job class object's interfaces. */
 export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
   const c = cls.config;
-  const path = (job: Job) => jobInstancePath(job);
+  const path = (job: JobInstance) => jobInstancePath(job);
   const props: PropMap = {
     name: { signature: "s", get: () => cls.name },
     description: { signature: "s", get: () => c.description ?? "" },
@@ -404,7 +402,7 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
 }
 
 /** An instance object's interfaces. */
-export function instanceInterfaces(engine: Engine, job: Job): InterfaceDef[] {
+export function instanceInterfaces(engine: Engine, job: JobInstance): InterfaceDef[] {
   const props: PropMap = {
     name: { signature: "s", get: () => job.name },
     goal: { signature: "s", get: () => job.goal },

@@ -15,9 +15,9 @@ import {
   envSet,
   ExpandError,
 } from "./environ.ts";
-import { invalidArgs, UpstartError, upstartError } from "./errors.ts";
+import { invalidArgs, upstartError } from "./errors.ts";
 import { type Blocked, SandboxEvent } from "./events.ts";
-import { Job, type JobHooks, type JobHost } from "./job.ts";
+import { type JobHooks, type JobHost, JobInstance } from "./job.ts";
 import type { JobClass } from "./job_class.ts";
 import type { Goal } from "../states.ts";
 import { activeEvents, type EventRefs, handle, reset } from "./operator.ts";
@@ -31,9 +31,9 @@ export interface EngineHooks extends JobHooks {
   /** `JobRemoved`. */
   jobRemoved(cls: JobClass): void;
   /** `InstanceAdded`. */
-  instanceAdded(job: Job): void;
+  instanceAdded(job: JobInstance): void;
   /** `InstanceRemoved`. */
-  instanceRemoved(job: Job): void;
+  instanceRemoved(job: JobInstance): void;
   /** `EventEmitted` (sent when the event has finished). */
   eventEmitted(event: SandboxEvent): void;
 }
@@ -53,7 +53,7 @@ export interface EngineOptions {
 /** What a start/stop/restart call gives back: the instance, and when waiting, its outcome. */
 export interface Outcome {
   /** The instance acted on. */
-  readonly job: Job;
+  readonly job: JobInstance;
   /** With wait: settles when the goal is reached; rejects with `JobFailed`. */
   readonly done: Promise<void> | null;
 }
@@ -158,22 +158,22 @@ export class Engine implements JobHost, EventRefs {
     return envAppend(env, cls.config.env, true);
   }
 
-  #newJob(cls: JobClass, name: string): Job {
-    const job = new Job(cls, name, this);
+  #newJob(cls: JobClass, name: string): JobInstance {
+    const job = new JobInstance(cls, name, this);
     cls.instances.set(name, job);
     this.hooks.instanceAdded(job);
     return job;
   }
 
   /** Called by a job reaching `waiting`. */
-  instanceGone(job: Job): void {
+  instanceGone(job: JobInstance): void {
     job.cls.instances.delete(job.name);
     const unused = this.#reconsider(job.cls);
     if (!(job.cls.deleted && unused)) this.hooks.instanceRemoved(job);
   }
 
   /** The log file of a job under `console log` (`/` in names becomes `_`). */
-  logPath(job: Job): string | null {
+  logPath(job: JobInstance): string | null {
     if (this.logDir === null) return null;
     const cls = job.cls.name.replaceAll("/", "_");
     const inst = job.name.replaceAll("/", "_");
@@ -194,7 +194,7 @@ export class Engine implements JobHost, EventRefs {
     if (!envAllValid(env)) throw invalidArgs("Env must be KEY=VALUE pairs");
   }
 
-  #methodWait(job: Job, failMessage: string): Promise<void> {
+  #methodWait(job: JobInstance, failMessage: string): Promise<void> {
     const { promise, resolve, reject } = Promise.withResolvers<void>();
     const blocked: Blocked = {
       kind: "method",
@@ -213,7 +213,7 @@ export class Engine implements JobHost, EventRefs {
   }
 
   /** The instance `env` names (`withUsage`: its error adds the job's usage, as Start does). */
-  #findInstance(cls: JobClass, env: readonly string[], withUsage: boolean): Job {
+  #findInstance(cls: JobClass, env: readonly string[], withUsage: boolean): JobInstance {
     this.#checkEnv(env);
     const full = envAppend(this.classEnvironment(cls), env, true);
     const name = this.#instanceName(cls, full, withUsage);
@@ -236,12 +236,12 @@ export class Engine implements JobHost, EventRefs {
   }
 
   /** `Job.GetInstance(env)`. */
-  getInstance(cls: JobClass, env: readonly string[]): Job {
+  getInstance(cls: JobClass, env: readonly string[]): JobInstance {
     return this.#findInstance(cls, env, true);
   }
 
   /** `Instance.Start(wait)` (and `Job.Start`, with the environment it made). */
-  startInstance(job: Job, wait: boolean, startEnv: string[] | null = null): Outcome {
+  startInstance(job: JobInstance, wait: boolean, startEnv: string[] | null = null): Outcome {
     if (job.goal === "start") {
       throw upstartError("AlreadyStarted", `Job is already running: ${job.displayName}`);
     }
@@ -250,7 +250,7 @@ export class Engine implements JobHost, EventRefs {
   }
 
   /** `Instance.Stop(wait)` (and `Job.Stop`, with its environment). */
-  stopInstance(job: Job, wait: boolean, stopEnv: string[] | null = null): Outcome {
+  stopInstance(job: JobInstance, wait: boolean, stopEnv: string[] | null = null): Outcome {
     if (job.goal === "stop") {
       throw upstartError("AlreadyStopped", `Job has already been stopped: ${job.displayName}`);
     }
@@ -260,7 +260,7 @@ export class Engine implements JobHost, EventRefs {
 
   /** `Instance.Restart(wait)` (and `Job.Restart`, with the environment it made). */
   restartInstance(
-    job: Job,
+    job: JobInstance,
     wait: boolean,
     startEnv: string[] | null = null,
     name = job.displayName,
@@ -273,7 +273,7 @@ export class Engine implements JobHost, EventRefs {
     return this.#changeGoals(job, ["stop", "start"], wait, "Job failed to restart");
   }
 
-  #changeGoals(job: Job, goals: Goal[], wait: boolean, failMessage: string): Outcome {
+  #changeGoals(job: JobInstance, goals: Goal[], wait: boolean, failMessage: string): Outcome {
     job.finished(false);
     const done = wait ? this.#methodWait(job, failMessage) : null;
     for (const goal of goals) job.changeGoal(goal);
@@ -281,7 +281,7 @@ export class Engine implements JobHost, EventRefs {
   }
 
   /** `Instance.Reload()`. */
-  reloadInstance(job: Job): void {
+  reloadInstance(job: JobInstance): void {
     if (!job.reload()) throw upstartError("NotRunning", `Job is not running: ${job.displayName}`);
   }
 
@@ -465,7 +465,7 @@ export class Engine implements JobHost, EventRefs {
   }
 
   /** Resolves `job_details` (`[]`, or `[job, instance]`) to an instance or the session. */
-  resolveDetails(details: readonly string[]): Job | null {
+  resolveDetails(details: readonly string[]): JobInstance | null {
     if (details.length === 0) return null;
     const [jobName, instance] = details;
     if (jobName === "") throw invalidArgs("Job may not be empty string");
@@ -542,8 +542,8 @@ export class Engine implements JobHost, EventRefs {
   // ---- shutdown -----------------------------------------------------------------------------
 
   /** Every live instance. */
-  instances(): Job[] {
-    const out = new Set<Job>();
+  instances(): JobInstance[] {
+    const out = new Set<JobInstance>();
     for (const cls of [...this.#registered.values(), ...this.#best.values()]) {
       for (const j of cls.instances.values()) out.add(j);
     }
@@ -570,5 +570,3 @@ function removeLikeUpstart(env: string[], name: string): boolean {
   }
   return true;
 }
-
-export { UpstartError };

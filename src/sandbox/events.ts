@@ -5,14 +5,14 @@
  * @module
  */
 
-import type { Job } from "./job.ts";
+import type { JobInstance } from "./job.ts";
 
 /** Where an event is in its life: queued, being handled (blocked), done. */
 export type EventProgress = "pending" | "handling" | "finished";
 
 /** What an event, or a job, holds up until it is done. */
 export type Blocked =
-  | { readonly kind: "job"; readonly job: Job }
+  | { readonly kind: "job"; readonly job: JobInstance }
   | { readonly kind: "event"; readonly event: SandboxEvent }
   | {
     readonly kind: "method";

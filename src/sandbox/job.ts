@@ -11,15 +11,9 @@ import { envAppend, envSet } from "./environ.ts";
 import type { Blocked, SandboxEvent } from "./events.ts";
 import type { JobClass } from "./job_class.ts";
 import { activeEvents, type EventRefs, type Operator, operatorFrom } from "./operator.ts";
-import {
-  type RunningProcess,
-  signalPid,
-  signalProcess,
-  SpawnError,
-  type spawnJobProcess,
-} from "./process.ts";
+import { type RunningProcess, SpawnError, type spawnJobProcess } from "./process.ts";
 import { nihHashBin } from "./nih_hash.ts";
-import { signalName } from "./signals.ts";
+import { signalGroup, signalName, signalPid } from "./signals.ts";
 import { type Goal, PROCESS_ORDER, type State } from "../states.ts";
 
 /** What a job needs from the engine that runs it. */
@@ -29,9 +23,9 @@ export interface JobHost extends EventRefs {
   /** Signals and log lines. */
   readonly hooks: JobHooks;
   /** The log file of a job process under `console log`, or `null`. */
-  logPath(job: Job): string | null;
+  logPath(job: JobInstance): string | null;
   /** Called when an instance reached `waiting` and left its class. */
-  instanceGone(job: Job): void;
+  instanceGone(job: JobInstance): void;
   /** Spawns a process (the engine may decorate it). */
   spawn: typeof spawnJobProcess;
   /** Respawn is disabled (Upstart's `--no-respawn`). */
@@ -41,17 +35,17 @@ export interface JobHost extends EventRefs {
 /** Things a job reports as they happen. */
 export interface JobHooks {
   /** `GoalChanged`. */
-  goalChanged(job: Job): void;
+  goalChanged(job: JobInstance): void;
   /** `StateChanged`. */
-  stateChanged(job: Job): void;
+  stateChanged(job: JobInstance): void;
   /** `Failed(status)`. */
-  failed(job: Job, status: number): void;
+  failed(job: JobInstance, status: number): void;
   /** A log line, as Upstart would log it. */
   log(level: "info" | "warn", message: string): void;
 }
 
 /** One instance of a job. */
-export class Job {
+export class JobInstance {
   /** Its class (the definition it was started with, kept until it stops). */
   readonly cls: JobClass;
   /** The instance name (`""` for a job without `instance`). */
@@ -503,7 +497,7 @@ export class Job {
       "info",
       `Sending ${sig.name} signal to ${this.displayName} ${type} process (${pid})`,
     );
-    if (!signalProcess(pid, sig.number)) return;
+    if (!signalGroup(pid, sig.number)) return;
     this.#killTimer = setTimeout(() => {
       this.#killTimer = null;
       if (this.pids[type] !== pid) return;
@@ -511,7 +505,7 @@ export class Job {
         "info",
         `Sending KILL signal to ${this.displayName} ${type} process (${pid})`,
       );
-      signalProcess(pid, 9);
+      signalGroup(pid, 9);
     }, this.cls.config.killTimeout * 1000);
   }
 
@@ -533,7 +527,7 @@ export class Job {
 
   /** Kills every process of this instance at once (sandbox shutdown). */
   killAll(): void {
-    for (const p of PROCESS_ORDER) if (this.pids[p] > 0) signalProcess(this.pids[p], 9);
+    for (const p of PROCESS_ORDER) if (this.pids[p] > 0) signalGroup(this.pids[p], 9);
     if (this.#killTimer !== null) clearTimeout(this.#killTimer);
     this.#killTimer = null;
   }

@@ -5,7 +5,7 @@
  */
 
 import type { JobConfig, LimitResource } from "../jobfile/mod.ts";
-import type { Job } from "./job.ts";
+import type { JobInstance } from "./job.ts";
 import { checkEnforcement } from "./limits.ts";
 import { nihHashBin, nihHashOrder } from "./nih_hash.ts";
 import { type Operator, operatorFrom } from "./operator.ts";
@@ -22,7 +22,7 @@ export class JobClass {
   /** Live `start on` (shared by all instances, as in Upstart). */
   readonly startOn: Operator | null;
   /** Instances by name (insertion order; {@linkcode JobClass.orderedInstances} for Upstart's). */
-  readonly instances = new Map<string, Job>();
+  readonly instances: Map<string, JobInstance> = new Map();
   /** Its bin in Upstart's table of job classes (which fixes where it comes in walks). */
   readonly hashBin: number;
   /** Replaced or removed (its file changed or went): it goes when its last instance stops. */
@@ -56,7 +56,7 @@ export class JobClass {
   }
 
   /** The instances in the order Upstart walks them (`GetAllInstances`, events). */
-  orderedInstances(): Job[] {
+  orderedInstances(): JobInstance[] {
     return nihHashOrder(this.instances.values());
   }
 }

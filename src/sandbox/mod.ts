@@ -1,23 +1,25 @@
 /**
  * An Upstart 1.13-compatible sandbox: serves Upstart's D-Bus API on a bus and really runs the
- * jobs of a directory as child processes of the current user.
+ * jobs of a directory as child processes of the current user, so that job files and code that
+ * drives Upstart can be tested on a machine without Upstart. `startPrivateBus` starts a private
+ * `dbus-daemon` for it (nothing is read from beside these modules: they run from JSR, a bundle
+ * or any URL). From a shell: `deno run -A jsr:@upstart/upstart/cli sandbox [JOBDIR]`.
  *
- * @example Starting a sandbox on a bus
- * ```ts no-eval
- * import { Sandbox } from "./mod.ts";
- * await using sb = await Sandbox.start({ jobDir: "examples/jobs", address: "unix:path=/tmp/bus" });
+ * @example Run a job in a sandbox and drive it through the typed API
+ * ```ts ignore
+ * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+ * import { System } from "@upstart/upstart";
+ * await using bus = await startPrivateBus();
+ * await using sandbox = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
+ * await using system = await System.connect({ address: bus.address });
+ * const web = await system.job("web");
+ * await web.start();
  * ```
  *
  * @module
  */
 
 export { Sandbox, SANDBOX_VERSION } from "./sandbox.ts";
-export { type PrivateBus, startPrivateBus } from "./private_bus.ts";
-export type { LogLine, SandboxOptions } from "./sandbox.ts";
-export { Engine } from "./engine.ts";
-export type { EngineHooks, EngineOptions, Outcome } from "./engine.ts";
-export { UpstartError } from "./errors.ts";
-export { Job } from "./job.ts";
-export { JobClass } from "./job_class.ts";
-export { STATES as JOB_STATES } from "../states.ts";
-export type { Goal as JobGoal, State as JobState } from "../states.ts";
+export type { LogLine, SandboxInstanceStatus, SandboxOptions } from "./sandbox.ts";
+export { startPrivateBus } from "./private_bus.ts";
+export type { PrivateBus, PrivateBusOptions } from "./private_bus.ts";

@@ -1,9 +1,30 @@
 /**
  * A private `dbus-daemon` for the sandbox: a session-style bus on a socket in a fresh temp
  * directory, which only this user can reach, stopped (and its directory removed) by `close()`.
+ * Its configuration is written into that directory, so nothing is read from beside this module
+ * (which may have been loaded from JSR or any URL).
  *
  * @module
  */
+
+/**
+ * The sandbox's bus: only this user can connect (EXTERNAL auth, a socket in a 0700 directory);
+ * anyone on it may own any name and call anything (the sandbox owns `com.ubuntu.Upstart`).
+ */
+const BUS_CONFIG = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <!-- dbus-daemon needs a listen element; the address option replaces it. -->
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+`;
 
 // As root in a container, dbus-daemon cannot raise its fd limit and says so: harmless noise.
 const HARMLESS = /Failed to set fd limit/;
@@ -37,12 +58,15 @@ async function forwardStderr(stream: ReadableStream<Uint8Array>): Promise<void> 
 
 /** Options of {@linkcode startPrivateBus}. */
 export interface PrivateBusOptions {
-  /** The dbus-daemon configuration file (default: the sandbox's `bus.conf`). */
+  /**
+   * A dbus-daemon configuration file to use instead of the sandbox's own (which is written to
+   * the bus's temp directory).
+   */
   readonly config?: string;
 }
 
 /**
- * Starts `dbus-daemon` with the sandbox's bus configuration (`bus.conf`) in a fresh temp dir.
+ * Starts `dbus-daemon` with the sandbox's bus configuration in a fresh temp dir.
  *
  * @param options Another configuration file, e.g. with higher limits for tests.
  * @returns The bus, once it listens.
@@ -55,11 +79,14 @@ export interface PrivateBusOptions {
  * ```
  */
 export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<PrivateBus> {
-  const config = options.config ?? new URL("./bus.conf", import.meta.url).pathname;
   const dir = await Deno.makeTempDir({ prefix: "upstart-sandbox-bus-" });
   const address = `unix:path=${dir}/bus`;
+  const config = options.config ?? `${dir}/bus.conf`;
   let child: Deno.ChildProcess;
   try {
+    if (options.config === undefined) {
+      await Deno.writeTextFile(config, BUS_CONFIG, { createNew: true, mode: 0o600 });
+    }
     const daemon = [
       "dbus-daemon",
       `--config-file=${config}`,

@@ -10,7 +10,7 @@
 
 import type { JobConfig, LimitResource, ProcessDef } from "../jobfile/mod.ts";
 import { envGet } from "./environ.ts";
-import { killGroup, killPid, signalNumber } from "./signals.ts";
+import { signalNumber } from "./signals.ts";
 
 /** `job_process.c: SHELL_CHARS`: any of these sends an `exec` line through the shell. */
 export const SHELL_CHARS = "~`!$^&*()=|\\{}[];\"'<>?";
@@ -208,14 +208,4 @@ async function pump(stream: ReadableStream<Uint8Array>, path: string | null): Pr
   } finally {
     file?.close();
   }
-}
-
-/** Signals a job process's whole group; `false` if it is gone. */
-export function signalProcess(pid: number, signal: number): boolean {
-  return killGroup(pid, signal);
-}
-
-/** Signals one job process only (not its group); `false` if it is gone. */
-export function signalPid(pid: number, signal: number): boolean {
-  return killPid(pid, signal);
 }

@@ -8,9 +8,10 @@
 import { Connection } from "../../ffi/mod.ts";
 import { INSTANCE_INTERFACE, JOB_INTERFACE, UPSTART_INTERFACE, UPSTART_PATH } from "../names.ts";
 import { UPSTART_SERVICE } from "../names.ts";
-import { classPath, jobInstancePath, LOG_PRIORITIES, serveUpstart } from "./dbus.ts";
+import { type Goal, LOG_PRIORITIES, type State } from "../states.ts";
+import { classPath, jobInstancePath, serveUpstart } from "./dbus.ts";
 import { Engine, type EngineHooks } from "./engine.ts";
-import type { Job } from "./job.ts";
+import type { JobInstance } from "./job.ts";
 import { JobClass } from "./job_class.ts";
 import { loadJob, scanJobDir, watchJobDir } from "./loader.ts";
 
@@ -23,6 +24,18 @@ export interface LogLine {
   readonly level: "info" | "warn" | "error";
   /** The message, without the `init: ` prefix. */
   readonly message: string;
+}
+
+/** An instance of a sandbox job, as {@linkcode Sandbox.status} reports it. */
+export interface SandboxInstanceStatus {
+  /** The instance name (`""` for a job without `instance`). */
+  readonly name: string;
+  /** Its goal. */
+  readonly goal: Goal;
+  /** Its state. */
+  readonly state: State;
+  /** Its running processes, in Upstart's order. */
+  readonly processes: readonly { readonly type: string; readonly pid: number }[];
 }
 
 /** Options of {@linkcode Sandbox.start}. */
@@ -64,11 +77,16 @@ const RANK: Record<string, number> = {
  * ```ts no-eval
  * import { Sandbox } from "./sandbox.ts";
  * await using sb = await Sandbox.start({ jobDir: "examples/jobs", address: "unix:path=/tmp/bus" });
- * console.log(sb.engine.classes.map((c) => c.name));
+ * console.log(sb.jobNames());
  * ```
  */
 export class Sandbox implements AsyncDisposable {
-  /** The engine (job classes, instances, events). */
+  /**
+   * The engine (job classes, instances, events): for this repository's tools and tests, not
+   * part of the published API (use {@linkcode Sandbox.jobNames} and {@linkcode Sandbox.status}).
+   *
+   * @ignore
+   */
   readonly engine: Engine;
   /** The connection it serves on. */
   readonly connection: Connection;
@@ -264,9 +282,47 @@ export class Sandbox implements AsyncDisposable {
     return this.engine.definitions().get(job)?.notEnforced ?? [];
   }
 
+  /**
+   * The loaded jobs.
+   *
+   * @returns Their names, in the order `GetAllJobs` lists them.
+   * @example
+   * ```ts ignore
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * await using bus = await startPrivateBus();
+   * await using sb = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
+   * console.log(sb.jobNames()); // ["web", "worker"]
+   * ```
+   */
+  jobNames(): string[] {
+    return this.engine.classes.map((c) => c.name);
+  }
+
+  /**
+   * The instances of a job, read directly (no D-Bus call).
+   *
+   * @param job The job name.
+   * @returns Each instance's name, goal, state and processes (empty when none, or no such job).
+   * @example
+   * ```ts ignore
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * await using bus = await startPrivateBus();
+   * await using sb = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
+   * console.log(sb.status("web")); // [] until it starts; then [{ name: "", state: "running", ... }]
+   * ```
+   */
+  status(job: string): SandboxInstanceStatus[] {
+    return (this.engine.getClass(job)?.orderedInstances() ?? []).map((j) => ({
+      name: j.name,
+      goal: j.goal,
+      state: j.state,
+      processes: j.processes().map(([type, pid]) => ({ type, pid })),
+    }));
+  }
+
   /** `GetState`: the sandbox's state as JSON (a simplified form of Upstart's). */
   stateJson(): string {
-    const job = (j: Job) => ({
+    const job = (j: JobInstance) => ({
       name: j.name,
       goal: j.goal,
       state: j.state,
@@ -311,5 +367,3 @@ export class Sandbox implements AsyncDisposable {
     return this.close();
   }
 }
-
-export { LOG_PRIORITIES };

@@ -54,7 +54,7 @@ export function signalNumber(name: string): number | null {
  * Sends signal `n` to the process group `pgid` (Upstart's `system_kill`); returns `false` when
  * the group no longer exists.
  */
-export function killGroup(pgid: number, n: number): boolean {
+export function signalGroup(pgid: number, n: number): boolean {
   return sendSignal(-pgid, n);
 }
 
@@ -62,7 +62,7 @@ export function killGroup(pgid: number, n: number): boolean {
  * Sends signal `n` to the process `pid` alone (Upstart's `kill (pid, signal)`); returns `false`
  * when it no longer exists.
  */
-export function killPid(pid: number, n: number): boolean {
+export function signalPid(pid: number, n: number): boolean {
   return sendSignal(pid, n);
 }
 

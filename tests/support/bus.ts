@@ -6,9 +6,7 @@
  * @module
  */
 
-import { type PrivateBus, startPrivateBus } from "../../src/sandbox/private_bus.ts";
-
-export type { PrivateBus };
+import { type PrivateBus, startPrivateBus } from "../../src/sandbox/mod.ts";
 
 /** Starts a private bus with `tests/support/bus.conf`, listening in a fresh temp dir. */
 export function startBus(): Promise<PrivateBus> {

@@ -7,7 +7,8 @@
 
 import { Connection, type SignalMessage } from "../../ffi/mod.ts";
 import { Sandbox, type SandboxOptions } from "../../src/sandbox/mod.ts";
-import { type PrivateBus, startBus } from "./bus.ts";
+import type { PrivateBus } from "../../src/sandbox/mod.ts";
+import { startBus } from "./bus.ts";
 
 /** A running test sandbox. */
 export interface TestSandbox extends AsyncDisposable {

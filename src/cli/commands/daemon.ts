@@ -5,7 +5,8 @@
  * @module
  */
 
-import { LOG_PRIORITIES, type LogPriority, type System } from "../../system.ts";
+import { LOG_PRIORITIES, type LogPriority } from "../../states.ts";
+import type { System } from "../../system.ts";
 import { CliError, type Command } from "../context.ts";
 import { UsageError } from "../options.ts";
 import { done, envPairs, NO_WAIT } from "./_shared.ts";

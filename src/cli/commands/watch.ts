@@ -10,7 +10,7 @@ import { hasFeature } from "../../versions.ts";
 import { escapeField } from "../escape.ts";
 import type { UpstartEvent } from "../../events.ts";
 import { EVENT_TYPES, type UpstartEventType } from "../../events.ts";
-import { STATES } from "../../instance.ts";
+import { STATES } from "../../states.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
 import { aborted, instanceJson, interruptedStatus } from "./_shared.ts";
