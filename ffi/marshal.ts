@@ -49,8 +49,10 @@ function fail(where: string, why: string): never {
  * @throws {TypeError} saying where and why a value does not fit.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkBody } from "./marshal.ts";
  * checkBody("sas", ["cron", ["A=1"]]);
+ * assert.throws(() => checkBody("sas", ["cron", [1]]), TypeError);
  * ```
  */
 export function checkBody(signature: string, body: readonly unknown[]): void {
