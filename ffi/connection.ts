@@ -105,7 +105,8 @@ const PROPERTIES = "org.freedesktop.DBus.Properties";
  * A connection to a D-Bus message bus or a peer.
  *
  * @example Calling a method on the session bus
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Connection } from "@upstart/upstart/dbus";
  * await using bus = await Connection.session();
  * const [id] = await bus.call({
@@ -114,7 +115,8 @@ const PROPERTIES = "org.freedesktop.DBus.Properties";
  *   interface: "org.freedesktop.DBus",
  *   member: "GetId",
  * });
- * console.log(bus.uniqueName, id);
+ * assert.match(bus.uniqueName ?? "", /^:1\.\d+$/);
+ * assert.match(String(id), /^[0-9a-f]{32}$/);
  * ```
  */
 export class Connection implements Disposable, AsyncDisposable {
@@ -194,8 +196,16 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param address The D-Bus address.
    * @param options `bus: false` for a peer-to-peer connection (no `Hello`).
    * @returns The open connection.
-   * @example Upstart's private socket (peer-to-peer)
-   * ```ts no-eval
+   * @example A bus by its address
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Connection } from "@upstart/upstart/dbus";
+   * await using bus = await Connection.open(Deno.env.get("DBUS_SESSION_BUS_ADDRESS")!);
+   * assert.notEqual(bus.uniqueName, null);
+   * ```
+   *
+   * @example Upstart's private socket (peer-to-peer: needs a running Upstart)
+   * ```ts ignore
    * import { Connection } from "@upstart/upstart/dbus";
    * await using upstart = await Connection.open("unix:abstract=/com/ubuntu/upstart", { bus: false });
    * ```
@@ -261,9 +271,11 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param options As for {@linkcode Connection.open}.
    * @returns The open connection.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
+   * assert.notEqual(bus.uniqueName, null);
    * ```
    */
   static session(options: Omit<OpenOptions, "bus"> = {}): Promise<Connection> {
@@ -285,8 +297,8 @@ export class Connection implements Disposable, AsyncDisposable {
    *
    * @param options As for {@linkcode Connection.open}.
    * @returns The open connection.
-   * @example
-   * ```ts no-eval
+   * @example The system bus (needs one: where Upstart is)
+   * ```ts ignore
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.system();
    * ```
@@ -330,7 +342,8 @@ export class Connection implements Disposable, AsyncDisposable {
    * @throws {DBusError} for an error reply; {TimeoutError}, {DisconnectedError} or
    * {ConnectionClosedError} when no reply can come; `TypeError` for invalid arguments.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
    * const [names] = await bus.call({
@@ -339,6 +352,7 @@ export class Connection implements Disposable, AsyncDisposable {
    *   interface: "org.freedesktop.DBus",
    *   member: "ListNames",
    * });
+   * assert.ok((names as string[]).includes(bus.uniqueName!));
    * ```
    */
   call(options: CallOptions): Promise<unknown[]> {
@@ -417,15 +431,17 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param address Where the property is, and its `name`.
    * @returns The property's value, unwrapped from its variant.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
-   * await using bus = await Connection.system();
-   * const version = await bus.getProperty({
-   *   destination: "com.ubuntu.Upstart",
-   *   path: "/com/ubuntu/Upstart",
-   *   interface: "com.ubuntu.Upstart0_6",
-   *   name: "version",
+   * await using bus = await Connection.session();
+   * const interfaces = await bus.getProperty({
+   *   destination: "org.freedesktop.DBus",
+   *   path: "/org/freedesktop/DBus",
+   *   interface: "org.freedesktop.DBus",
+   *   name: "Interfaces",
    * });
+   * assert.ok(Array.isArray(interfaces)); // the bus's optional interfaces
    * ```
    */
   async getProperty(address: PropertyAddress & { readonly name: string }): Promise<unknown> {
@@ -446,15 +462,16 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param address Where the properties are.
    * @returns The properties by name, unwrapped from their variants.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
-   * await using bus = await Connection.system();
+   * await using bus = await Connection.session();
    * const props = await bus.getAllProperties({
-   *   destination: "com.ubuntu.Upstart",
-   *   path: "/com/ubuntu/Upstart/jobs/cron",
-   *   interface: "com.ubuntu.Upstart0_6.Job",
+   *   destination: "org.freedesktop.DBus",
+   *   path: "/org/freedesktop/DBus",
+   *   interface: "org.freedesktop.DBus",
    * });
-   * console.log(props.description);
+   * assert.ok("Features" in props && "Interfaces" in props);
    * ```
    */
   async getAllProperties(address: PropertyAddress): Promise<Record<string, unknown>> {
@@ -478,17 +495,33 @@ export class Connection implements Disposable, AsyncDisposable {
    *
    * @param address Where the property is, its `name`, and the `value` with its `signature`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
-   * await using bus = await Connection.system();
+   * await using bus = await Connection.session();
+   * let level = "message"; // a property this connection serves, to have one to set
+   * const log = { path: "/org/example/Log", interface: "org.example.Log" };
+   * bus.export(log.path, [{
+   *   name: log.interface,
+   *   properties: {
+   *     level: {
+   *       signature: "s",
+   *       access: "readwrite",
+   *       get: () => level,
+   *       set: (value) => {
+   *         level = value as string;
+   *       },
+   *     },
+   *   },
+   * }]);
    * await bus.setProperty({
-   *   destination: "com.ubuntu.Upstart",
-   *   path: "/com/ubuntu/Upstart",
-   *   interface: "com.ubuntu.Upstart0_6",
-   *   name: "log_priority",
+   *   destination: bus.uniqueName!,
+   *   ...log,
+   *   name: "level",
    *   signature: "s",
    *   value: "info",
    * });
+   * assert.equal(level, "info");
    * ```
    */
   async setProperty(
@@ -516,10 +549,12 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param body The arguments.
    * @returns The reply's values.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
    * const [owner] = await bus.callBus("GetNameOwner", "s", ["org.freedesktop.DBus"]);
+   * assert.equal(owner, "org.freedesktop.DBus");
    * ```
    */
   callBus(member: string, signature = "", body: readonly unknown[] = []): Promise<unknown[]> {
@@ -533,10 +568,12 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param flags `DBUS_NAME_FLAG_*` bits (1: allow replacement, 2: replace existing, 4: do not queue).
    * @returns What the bus did.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * console.log(await bus.requestName("org.example.Demo"));   // "primary"
+   * assert.equal(await bus.requestName("org.example.Request"), "primary");
+   * assert.equal(await bus.requestName("org.example.Request"), "already");
    * ```
    */
   async requestName(name: string, flags = 4): Promise<RequestNameReply> {
@@ -551,11 +588,13 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param name The name.
    * @returns `true` if it was ours.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * await bus.requestName("org.example.Demo");
-   * await bus.releaseName("org.example.Demo");
+   * await bus.requestName("org.example.Release");
+   * assert.equal(await bus.releaseName("org.example.Release"), true);
+   * assert.equal(await bus.releaseName("org.example.Release"), false);
    * ```
    */
   async releaseName(name: string): Promise<boolean> {
@@ -572,13 +611,17 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param handler Called with each matching signal.
    * @returns The subscription; `unsubscribe()` removes the rule.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * await using sub = await bus.subscribe(
+   * const taken = Promise.withResolvers<unknown[]>();
+   * await using _sub = await bus.subscribe(
    *   { interface: "org.freedesktop.DBus", member: "NameOwnerChanged" },
-   *   (signal) => console.log(signal.body),
+   *   (signal) => signal.body[0] === "org.example.Subscribe" && taken.resolve(signal.body),
    * );
+   * await bus.requestName("org.example.Subscribe");
+   * assert.deepEqual(await taken.promise, ["org.example.Subscribe", "", bus.uniqueName]);
    * ```
    */
   subscribe(rule: MatchRule, handler: SignalHandler): Promise<Subscription> {
@@ -601,11 +644,15 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param options `maxQueued`: how many unread signals to keep (default 10,000).
    * @returns An iterator of signals, already subscribed.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * for await (const signal of await bus.signals({ member: "NameOwnerChanged" })) {
-   *   console.log(signal.body);
+   * await using signals = await bus.signals({ member: "NameOwnerChanged" });
+   * await bus.requestName("org.example.Signals");
+   * for await (const signal of signals) {
+   *   if (signal.body[0] !== "org.example.Signals") continue; // another client's name
+   *   assert.equal(signal.body[2], bus.uniqueName);
    *   break;
    * }
    * ```
@@ -628,14 +675,24 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param interfaces What the object implements.
    * @returns A handle whose `unexport()` takes the object away.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * await bus.requestName("org.example.Demo");
+   * await bus.requestName("org.example.Export");
    * bus.export("/org/example/Demo", [{
    *   name: "org.example.Demo",
    *   methods: { Add: { in: "ii", out: "i", handler: ([a, b]) => [(a as number) + (b as number)] } },
    * }]);
+   * const [sum] = await bus.call({
+   *   destination: "org.example.Export",
+   *   path: "/org/example/Demo",
+   *   interface: "org.example.Demo",
+   *   member: "Add",
+   *   signature: "ii",
+   *   body: [2, 3],
+   * });
+   * assert.equal(sum, 5);
    * ```
    */
   export(path: string, interfaces: readonly InterfaceDef[]): ExportedObject {
@@ -653,10 +710,16 @@ export class Connection implements Disposable, AsyncDisposable {
    * @param children Optional: the child node names of a path, for `Introspect`.
    * @returns A handle whose `unexport()` removes the subtree.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * bus.exportSubtree("/org/example/items", (path) => path.endsWith("/a") ? [] : null);
+   * const item = { name: "org.example.Item", methods: { Name: { out: "s", handler: () => ["a"] } } };
+   * bus.exportSubtree("/org/example/items", (path) => path.endsWith("/a") ? [item] : null);
+   * const name = (path: string) =>
+   *   bus.call({ destination: bus.uniqueName!, path, interface: "org.example.Item", member: "Name" });
+   * assert.deepEqual(await name("/org/example/items/a"), ["a"]);
+   * await assert.rejects(name("/org/example/items/b")); // no object there
    * ```
    */
   exportSubtree(
@@ -675,10 +738,15 @@ export class Connection implements Disposable, AsyncDisposable {
    *
    * @param signal Path, interface, member, signature, body and optional destination.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Connection } from "@upstart/upstart/dbus";
    * await using bus = await Connection.session();
-   * bus.emitSignal({ path: "/org/example/Demo", interface: "org.example.Demo", member: "Ping" });
+   * const ping = { path: "/org/example/Demo", interface: "org.example.Demo", member: "Ping" };
+   * const heard = Promise.withResolvers<unknown[]>();
+   * await using _sub = await bus.subscribe(ping, (signal) => heard.resolve(signal.body));
+   * bus.emitSignal({ ...ping, signature: "s", body: ["hello"] });
+   * assert.deepEqual(await heard.promise, ["hello"]); // the bus sends it to us too: we listen
    * ```
    */
   emitSignal(signal: SignalEmission): void {
@@ -692,10 +760,12 @@ export class Connection implements Disposable, AsyncDisposable {
    *
    * @returns Resolves once everything is released.
    * @example
-   * ```ts no-eval
-   * import { Connection } from "@upstart/upstart/dbus";
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Connection, ConnectionClosedError } from "@upstart/upstart/dbus";
    * const bus = await Connection.session();
    * await bus.close();
+   * await assert.rejects(bus.callBus("GetId"), ConnectionClosedError);
    * ```
    */
   close(): Promise<void> {

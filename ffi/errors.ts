@@ -9,14 +9,14 @@
  * A D-Bus error: an error reply from a peer, or an error libdbus reported.
  *
  * @example Handling an error reply
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Connection, DBusError } from "@upstart/upstart/dbus";
  * await using bus = await Connection.session();
- * try {
- *   await bus.call({ destination: "org.example.Nope", path: "/", interface: "org.example.Nope", member: "Hi" });
- * } catch (e) {
- *   if (e instanceof DBusError) console.log(e.name, e.message);
- * }
+ * await assert.rejects(
+ *   bus.call({ destination: "org.example.Nope", path: "/", interface: "org.example.Nope", member: "Hi" }),
+ *   (e) => e instanceof DBusError && e.name === "org.freedesktop.DBus.Error.ServiceUnknown",
+ * );
  * ```
  */
 export class DBusError extends Error {
@@ -33,9 +33,10 @@ export class DBusError extends Error {
    * @param body Extra values of the reply (rarely used).
    * @example Replying with an error from a handler
    * ```ts
+   * import assert from "node:assert/strict";
    * import { DBusError } from "@upstart/upstart/dbus";
    * const e = new DBusError("org.example.Error.Nope", "Not today");
-   * console.assert(e.name === "org.example.Error.Nope");
+   * assert.equal(e.name, "org.example.Error.Nope");
    * ```
    */
   constructor(name: string, message: string, body: unknown[] = []) {
@@ -50,9 +51,10 @@ export class DBusError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LibraryLoadError } from "@upstart/upstart/dbus";
  * const e = new LibraryLoadError("Cannot load libdbus-1.so.3");
- * console.assert(e instanceof Error);
+ * assert.ok(e instanceof Error);
  * ```
  */
 export class LibraryLoadError extends Error {
@@ -65,8 +67,9 @@ export class LibraryLoadError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TimeoutError } from "@upstart/upstart/dbus";
- * console.assert(new TimeoutError("no reply").name === "TimeoutError");
+ * assert.equal(new TimeoutError("no reply").name, "TimeoutError");
  * ```
  */
 export class TimeoutError extends Error {
@@ -80,8 +83,9 @@ export class TimeoutError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ConnectionClosedError } from "@upstart/upstart/dbus";
- * console.assert(new ConnectionClosedError("closed").name === "ConnectionClosedError");
+ * assert.equal(new ConnectionClosedError("closed").name, "ConnectionClosedError");
  * ```
  */
 export class ConnectionClosedError extends Error {
@@ -94,8 +98,9 @@ export class ConnectionClosedError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DisconnectedError } from "@upstart/upstart/dbus";
- * console.assert(new DisconnectedError("gone").name === "DisconnectedError");
+ * assert.equal(new DisconnectedError("gone").name, "DisconnectedError");
  * ```
  */
 export class DisconnectedError extends Error {

@@ -49,8 +49,10 @@ function fail(where: string, why: string): never {
  * @throws {TypeError} saying where and why a value does not fit.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkBody } from "./marshal.ts";
  * checkBody("sas", ["cron", ["A=1"]]);
+ * assert.throws(() => checkBody("sas", ["cron", [1]]), TypeError);
  * ```
  */
 export function checkBody(signature: string, body: readonly unknown[]): void {
@@ -186,9 +188,17 @@ const scratchView = new DataView(scratch.buffer);
  * @param msg The message being built.
  * @param signature The body's signature.
  * @param body One value per complete type.
- * @example
- * ```ts ignore
+ * @example A body written, then read back
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDBus } from "./library.ts";
+ * import { appendBody, readBody } from "./marshal.ts";
+ * import { newSignal } from "./message.ts";
+ * const lib = loadDBus();
+ * const msg = newSignal(lib, { path: "/a", interface: "org.example.A", member: "B" });
  * appendBody(lib, msg, "sb", ["cron", true]);
+ * assert.deepEqual(readBody(lib, msg), ["cron", true]);
+ * lib.dbus_message_unref(msg);
  * ```
  */
 export function appendBody(
@@ -306,9 +316,17 @@ function appendBasic(lib: DBusLib, iter: Uint8Array, c: string, value: unknown):
  * @param lib libdbus.
  * @param msg A received (or built) message.
  * @returns The values.
- * @example
- * ```ts ignore
- * const [name, env] = readBody(lib, msg);
+ * @example Dicts come back as a `Map`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { loadDBus } from "./library.ts";
+ * import { appendBody, readBody } from "./marshal.ts";
+ * import { newSignal } from "./message.ts";
+ * const lib = loadDBus();
+ * const msg = newSignal(lib, { path: "/a", interface: "org.example.A", member: "B" });
+ * appendBody(lib, msg, "a{su}", [{ web: 80 }]);
+ * assert.deepEqual(readBody(lib, msg), [new Map([["web", 80]])]);
+ * lib.dbus_message_unref(msg);
  * ```
  */
 export function readBody(lib: DBusLib, msg: Deno.PointerObject): unknown[] {

@@ -5,7 +5,8 @@
  * signature strings. libdbus is loaded on the first connection.
  *
  * @example Call a method, read a property, subscribe to a signal
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Connection } from "@upstart/upstart/dbus";
  *
  * await using bus = await Connection.session();
@@ -22,6 +23,8 @@
  *   name: "Features",
  * });
  * await using sub = await bus.subscribe({ member: "NameOwnerChanged" }, (s) => console.log(s.body));
+ * assert.equal(typeof id, "string");
+ * assert.ok(Array.isArray(features));
  * ```
  *
  * @module

@@ -19,8 +19,10 @@ const UNIQUE = /^:[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+$/;
  * @returns `true` for e.g. `/com/ubuntu/Upstart`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isValidObjectPath } from "@upstart/upstart/dbus";
- * console.assert(isValidObjectPath("/a/b") && !isValidObjectPath("/a/"));
+ * assert.ok(isValidObjectPath("/a/b"));
+ * assert.ok(!isValidObjectPath("/a/"));
  * ```
  */
 export function isValidObjectPath(s: unknown): s is string {
@@ -34,8 +36,10 @@ export function isValidObjectPath(s: unknown): s is string {
  * @returns `true` for e.g. `com.ubuntu.Upstart0_6`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isValidInterfaceName } from "@upstart/upstart/dbus";
- * console.assert(isValidInterfaceName("a.b") && !isValidInterfaceName("a"));
+ * assert.ok(isValidInterfaceName("a.b"));
+ * assert.ok(!isValidInterfaceName("a"));
  * ```
  */
 export function isValidInterfaceName(s: unknown): s is string {
@@ -49,8 +53,10 @@ export function isValidInterfaceName(s: unknown): s is string {
  * @returns `true` for e.g. `GetAllJobs`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isValidMemberName } from "@upstart/upstart/dbus";
- * console.assert(isValidMemberName("Start") && !isValidMemberName("a.b"));
+ * assert.ok(isValidMemberName("Start"));
+ * assert.ok(!isValidMemberName("a.b"));
  * ```
  */
 export function isValidMemberName(s: unknown): s is string {
@@ -64,8 +70,10 @@ export function isValidMemberName(s: unknown): s is string {
  * @returns `true` for e.g. `com.ubuntu.Upstart`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isValidBusName } from "@upstart/upstart/dbus";
- * console.assert(isValidBusName(":1.4") && !isValidBusName("nodots"));
+ * assert.ok(isValidBusName(":1.4"));
+ * assert.ok(!isValidBusName("nodots"));
  * ```
  */
 export function isValidBusName(s: unknown): s is string {
@@ -79,8 +87,10 @@ export function isValidBusName(s: unknown): s is string {
  * @returns `true` when libdbus will accept it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isSendableString } from "@upstart/upstart/dbus";
- * console.assert(isSendableString("ok") && !isSendableString("a\0b"));
+ * assert.ok(isSendableString("ok"));
+ * assert.ok(!isSendableString("a\0b"));
  * ```
  */
 export function isSendableString(s: unknown): s is string {
@@ -98,8 +108,10 @@ function assert(ok: boolean, what: string, kind: string, value: unknown): void {
  * @param what What it is, for the message.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertObjectPath } from "@upstart/upstart/dbus";
  * assertObjectPath("/com/ubuntu/Upstart");
+ * assert.throws(() => assertObjectPath("/a/"), TypeError);
  * ```
  */
 export function assertObjectPath(s: unknown, what = "path"): asserts s is string {
@@ -113,8 +125,10 @@ export function assertObjectPath(s: unknown, what = "path"): asserts s is string
  * @param what What it is, for the message.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertInterfaceName } from "@upstart/upstart/dbus";
  * assertInterfaceName("com.ubuntu.Upstart0_6");
+ * assert.throws(() => assertInterfaceName("nodots"), TypeError);
  * ```
  */
 export function assertInterfaceName(s: unknown, what = "interface"): asserts s is string {
@@ -128,8 +142,10 @@ export function assertInterfaceName(s: unknown, what = "interface"): asserts s i
  * @param what What it is, for the message.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertMemberName } from "@upstart/upstart/dbus";
  * assertMemberName("GetAllJobs");
+ * assert.throws(() => assertMemberName("a.b"), TypeError);
  * ```
  */
 export function assertMemberName(s: unknown, what = "member"): asserts s is string {
@@ -143,8 +159,10 @@ export function assertMemberName(s: unknown, what = "member"): asserts s is stri
  * @param what What it is, for the message.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertBusName } from "@upstart/upstart/dbus";
  * assertBusName("com.ubuntu.Upstart");
+ * assert.throws(() => assertBusName("nodots"), TypeError);
  * ```
  */
 export function assertBusName(s: unknown, what = "bus name"): asserts s is string {

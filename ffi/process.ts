@@ -16,8 +16,9 @@ import { loadLibC } from "./library.ts";
  * @returns The uid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { processUid } from "@upstart/upstart/dbus";
- * console.log(processUid() === 0 ? "root" : "a user");
+ * assert.equal(processUid(), Deno.uid());
  * ```
  */
 export function processUid(): number {
@@ -37,8 +38,9 @@ export function processUid(): number {
  * @throws {RangeError} for a pid that is not a positive integer or a signal out of range.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signalProcess } from "@upstart/upstart/dbus";
- * console.assert(signalProcess(Deno.pid, 0)); // this process exists
+ * assert.ok(signalProcess(Deno.pid, 0)); // this process exists
  * ```
  */
 export function signalProcess(pid: number, signal: number): boolean {
@@ -59,17 +61,16 @@ export function signalProcess(pid: number, signal: number): boolean {
  * @param fd The descriptor.
  * @returns `false` when it was not open.
  * @example
- * ```ts no-eval
- * import { closeFileDescriptor } from "@upstart/upstart/dbus";
- * import { Connection } from "@upstart/upstart/dbus";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { closeFileDescriptor, Connection } from "@upstart/upstart/dbus";
  * await using bus = await Connection.session();
- * const [fd] = await bus.call({
- *   destination: "org.example.Files",
- *   path: "/org/example/Files",
- *   interface: "org.example.Files",
- *   member: "OpenLog", // returns "h"
- * }) as [number];
- * closeFileDescriptor(fd);
+ * // A service that hands out a descriptor ("h"): here, this connection itself, passing stdout.
+ * const files = { path: "/org/example/Files", interface: "org.example.Files" };
+ * bus.export(files.path, [{ name: files.interface, methods: { Out: { out: "h", handler: () => [1] } } }]);
+ * const [fd] = await bus.call({ destination: bus.uniqueName!, ...files, member: "Out" }) as [number];
+ * assert.notEqual(fd, 1); // a duplicate, which is ours to close
+ * assert.equal(closeFileDescriptor(fd), true);
  * ```
  */
 export function closeFileDescriptor(fd: number): boolean {

@@ -501,12 +501,13 @@ const STANDARD: InterfaceDef[] = [
  * @returns The XML fragment.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { interfaceXml } from "@upstart/upstart/dbus";
  * const xml = interfaceXml({
  *   name: "org.example.Demo",
  *   methods: { Echo: { in: "s", out: "s", inNames: ["text"], handler: ([t]) => [t] } },
  * });
- * console.assert(xml.includes('<arg name="text" type="s" direction="in"/>'));
+ * assert.ok(xml.includes('<arg name="text" type="s" direction="in"/>'));
  * ```
  */
 export function interfaceXml(def: InterfaceDef): string {

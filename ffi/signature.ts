@@ -23,8 +23,9 @@ const cache = new Map<string, readonly TypeNode[]>();
  * @throws {TypeError} when the signature is invalid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSignature } from "@upstart/upstart/dbus";
- * console.assert(parseSignature("sa{sv}").length === 2);
+ * assert.equal(parseSignature("sa{sv}").length, 2);
  * ```
  */
 export function parseSignature(signature: string): readonly TypeNode[] {
@@ -48,8 +49,9 @@ export function parseSignature(signature: string): readonly TypeNode[] {
  * @returns Its type node.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSingleType } from "@upstart/upstart/dbus";
- * console.assert(parseSingleType("as").kind === "array");
+ * assert.equal(parseSingleType("as").kind, "array");
  * ```
  */
 export function parseSingleType(signature: string): TypeNode {
@@ -67,8 +69,9 @@ export function parseSingleType(signature: string): TypeNode {
  * @returns Its signature, e.g. `a{sv}`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSingleType, signatureOf } from "@upstart/upstart/dbus";
- * console.assert(signatureOf(parseSingleType("a(si)")) === "a(si)");
+ * assert.equal(signatureOf(parseSingleType("a(si)")), "a(si)");
  * ```
  */
 export function signatureOf(node: TypeNode): string {

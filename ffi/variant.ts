@@ -11,9 +11,11 @@ import { parseSignature } from "./signature.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Variant } from "@upstart/upstart/dbus";
  * const port = new Variant("q", 8080);
- * console.assert(port.signature === "q" && port.value === 8080);
+ * assert.equal(port.signature, "q");
+ * assert.equal(port.value, 8080);
  * ```
  */
 export class Variant<T = unknown> {

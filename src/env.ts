@@ -36,8 +36,10 @@ function checkText(where: string, text: string): void {
  * @throws {TypeError} when it cannot be a variable name.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertEnvKey } from "./env.ts";
  * assertEnvKey("PORT");
+ * assert.throws(() => assertEnvKey("A=B"), TypeError);
  * ```
  */
 export function assertEnvKey(key: string): string {
@@ -57,9 +59,10 @@ export function assertEnvKey(key: string): string {
  * @throws {TypeError} for a key that is empty or holds `=`, an entry without `=`, a NUL, or a non-string.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toEnvList } from "@upstart/upstart";
- * console.assert(toEnvList({ PORT: "8080" })[0] === "PORT=8080");
- * console.assert(toEnvList(["A=1"])[0] === "A=1");
+ * assert.equal(toEnvList({ PORT: "8080" })[0], "PORT=8080");
+ * assert.equal(toEnvList(["A=1"])[0], "A=1");
  * ```
  */
 export function toEnvList(env: Env | undefined): string[] {
@@ -93,8 +96,9 @@ export function toEnvList(env: Env | undefined): string[] {
  * @returns The object, in list order (a later duplicate wins).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromEnvList } from "@upstart/upstart";
- * console.assert(fromEnvList(["A=1", "B=x=y"]).B === "x=y");
+ * assert.equal(fromEnvList(["A=1", "B=x=y"]).B, "x=y");
  * ```
  */
 export function fromEnvList(list: readonly string[]): Record<string, string> {
@@ -116,9 +120,10 @@ export function fromEnvList(list: readonly string[]): Record<string, string> {
  * @throws {TypeError} for an invalid job or instance name.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jobDetails } from "./env.ts";
- * console.assert(jobDetails({}).length === 0);
- * console.assert(jobDetails({ job: "web" }).join("|") === "web|");
+ * assert.equal(jobDetails({}).length, 0);
+ * assert.equal(jobDetails({ job: "web" }).join("|"), "web|");
  * ```
  */
 export function jobDetails(scope: EnvScope = {}): string[] {

@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UPSTART_PATH } from "@upstart/upstart";
- * console.assert(UPSTART_PATH === "/com/ubuntu/Upstart");
+ * assert.equal(UPSTART_PATH, "/com/ubuntu/Upstart");
  * ```
  */
 export const UPSTART_PATH = "/com/ubuntu/Upstart";
@@ -21,8 +22,9 @@ export const UPSTART_PATH = "/com/ubuntu/Upstart";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JOBS_PATH, jobPath } from "@upstart/upstart";
- * console.assert(jobPath("ssh").startsWith(JOBS_PATH + "/"));
+ * assert.ok(jobPath("ssh").startsWith(JOBS_PATH + "/"));
  * ```
  */
 export const JOBS_PATH = "/com/ubuntu/Upstart/jobs";
@@ -31,8 +33,9 @@ export const JOBS_PATH = "/com/ubuntu/Upstart/jobs";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UPSTART_SERVICE } from "@upstart/upstart";
- * console.assert(UPSTART_SERVICE === "com.ubuntu.Upstart");
+ * assert.equal(UPSTART_SERVICE, "com.ubuntu.Upstart");
  * ```
  */
 export const UPSTART_SERVICE = "com.ubuntu.Upstart";
@@ -41,8 +44,9 @@ export const UPSTART_SERVICE = "com.ubuntu.Upstart";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UPSTART_INTERFACE } from "@upstart/upstart";
- * console.assert(UPSTART_INTERFACE === "com.ubuntu.Upstart0_6");
+ * assert.equal(UPSTART_INTERFACE, "com.ubuntu.Upstart0_6");
  * ```
  */
 export const UPSTART_INTERFACE = "com.ubuntu.Upstart0_6";
@@ -51,8 +55,9 @@ export const UPSTART_INTERFACE = "com.ubuntu.Upstart0_6";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JOB_INTERFACE } from "@upstart/upstart";
- * console.assert(JOB_INTERFACE === "com.ubuntu.Upstart0_6.Job");
+ * assert.equal(JOB_INTERFACE, "com.ubuntu.Upstart0_6.Job");
  * ```
  */
 export const JOB_INTERFACE = "com.ubuntu.Upstart0_6.Job";
@@ -61,8 +66,9 @@ export const JOB_INTERFACE = "com.ubuntu.Upstart0_6.Job";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { INSTANCE_INTERFACE } from "@upstart/upstart";
- * console.assert(INSTANCE_INTERFACE === "com.ubuntu.Upstart0_6.Instance");
+ * assert.equal(INSTANCE_INTERFACE, "com.ubuntu.Upstart0_6.Instance");
  * ```
  */
 export const INSTANCE_INTERFACE = "com.ubuntu.Upstart0_6.Instance";
@@ -101,9 +107,10 @@ function assertWellFormed(what: string, value: string): void {
  * @throws {TypeError} when `name` is not a string, contains NUL or a lone surrogate.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapePathElement } from "@upstart/upstart";
- * console.assert(escapePathElement("avahi-daemon") === "avahi_2ddaemon");
- * console.assert(escapePathElement("") === "_");
+ * assert.equal(escapePathElement("avahi-daemon"), "avahi_2ddaemon");
+ * assert.equal(escapePathElement(""), "_");
  * ```
  */
 export function escapePathElement(name: string): string {
@@ -129,9 +136,10 @@ export function escapePathElement(name: string): string {
  * @throws {TypeError} when `element` is not something `nih_dbus_path` can produce.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { unescapePathElement } from "@upstart/upstart";
- * console.assert(unescapePathElement("avahi_2ddaemon") === "avahi-daemon");
- * console.assert(unescapePathElement("_") === "");
+ * assert.equal(unescapePathElement("avahi_2ddaemon"), "avahi-daemon");
+ * assert.equal(unescapePathElement("_"), "");
  * ```
  */
 export function unescapePathElement(element: string): string {
@@ -170,10 +178,11 @@ export function unescapePathElement(element: string): string {
  * @returns `true` when the element holds an `_ff` escape.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapePathElement } from "@upstart/upstart";
  * import { isLossyPathElement } from "./names.ts";
- * console.assert(isLossyPathElement(escapePathElement("café")));
- * console.assert(!isLossyPathElement("my_2djob"));
+ * assert.ok(isLossyPathElement(escapePathElement("café")));
+ * assert.ok(!isLossyPathElement("my_2djob"));
  * ```
  */
 export function isLossyPathElement(element: string): boolean {
@@ -199,9 +208,10 @@ export function isLossyPathElement(element: string): boolean {
  * @throws {TypeError} when `name` is not a string, or cannot be a job's name.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertJobName } from "./names.ts";
  * assertJobName("avahi-daemon");
- * try { assertJobName("/etc/init/ssh"); } catch (e) { console.assert(e instanceof TypeError); }
+ * assert.throws(() => assertJobName("/etc/init/ssh"), TypeError);
  * ```
  */
 export function assertJobName(name: string): string {
@@ -229,8 +239,10 @@ export function assertJobName(name: string): string {
  * @throws {TypeError} when `name` is not a string or contains NUL.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { assertInstanceName } from "./names.ts";
  * assertInstanceName("tty1");
+ * assert.throws(() => assertInstanceName("a\0b"), TypeError);
  * ```
  */
 export function assertInstanceName(name: string): string {
@@ -246,8 +258,9 @@ export function assertInstanceName(name: string): string {
  * @throws {TypeError} when `job` cannot be a job name.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jobPath } from "@upstart/upstart";
- * console.assert(jobPath("my-job") === "/com/ubuntu/Upstart/jobs/my_2djob");
+ * assert.equal(jobPath("my-job"), "/com/ubuntu/Upstart/jobs/my_2djob");
  * ```
  */
 export function jobPath(job: string): string {
@@ -263,8 +276,9 @@ export function jobPath(job: string): string {
  * @throws {TypeError} when a name is invalid.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { instancePath } from "@upstart/upstart";
- * console.assert(instancePath("ssh", "") === "/com/ubuntu/Upstart/jobs/ssh/_");
+ * assert.equal(instancePath("ssh", ""), "/com/ubuntu/Upstart/jobs/ssh/_");
  * ```
  */
 export function instancePath(job: string, instance: string): string {
@@ -279,9 +293,10 @@ export function instancePath(job: string, instance: string): string {
  * or `null` when the path is not a job or instance path.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitUpstartPath } from "./names.ts";
  * const parts = splitUpstartPath("/com/ubuntu/Upstart/jobs/tty/tty1");
- * console.assert(parts?.job === "tty" && parts.instance === "tty1");
+ * assert.deepEqual(parts, { job: "tty", instance: "tty1" });
  * ```
  */
 export function splitUpstartPath(

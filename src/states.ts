@@ -38,8 +38,9 @@ export type State =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { STATES } from "@upstart/upstart";
- * console.assert(STATES.indexOf("spawned") < STATES.indexOf("running"));
+ * assert.ok(STATES.indexOf("spawned") < STATES.indexOf("running"));
  * ```
  */
 export const STATES: readonly State[] = Object.freeze([
@@ -73,8 +74,9 @@ export type LogPriority = "debug" | "info" | "message" | "warn" | "error" | "fat
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { LOG_PRIORITIES } from "@upstart/upstart";
- * console.assert(LOG_PRIORITIES.indexOf("debug") < LOG_PRIORITIES.indexOf("error"));
+ * assert.ok(LOG_PRIORITIES.indexOf("debug") < LOG_PRIORITIES.indexOf("error"));
  * ```
  */
 export const LOG_PRIORITIES: readonly LogPriority[] = Object.freeze([

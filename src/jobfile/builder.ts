@@ -254,6 +254,7 @@ function delimiter(body: string): string {
  *
  * @example Building a service
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobBuilder } from "@upstart/upstart";
  * const text = new JobBuilder()
  *   .description("web")
@@ -262,8 +263,11 @@ function delimiter(body: string): string {
  *   .respawn()
  *   .exec("/usr/bin/web --port 80")
  *   .toString();
- * console.assert(text === "description web\n\nstart on runlevel [2345]\nstop on runlevel [!2345]\n" +
- *   "\nrespawn\n\nexec /usr/bin/web --port 80\n");
+ * assert.equal(
+ *   text,
+ *   "description web\n\nstart on runlevel [2345]\nstop on runlevel [!2345]\n" +
+ *     "\nrespawn\n\nexec /usr/bin/web --port 80\n",
+ * );
  * ```
  */
 export class JobBuilder {
@@ -278,10 +282,11 @@ export class JobBuilder {
    * @throws {TypeError} If a value cannot be written (an empty description read from `""\` + LF).
    * @example Rebuilding a job in canonical form
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder, parseJob } from "@upstart/upstart";
    * const { config } = parseJob("exec /usr/bin/web\nstart on startup\n");
    * const b = JobBuilder.fromConfig(config).respawn();
-   * console.assert(b.toString() === "start on startup\n\nrespawn\n\nexec /usr/bin/web\n");
+   * assert.equal(b.toString(), "start on startup\n\nrespawn\n\nexec /usr/bin/web\n");
    * ```
    */
   static fromConfig(config: JobConfig): JobBuilder {
@@ -363,9 +368,10 @@ export class JobBuilder {
    * @throws {TypeError} If `text` contains a NUL byte.
    * @example A header
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().comment("Managed by fleet-tool").exec("/bin/true").toString();
-   * console.assert(t === "# Managed by fleet-tool\n\nexec /bin/true\n");
+   * assert.equal(t, "# Managed by fleet-tool\n\nexec /bin/true\n");
    * ```
    */
   comment(lines: string): this {
@@ -384,8 +390,10 @@ export class JobBuilder {
    * @throws {TypeError} For a newline, a NUL or an empty value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().description('my "web"').toString() === `description "my "'"'"web"'"'\n`);
+   * const text = new JobBuilder().description('my "web"').toString();
+   * assert.equal(text, `description "my "'"'"web"'"'\n`);
    * ```
    */
   description(value: string): this {
@@ -399,8 +407,10 @@ export class JobBuilder {
    * @throws {TypeError} For a newline, a NUL or an empty value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().author("Ops <ops@example.com>").toString() === 'author "Ops <ops@example.com>"\n');
+   * const text = new JobBuilder().author("Ops <ops@example.com>").toString();
+   * assert.equal(text, 'author "Ops <ops@example.com>"\n');
    * ```
    */
   author(value: string): this {
@@ -414,8 +424,9 @@ export class JobBuilder {
    * @throws {TypeError} For a newline, a NUL or an empty value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().version("1.2").toString() === "version 1.2\n");
+   * assert.equal(new JobBuilder().version("1.2").toString(), "version 1.2\n");
    * ```
    */
   version(value: string): this {
@@ -429,8 +440,9 @@ export class JobBuilder {
    * @throws {TypeError} For a newline, a NUL or an empty value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().usage("PORT=N").toString() === "usage PORT=N\n");
+   * assert.equal(new JobBuilder().usage("PORT=N").toString(), "usage PORT=N\n");
    * ```
    */
   usage(value: string): this {
@@ -444,8 +456,10 @@ export class JobBuilder {
    * @throws {TypeError} For no name, or a name that cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().emits("web-ready", "web-*").toString() === "emits web-ready web-*\n");
+   * const text = new JobBuilder().emits("web-ready", "web-*").toString();
+   * assert.equal(text, "emits web-ready web-*\n");
    * ```
    */
   emits(...events: string[]): this {
@@ -467,9 +481,10 @@ export class JobBuilder {
    * @throws {TypeError} If the condition is not one valid Upstart expression.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().startOn([{ name: "net-device-up", env: { IFACE: "eth0" } }, "started db"]).toString();
-   * console.assert(t === "start on net-device-up IFACE=eth0 and started db\n");
+   * assert.equal(t, "start on net-device-up IFACE=eth0 and started db\n");
    * ```
    */
   startOn(condition: ConditionInput, conjunct: "and" | "or" = "and"): this {
@@ -484,8 +499,9 @@ export class JobBuilder {
    * @throws {RangeError} For characters other than runlevels `0-6`, `S`, `s` (and a leading `!`).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().startOnRunlevel().toString() === "start on runlevel [2345]\n");
+   * assert.equal(new JobBuilder().startOnRunlevel().toString(), "start on runlevel [2345]\n");
    * ```
    */
   startOnRunlevel(levels: string | readonly (string | number)[] = "2345"): this {
@@ -499,8 +515,9 @@ export class JobBuilder {
    * @throws {TypeError} If `job` cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().startOnStarting("web").toString() === "start on starting web\n");
+   * assert.equal(new JobBuilder().startOnStarting("web").toString(), "start on starting web\n");
    * ```
    */
   startOnStarting(job: string): this {
@@ -517,8 +534,9 @@ export class JobBuilder {
    * @throws {TypeError} If `job` cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().startOnStarted("db").toString() === "start on started db\n");
+   * assert.equal(new JobBuilder().startOnStarted("db").toString(), "start on started db\n");
    * ```
    */
   startOnStarted(job: string): this {
@@ -536,8 +554,9 @@ export class JobBuilder {
    * @throws {TypeError} If the condition is not one valid Upstart expression.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().stopOn("runlevel [016]").toString() === "stop on runlevel [016]\n");
+   * assert.equal(new JobBuilder().stopOn("runlevel [016]").toString(), "stop on runlevel [016]\n");
    * ```
    */
   stopOn(condition: ConditionInput, conjunct: "and" | "or" = "and"): this {
@@ -552,8 +571,9 @@ export class JobBuilder {
    * @throws {RangeError} For characters other than runlevels `0-6`, `S`, `s` (and a leading `!`).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().stopOnRunlevel().toString() === "stop on runlevel [!2345]\n");
+   * assert.equal(new JobBuilder().stopOnRunlevel().toString(), "stop on runlevel [!2345]\n");
    * ```
    */
   stopOnRunlevel(levels: string | readonly (string | number)[] = "!2345"): this {
@@ -567,8 +587,9 @@ export class JobBuilder {
    * @throws {TypeError} If `job` cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().stopOnStopping("db").toString() === "stop on stopping db\n");
+   * assert.equal(new JobBuilder().stopOnStopping("db").toString(), "stop on stopping db\n");
    * ```
    */
   stopOnStopping(job: string): this {
@@ -585,8 +606,9 @@ export class JobBuilder {
    * @throws {TypeError} If `job` cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().stopOnStopped("db").toString() === "stop on stopped db\n");
+   * assert.equal(new JobBuilder().stopOnStopped("db").toString(), "stop on stopped db\n");
    * ```
    */
   stopOnStopped(job: string): this {
@@ -602,9 +624,10 @@ export class JobBuilder {
    * @returns This builder.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().startOn("startup").manual().toString();
-   * console.assert(t === "start on startup\nmanual\n");
+   * assert.equal(t, "start on startup\nmanual\n");
    * ```
    */
   manual(): this {
@@ -618,8 +641,9 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written as one word.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().instance("$PORT").toString() === "instance $PORT\n");
+   * assert.equal(new JobBuilder().instance("$PORT").toString(), "instance $PORT\n");
    * ```
    */
   instance(name: string): this {
@@ -635,8 +659,10 @@ export class JobBuilder {
    * whitespace, trailing backslash, or whitespace before an escape (which libnih mangles).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().exec("/usr/bin/web --port 80").toString() === "exec /usr/bin/web --port 80\n");
+   * const text = new JobBuilder().exec("/usr/bin/web --port 80").toString();
+   * assert.equal(text, "exec /usr/bin/web --port 80\n");
    * ```
    */
   exec(command: string): this {
@@ -652,8 +678,10 @@ export class JobBuilder {
    * dedent would change the body (without `dedent`).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().script("echo hi\n").toString() === "script\n  echo hi\nend script\n");
+   * const text = new JobBuilder().script("echo hi\n").toString();
+   * assert.equal(text, "script\n  echo hi\nend script\n");
    * ```
    */
   script(body: string, options: ScriptOptions = {}): this {
@@ -668,9 +696,10 @@ export class JobBuilder {
    * @throws {TypeError} If the command or body cannot be written exactly.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().process("pre-start", { kind: "exec", command: "mkdir -p /run/web" }).toString();
-   * console.assert(t === "pre-start exec mkdir -p /run/web\n");
+   * assert.equal(t, "pre-start exec mkdir -p /run/web\n");
    * ```
    */
   process(type: ProcessType, def: ProcessDef): this {
@@ -700,9 +729,14 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.script}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().shellScript("echo $BASH_VERSION\n", { interpreter: "/bin/bash" }).toString();
-   * console.assert(t === "script\n  exec /bin/bash <<'END_OF_SCRIPT'\n  echo $BASH_VERSION\n  END_OF_SCRIPT\nend script\n");
+   * assert.equal(
+   *   t,
+   *   "script\n  exec /bin/bash <<'END_OF_SCRIPT'\n  echo $BASH_VERSION\n" +
+   *     "  END_OF_SCRIPT\nend script\n",
+   * );
    * ```
    */
   shellScript(body: string, options: InterpreterScriptOptions = {}): this {
@@ -721,9 +755,13 @@ export class JobBuilder {
    * @throws {TypeError} If a line of the program would end the block (`end script`), or for NUL.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().perlScript('print "hi\\n";\n').toString();
-   * console.assert(t === "script\n  exec perl - <<'END_OF_SCRIPT'\n  print \"hi\\n\";\n  END_OF_SCRIPT\nend script\n");
+   * assert.equal(
+   *   t,
+   *   "script\n  exec perl - <<'END_OF_SCRIPT'\n  print \"hi\\n\";\n  END_OF_SCRIPT\nend script\n",
+   * );
    * ```
    */
   perlScript(body: string, options: InterpreterScriptOptions = {}): this {
@@ -738,9 +776,14 @@ export class JobBuilder {
    * @throws {TypeError} If a line of the program would end the block (`end script`), or for NUL.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().pythonScript("print('hi')\n", { process: "pre-start" }).toString();
-   * console.assert(t === "pre-start script\n  exec python3 - <<'END_OF_SCRIPT'\n  print('hi')\n  END_OF_SCRIPT\nend script\n");
+   * assert.equal(
+   *   t,
+   *   "pre-start script\n  exec python3 - <<'END_OF_SCRIPT'\n  print('hi')\n" +
+   *     "  END_OF_SCRIPT\nend script\n",
+   * );
    * ```
    */
   pythonScript(body: string, options: InterpreterScriptOptions = {}): this {
@@ -776,8 +819,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.exec}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().preStartExec("mkdir -p /run/web").toString() === "pre-start exec mkdir -p /run/web\n");
+   * const text = new JobBuilder().preStartExec("mkdir -p /run/web").toString();
+   * assert.equal(text, "pre-start exec mkdir -p /run/web\n");
    * ```
    */
   preStartExec(command: string): this {
@@ -792,9 +837,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.script}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().preStartScript("test -x /usr/bin/web\n").toString() ===
-   *   "pre-start script\n  test -x /usr/bin/web\nend script\n");
+   * const text = new JobBuilder().preStartScript("test -x /usr/bin/web\n").toString();
+   * assert.equal(text, "pre-start script\n  test -x /usr/bin/web\nend script\n");
    * ```
    */
   preStartScript(body: string, options: ScriptOptions = {}): this {
@@ -808,8 +854,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.exec}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().postStartExec("/usr/bin/wait-ready").toString() === "post-start exec /usr/bin/wait-ready\n");
+   * const text = new JobBuilder().postStartExec("/usr/bin/wait-ready").toString();
+   * assert.equal(text, "post-start exec /usr/bin/wait-ready\n");
    * ```
    */
   postStartExec(command: string): this {
@@ -824,8 +872,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.script}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().postStartScript("sleep 1\n").toString() === "post-start script\n  sleep 1\nend script\n");
+   * const text = new JobBuilder().postStartScript("sleep 1\n").toString();
+   * assert.equal(text, "post-start script\n  sleep 1\nend script\n");
    * ```
    */
   postStartScript(body: string, options: ScriptOptions = {}): this {
@@ -839,8 +889,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.exec}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().preStopExec("/usr/bin/web --drain").toString() === "pre-stop exec /usr/bin/web --drain\n");
+   * const text = new JobBuilder().preStopExec("/usr/bin/web --drain").toString();
+   * assert.equal(text, "pre-stop exec /usr/bin/web --drain\n");
    * ```
    */
   preStopExec(command: string): this {
@@ -855,8 +907,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.script}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().preStopScript("echo bye\n").toString() === "pre-stop script\n  echo bye\nend script\n");
+   * const text = new JobBuilder().preStopScript("echo bye\n").toString();
+   * assert.equal(text, "pre-stop script\n  echo bye\nend script\n");
    * ```
    */
   preStopScript(body: string, options: ScriptOptions = {}): this {
@@ -870,8 +924,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.exec}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().postStopExec("rm -f /run/web.pid").toString() === "post-stop exec rm -f /run/web.pid\n");
+   * const text = new JobBuilder().postStopExec("rm -f /run/web.pid").toString();
+   * assert.equal(text, "post-stop exec rm -f /run/web.pid\n");
    * ```
    */
   postStopExec(command: string): this {
@@ -886,9 +942,10 @@ export class JobBuilder {
    * @throws {TypeError} As {@linkcode JobBuilder.script}.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().postStopScript("rm -f /run/web.pid\n").toString() ===
-   *   "post-stop script\n  rm -f /run/web.pid\nend script\n");
+   * const text = new JobBuilder().postStopScript("rm -f /run/web.pid\n").toString();
+   * assert.equal(text, "post-stop script\n  rm -f /run/web.pid\nend script\n");
    * ```
    */
   postStopScript(body: string, options: ScriptOptions = {}): this {
@@ -903,8 +960,9 @@ export class JobBuilder {
    * @throws {RangeError} For another value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().expect("daemon").toString() === "expect daemon\n");
+   * assert.equal(new JobBuilder().expect("daemon").toString(), "expect daemon\n");
    * ```
    */
   expect(kind: JobConfig["expect"]): this {
@@ -921,8 +979,9 @@ export class JobBuilder {
    * @returns This builder.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().task().toString() === "task\n");
+   * assert.equal(new JobBuilder().task().toString(), "task\n");
    * ```
    */
   task(): this {
@@ -934,8 +993,9 @@ export class JobBuilder {
    * @returns This builder.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().respawn().toString() === "respawn\n");
+   * assert.equal(new JobBuilder().respawn().toString(), "respawn\n");
    * ```
    */
   respawn(): this {
@@ -951,8 +1011,9 @@ export class JobBuilder {
    * @throws {RangeError} For negative or non-integer values.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().respawnLimit(5, 30).toString() === "respawn limit 5 30\n");
+   * assert.equal(new JobBuilder().respawnLimit(5, 30).toString(), "respawn limit 5 30\n");
    * ```
    */
   respawnLimit(count: number | "unlimited", interval?: number): this {
@@ -970,8 +1031,9 @@ export class JobBuilder {
    * @throws {RangeError} For a status out of range or an unknown signal name.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().normalExit(0, 2, "TERM").toString() === "normal exit 0 2 TERM\n");
+   * assert.equal(new JobBuilder().normalExit(0, 2, "TERM").toString(), "normal exit 0 2 TERM\n");
    * ```
    */
   normalExit(...codes: (number | string)[]): this {
@@ -994,8 +1056,9 @@ export class JobBuilder {
    * @throws {RangeError} For a negative or non-integer value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().killTimeout(30).toString() === "kill timeout 30\n");
+   * assert.equal(new JobBuilder().killTimeout(30).toString(), "kill timeout 30\n");
    * ```
    */
   killTimeout(seconds: number): this {
@@ -1014,8 +1077,9 @@ export class JobBuilder {
    * @throws {RangeError} For an unknown name or a number out of range.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().killSignal("INT").toString() === "kill signal INT\n");
+   * assert.equal(new JobBuilder().killSignal("INT").toString(), "kill signal INT\n");
    * ```
    */
   killSignal(sig: string | number): this {
@@ -1030,8 +1094,9 @@ export class JobBuilder {
    * @throws {RangeError} For an unknown name or a number out of range.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().reloadSignal("USR1").toString() === "reload signal USR1\n");
+   * assert.equal(new JobBuilder().reloadSignal("USR1").toString(), "reload signal USR1\n");
    * ```
    */
   reloadSignal(sig: string | number): this {
@@ -1046,8 +1111,9 @@ export class JobBuilder {
    * @throws {RangeError} For another value.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().console("none").toString() === "console none\n");
+   * assert.equal(new JobBuilder().console("none").toString(), "console none\n");
    * ```
    */
   console(mode: JobConfig["console"]): this {
@@ -1070,8 +1136,10 @@ export class JobBuilder {
    * value that cannot be written (newline, NUL).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().env("GREETING", "hello world").toString() === 'env "GREETING=hello world"\n');
+   * const text = new JobBuilder().env("GREETING", "hello world").toString();
+   * assert.equal(text, 'env "GREETING=hello world"\n');
    * ```
    */
   env(key: string | Readonly<Record<string, string | number>>, value?: string | number): this {
@@ -1105,8 +1173,9 @@ export class JobBuilder {
    * @throws {TypeError} For no name, or one that cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().export("PORT").toString() === "export PORT\n");
+   * assert.equal(new JobBuilder().export("PORT").toString(), "export PORT\n");
    * ```
    */
   export(...names: string[]): this {
@@ -1126,8 +1195,9 @@ export class JobBuilder {
    * @throws {RangeError} Out of range.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().umask(0o027).toString() === "umask 0027\n");
+   * assert.equal(new JobBuilder().umask(0o027).toString(), "umask 0027\n");
    * ```
    */
   umask(mode: number): this {
@@ -1142,8 +1212,9 @@ export class JobBuilder {
    * @throws {RangeError} Out of range.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().nice(10).toString() === "nice 10\n");
+   * assert.equal(new JobBuilder().nice(10).toString(), "nice 10\n");
    * ```
    */
   nice(value: number): this {
@@ -1158,8 +1229,9 @@ export class JobBuilder {
    * @throws {RangeError} Out of range.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().oomScore("never").toString() === "oom score never\n");
+   * assert.equal(new JobBuilder().oomScore("never").toString(), "oom score never\n");
    * ```
    */
   oomScore(score: number | "never"): this {
@@ -1177,8 +1249,10 @@ export class JobBuilder {
    * @throws {RangeError} For an unknown resource or a negative or non-integer limit.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().limit("nofile", 4096, 8192).toString() === "limit nofile 4096 8192\n");
+   * const text = new JobBuilder().limit("nofile", 4096, 8192).toString();
+   * assert.equal(text, "limit nofile 4096 8192\n");
    * ```
    */
   limit(
@@ -1208,8 +1282,9 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().chroot("/srv/jail").toString() === "chroot /srv/jail\n");
+   * assert.equal(new JobBuilder().chroot("/srv/jail").toString(), "chroot /srv/jail\n");
    * ```
    */
   chroot(path: string): this {
@@ -1223,8 +1298,9 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().chdir("/srv/web").toString() === "chdir /srv/web\n");
+   * assert.equal(new JobBuilder().chdir("/srv/web").toString(), "chdir /srv/web\n");
    * ```
    */
   chdir(path: string): this {
@@ -1238,8 +1314,9 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().setuid("www-data").toString() === "setuid www-data\n");
+   * assert.equal(new JobBuilder().setuid("www-data").toString(), "setuid www-data\n");
    * ```
    */
   setuid(user: string): this {
@@ -1253,8 +1330,9 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().setgid("www-data").toString() === "setgid www-data\n");
+   * assert.equal(new JobBuilder().setgid("www-data").toString(), "setgid www-data\n");
    * ```
    */
   setgid(group: string): this {
@@ -1268,8 +1346,10 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().apparmorLoad("/etc/apparmor.d/web").toString() === "apparmor load /etc/apparmor.d/web\n");
+   * const text = new JobBuilder().apparmorLoad("/etc/apparmor.d/web").toString();
+   * assert.equal(text, "apparmor load /etc/apparmor.d/web\n");
    * ```
    */
   apparmorLoad(profile: string): this {
@@ -1284,8 +1364,9 @@ export class JobBuilder {
    * @throws {TypeError} If it cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().apparmorSwitch("web").toString() === "apparmor switch web\n");
+   * assert.equal(new JobBuilder().apparmorSwitch("web").toString(), "apparmor switch web\n");
    * ```
    */
   apparmorSwitch(profile: string): this {
@@ -1301,9 +1382,10 @@ export class JobBuilder {
    * @throws {TypeError} For a `key` without a `value` or the reverse, or values that cannot be written.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
    * const t = new JobBuilder().cgroup("memory", { key: "memory.limit_in_bytes", value: "512M" }).toString();
-   * console.assert(t === "cgroup memory memory.limit_in_bytes 512M\n");
+   * assert.equal(t, "cgroup memory memory.limit_in_bytes 512M\n");
    * ```
    */
   cgroup(controller: string, options: CgroupOptions = {}): this {
@@ -1324,8 +1406,9 @@ export class JobBuilder {
    * @returns This builder.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().debug().toString() === "debug\n");
+   * assert.equal(new JobBuilder().debug().toString(), "debug\n");
    * ```
    */
   debug(): this {
@@ -1337,8 +1420,9 @@ export class JobBuilder {
    * @returns The job file's text.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().task().exec("/bin/true").toString() === "task\n\nexec /bin/true\n");
+   * assert.equal(new JobBuilder().task().exec("/bin/true").toString(), "task\n\nexec /bin/true\n");
    * ```
    */
   toString(): string {
@@ -1364,8 +1448,9 @@ export class JobBuilder {
    * @returns The document.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().respawn().toDocument().config.respawn);
+   * assert.ok(new JobBuilder().respawn().toDocument().config.respawn);
    * ```
    */
   toDocument(filename?: string): JobDocument {
@@ -1376,8 +1461,9 @@ export class JobBuilder {
    * The configuration Upstart loads from the job this builder writes.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobBuilder } from "@upstart/upstart";
-   * console.assert(new JobBuilder().nice(5).config.nice === 5);
+   * assert.equal(new JobBuilder().nice(5).config.nice, 5);
    * ```
    */
   get config(): JobConfig {

@@ -154,11 +154,13 @@ function backslash(
  * @returns The problems, by line.
  * @example Checking a job
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkJob } from "@upstart/upstart";
  * const problems = checkJob("task\nrespawn\nexec /bin/true\n", { users: null });
- * console.assert(problems.length === 1);
- * console.assert(problems[0].code === "task-respawn" && problems[0].line === 2);
- * console.assert(checkJob("bogus\n")[0].message === "Unknown stanza");
+ * assert.equal(problems.length, 1);
+ * assert.equal(problems[0].code, "task-respawn");
+ * assert.equal(problems[0].line, 2);
+ * assert.equal(checkJob("bogus\n")[0].message, "Unknown stanza");
  * ```
  */
 export function checkJob(

@@ -16,9 +16,10 @@ import { quoteArg } from "./quote.ts";
  * @returns The match.
  * @example Splitting arguments
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventMatch } from "./condition.ts";
- * console.assert(eventMatch("IFACE!=lo").negated);
- * console.assert(eventMatch("[2345]").key === null);
+ * assert.ok(eventMatch("IFACE!=lo").negated);
+ * assert.equal(eventMatch("[2345]").key, null);
  * ```
  */
 export function eventMatch(raw: string): EventMatch {
@@ -37,10 +38,13 @@ export function eventMatch(raw: string): EventMatch {
  * @returns The postfix list.
  * @example Publishing a condition
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJob, toUpstartConditions } from "@upstart/upstart";
  * const { config } = parseJob("start on filesystem or runlevel [2345]\n");
- * console.assert(JSON.stringify(toUpstartConditions(config.startOn)) ===
- *   '[["filesystem"],["runlevel","[2345]"],["/OR"]]');
+ * assert.equal(
+ *   JSON.stringify(toUpstartConditions(config.startOn)),
+ *   '[["filesystem"],["runlevel","[2345]"],["/OR"]]',
+ * );
  * ```
  */
 export function toUpstartConditions(tree: Condition | null): string[][] {
@@ -66,9 +70,10 @@ export function toUpstartConditions(tree: Condition | null): string[][] {
  * @throws {TypeError} If `aas` is not a well-formed postfix list of string arrays.
  * @example Reading a D-Bus property
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromUpstartConditions } from "@upstart/upstart";
  * const tree = fromUpstartConditions([["a"], ["b"], ["/AND"]]);
- * console.assert(tree?.type === "and");
+ * assert.equal(tree?.type, "and");
  * ```
  */
 export function fromUpstartConditions(aas: readonly (readonly string[])[]): Condition | null {
@@ -127,9 +132,10 @@ function eventToString(e: EventCondition): string {
  * @throws {TypeError} If a name or argument cannot be written as a token (empty, newline, NUL).
  * @example Rendering with minimal parentheses
  * ```ts
+ * import assert from "node:assert/strict";
  * import { conditionToString, fromUpstartConditions } from "@upstart/upstart";
  * const t = fromUpstartConditions([["a"], ["b"], ["c"], ["/AND"], ["/OR"]])!;
- * console.assert(conditionToString(t) === "a or (b and c)");
+ * assert.equal(conditionToString(t), "a or (b and c)");
  * ```
  */
 export function conditionToString(tree: Condition): string {

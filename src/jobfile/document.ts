@@ -89,11 +89,12 @@ function tooLarge(what: string, size: number): RangeError {
  *
  * @example Reading and editing a job
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJob } from "@upstart/upstart";
  * const doc = parseJob("# web\ndescription old # keep\nexec /usr/bin/web\n");
  * doc.set("description", "new web");
- * console.assert(doc.toString() === '# web\ndescription "new web" # keep\nexec /usr/bin/web\n');
- * console.assert(doc.config.description === "new web");
+ * assert.equal(doc.toString(), '# web\ndescription "new web" # keep\nexec /usr/bin/web\n');
+ * assert.equal(doc.config.description, "new web");
  * ```
  */
 export class JobDocument {
@@ -347,11 +348,12 @@ function headSlot(head: string): string {
  * @throws {TypeError} If `text` is neither a string nor a `Uint8Array`.
  * @example Parsing a job
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJob } from "@upstart/upstart";
  * const doc = parseJob('description "web"\nstart on runlevel [2345]\nrespawn\nexec /usr/bin/web\n');
- * console.assert(doc.config.respawn);
- * console.assert(doc.config.processes.main?.command === "/usr/bin/web");
- * console.assert(doc.stanzas[1].line === 2);
+ * assert.ok(doc.config.respawn);
+ * assert.equal(doc.config.processes.main?.command, "/usr/bin/web");
+ * assert.equal(doc.stanzas[1].line, 2);
  * ```
  */
 export function parseJob(text: string | Uint8Array, options: ParseOptions = {}): JobDocument {

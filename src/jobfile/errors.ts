@@ -22,12 +22,14 @@ export type { ParseReason };
  *
  * @example Catching a rejected file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ParseError, parseJob } from "@upstart/upstart";
- * try {
- *   parseJob("description ok\nbogus\n", { filename: "web.conf" });
- * } catch (e) {
- *   if (e instanceof ParseError) console.log(e.message); // web.conf:2: Unknown stanza
- * }
+ * assert.throws(() => parseJob("description ok\nbogus\n", { filename: "web.conf" }), (e) => {
+ *   assert.ok(e instanceof ParseError);
+ *   assert.equal(e.message, "web.conf:2: Unknown stanza");
+ *   assert.equal(e.line, 2);
+ *   return true;
+ * });
  * ```
  */
 export class ParseError extends SyntaxError {
@@ -56,9 +58,10 @@ export class ParseError extends SyntaxError {
    * @param offset The byte offset.
    * @example Making one by hand
    * ```ts
+   * import assert from "node:assert/strict";
    * import { ParseError } from "@upstart/upstart";
    * const e = new ParseError("a.conf", "Unknown stanza", 3, 1, 40);
-   * console.assert(e.message === "a.conf:3: Unknown stanza");
+   * assert.equal(e.message, "a.conf:3: Unknown stanza");
    * ```
    */
   constructor(filename: string, reason: ParseReason, line: number, column: number, offset: number) {

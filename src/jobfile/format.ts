@@ -242,9 +242,10 @@ function renderNode(doc: JobDocument, n: StanzaNode): { text: string; lead: stri
  * (formatting works on text and would change such bytes).
  * @example Formatting a job
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatJob, parseJob } from "@upstart/upstart";
  * const doc = parseJob('exec   /usr/bin/web  # run it\ndescription   "web"\nrespawn\n');
- * console.assert(formatJob(doc) === "description web\n\nrespawn\n\nexec /usr/bin/web # run it\n");
+ * assert.equal(formatJob(doc), "description web\n\nrespawn\n\nexec /usr/bin/web # run it\n");
  * ```
  */
 export function formatJob(input: JobDocument | string | Uint8Array): string {

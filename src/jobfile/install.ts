@@ -44,16 +44,16 @@ export interface InstallResult {
  *
  * @example Telling failures apart
  * ```ts
+ * import assert from "node:assert/strict";
  * import { installJob, JobExistsError, JobInstallError } from "@upstart/upstart";
  * const dir = await Deno.makeTempDir();
  * await installJob(dir, "web", "exec /usr/bin/web\n");
- * try {
- *   await installJob(dir, "web", "exec /usr/bin/web --v2\n");
- * } catch (e) {
- *   if (e instanceof JobExistsError) console.log("already there:", e.path);
- *   else if (e instanceof JobInstallError) console.log(e.message);
- *   else throw e;
- * }
+ * await assert.rejects(installJob(dir, "web", "exec /usr/bin/web --v2\n"), (e) => {
+ *   assert.ok(e instanceof JobExistsError); // a JobInstallError too: catch that for any refusal
+ *   assert.ok(e instanceof JobInstallError);
+ *   assert.equal(e.path, `${dir}/web.conf`);
+ *   return true;
+ * });
  * await Deno.remove(dir, { recursive: true });
  * ```
  */
@@ -66,8 +66,9 @@ export class JobInstallError extends Error {
    * @param message What went wrong.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobInstallError } from "@upstart/upstart";
-   * console.assert(new JobInstallError("/etc/init/a.conf", "no").path === "/etc/init/a.conf");
+   * assert.equal(new JobInstallError("/etc/init/a.conf", "no").path, "/etc/init/a.conf");
    * ```
    */
   constructor(path: string, message: string) {
@@ -82,8 +83,12 @@ export class JobInstallError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobExistsError } from "@upstart/upstart";
- * console.assert(new JobExistsError("/etc/init/a.conf").message === "/etc/init/a.conf already exists: not replacing it");
+ * assert.equal(
+ *   new JobExistsError("/etc/init/a.conf").message,
+ *   "/etc/init/a.conf already exists: not replacing it",
+ * );
  * ```
  */
 export class JobExistsError extends JobInstallError {
@@ -92,8 +97,9 @@ export class JobExistsError extends JobInstallError {
    * @param path The existing file.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobExistsError } from "@upstart/upstart";
-   * console.assert(new JobExistsError("/x.conf").name === "JobExistsError");
+   * assert.equal(new JobExistsError("/x.conf").name, "JobExistsError");
    * ```
    */
   constructor(path: string) {
@@ -107,9 +113,10 @@ export class JobExistsError extends JobInstallError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JobCheckError } from "@upstart/upstart";
  * const e = new JobCheckError("/etc/init/a.conf", [{ severity: "error", line: 2, column: 1, code: "parse", message: "Unknown stanza" }]);
- * console.assert(e.message === "/etc/init/a.conf:2: Unknown stanza: not installed");
+ * assert.equal(e.message, "/etc/init/a.conf:2: Unknown stanza: not installed");
  * ```
  */
 export class JobCheckError extends JobInstallError {
@@ -121,8 +128,9 @@ export class JobCheckError extends JobInstallError {
    * @param problems The checker's problems (at least one error).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { JobCheckError } from "@upstart/upstart";
-   * console.assert(new JobCheckError("/a.conf", []).problems.length === 0);
+   * assert.equal(new JobCheckError("/a.conf", []).problems.length, 0);
    * ```
    */
   constructor(path: string, problems: readonly JobProblem[]) {
@@ -149,12 +157,11 @@ const IGNORED_DIR =
  * in Upstart's D-Bus path code and can crash it), or a file name over 255 bytes.
  * @example Valid and invalid names
  * ```ts
+ * import assert from "node:assert/strict";
  * import { validateJobName } from "@upstart/upstart";
  * validateJobName("web");
  * validateJobName("net/apache");
- * let failed = false;
- * try { validateJobName("../web"); } catch (e) { failed = e instanceof RangeError; }
- * console.assert(failed);
+ * assert.throws(() => validateJobName("../web"), RangeError);
  * ```
  */
 export function validateJobName(name: string): void {
@@ -214,11 +221,13 @@ export function validateJobName(name: string): void {
  * @throws {Deno.errors.NotFound} If `dir` does not exist (file system errors pass through).
  * @example Installing a job built from scratch
  * ```ts
+ * import assert from "node:assert/strict";
  * import { installJob, JobBuilder } from "@upstart/upstart";
  * const dir = await Deno.makeTempDir();
  * const job = new JobBuilder().description("web").startOnRunlevel().respawn().exec("/usr/bin/web");
  * const { path, warnings } = await installJob(dir, "web", job.toString());
- * console.assert(path === `${dir}/web.conf` && warnings.length === 0);
+ * assert.equal(path, `${dir}/web.conf`);
+ * assert.equal(warnings.length, 0);
  * await Deno.remove(dir, { recursive: true });
  * ```
  */

@@ -5,18 +5,20 @@
  *
  * @example Parsing, editing and printing a job file
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseJob } from "@upstart/upstart";
  * const doc = parseJob("# my job\nstart on runlevel [2345]\nexec /usr/bin/web\n");
  * doc.set("respawn");
- * console.assert(doc.toString() === "# my job\nstart on runlevel [2345]\nexec /usr/bin/web\nrespawn\n");
+ * assert.equal(doc.toString(), "# my job\nstart on runlevel [2345]\nexec /usr/bin/web\nrespawn\n");
  * ```
  *
  * @example Building, checking and installing a job
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkJob, formatJob, installJob, JobBuilder } from "@upstart/upstart";
  * const text = new JobBuilder().description("web").startOnRunlevel().respawn().exec("/usr/bin/web").toString();
- * console.assert(formatJob(text) === text);
- * console.assert(checkJob(text).length === 0);
+ * assert.equal(formatJob(text), text);
+ * assert.equal(checkJob(text).length, 0);
  * const dir = await Deno.makeTempDir();
  * await installJob(dir, "web", text);
  * await Deno.remove(dir, { recursive: true });

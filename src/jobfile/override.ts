@@ -58,11 +58,12 @@ function source(
  * @throws {TypeError} If an argument is not a document, a string or a `Uint8Array`.
  * @example Overriding a job's start condition
  * ```ts
+ * import assert from "node:assert/strict";
  * import { applyOverride, toUpstartConditions } from "@upstart/upstart";
  * const r = applyOverride("start on runlevel [2345]\nenv A=1\n", "manual\nenv B=2\n");
- * console.assert(r.config?.startOn === null);
- * console.assert(r.config?.env.join() === "A=1,B=2");
- * console.assert(r.errors.length === 0);
+ * assert.equal(r.config?.startOn, null);
+ * assert.equal(r.config?.env.join(), "A=1,B=2");
+ * assert.equal(r.errors.length, 0);
  * ```
  */
 export function applyOverride(

@@ -46,10 +46,11 @@ function needsQuotes(value: string, operand: boolean): boolean {
  * "Expected token"), a NUL, or a line feed (a newline inside quotes reads as a space).
  * @example Quoting a description
  * ```ts
+ * import assert from "node:assert/strict";
  * import { quoteArg } from "@upstart/upstart";
- * console.assert(quoteArg("web") === "web");
- * console.assert(quoteArg("my web server") === '"my web server"');
- * console.assert(quoteArg('say "hi"') === `"say "'"'"hi"'"'`);
+ * assert.equal(quoteArg("web"), "web");
+ * assert.equal(quoteArg("my web server"), '"my web server"');
+ * assert.equal(quoteArg('say "hi"'), `"say "'"'"hi"'"'`);
  * ```
  */
 export function quoteArg(value: string, options: QuoteOptions = {}): string {
@@ -111,8 +112,9 @@ function readToken(text: string, delim: number, dequote: boolean): string | null
  * character (which libnih mangles, job-files.md §2.5 Q1).
  * @example Checking a command
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderCommand } from "./quote.ts";
- * console.assert(renderCommand("/usr/bin/web --port 80") === "/usr/bin/web --port 80");
+ * assert.equal(renderCommand("/usr/bin/web --port 80"), "/usr/bin/web --port 80");
  * ```
  */
 export function renderCommand(command: string): string {
@@ -151,8 +153,9 @@ export function renderCommand(command: string): string {
  * not end with a newline, or its common indentation would be removed by Upstart's dedent.
  * @example Rendering a body
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderScriptBody } from "./quote.ts";
- * console.assert(renderScriptBody("echo hi\n", "  ") === "  echo hi\n");
+ * assert.equal(renderScriptBody("echo hi\n", "  "), "  echo hi\n");
  * ```
  */
 export function renderScriptBody(body: string, indent = ""): string {

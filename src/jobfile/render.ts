@@ -75,10 +75,11 @@ function words(v: StanzaValue, head: string): string[] {
  * @throws {TypeError} If the value cannot be written so that Upstart reads it back exactly.
  * @example Rendering stanzas
  * ```ts
+ * import assert from "node:assert/strict";
  * import { renderStanza } from "./render.ts";
- * console.assert(renderStanza("description", "my web") === 'description "my web"\n');
- * console.assert(renderStanza("kill timeout", 30) === "kill timeout 30\n");
- * console.assert(renderStanza("script", "echo hi\n") === "script\necho hi\nend script\n");
+ * assert.equal(renderStanza("description", "my web"), 'description "my web"\n');
+ * assert.equal(renderStanza("kill timeout", 30), "kill timeout 30\n");
+ * assert.equal(renderStanza("script", "echo hi\n"), "script\necho hi\nend script\n");
  * ```
  */
 export function renderStanza(head: string, value?: StanzaValue): string {
