@@ -50,6 +50,11 @@ export interface CallOptions extends MethodCall {
    * (`org.freedesktop.DBus.Error.InvalidSignature`) and any file descriptors in it are closed.
    */
   readonly replySignature?: string;
+  /**
+   * Gives up waiting when it aborts: the call rejects with `signal.reason` and a late reply is
+   * dropped. The method may still run on the other side (D-Bus cannot take a call back).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of `Connection.open`. */
@@ -365,9 +370,25 @@ export class Connection implements Disposable, AsyncDisposable {
         ),
       );
     }
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.#lib.dbus_message_unref(msg);
+      return Promise.reject(signal.reason);
+    }
     const serial = this.#sendAndUnref(msg, false);
     const { promise, resolve, reject } = Promise.withResolvers<unknown[]>();
     const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Infinity;
+    if (signal) {
+      const abort = () => {
+        // The entry goes, so the reactor stops waiting for it (and a late reply is dropped).
+        if (!this.#pending.delete(serial)) return;
+        reject(signal.reason);
+        this.#reactor.update(this.#source);
+      };
+      signal.addEventListener("abort", abort, { once: true });
+      const forget = () => signal.removeEventListener("abort", abort);
+      promise.then(forget, forget);
+    }
     this.#pending.set(serial, { resolve, reject, deadline, options, timeout });
     if (deadline < this.#sweepAt) this.#sweepAt = deadline;
     this.#reactor.update(this.#source);

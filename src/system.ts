@@ -7,13 +7,14 @@
  */
 
 import type { Connection } from "../ffi/mod.ts";
-import { Client, isNoSuchObject, Limiter, registerClient } from "./_client.ts";
+import { Client, isNoSuchObject, Limiter, oneOf, registerClient } from "./_client.ts";
 import { type ConnectOptions, connectUpstart, type Target } from "./connect.ts";
 import { type Env, type EnvScope, fromEnvList, jobDetails, toEnvList } from "./env.ts";
 import { InvalidArgumentError, UnknownJobError } from "./errors.ts";
 import type { EventStream, WatchOptions } from "./events.ts";
 import { watchEvents } from "./_watch.ts";
 import { type InstanceStatus, readInstanceStatus } from "./instance.ts";
+import type { MethodArgs, MethodName } from "./interface.ts";
 import { Job, toJobInfo } from "./job.ts";
 import {
   assertJobName,
@@ -47,6 +48,11 @@ export interface EmitOptions {
    * `WaitTimeoutError` when it runs out; without, the connection's timeout.
    */
   readonly timeout?: number;
+  /**
+   * Stops waiting when it aborts: the call rejects with `signal.reason`. Upstart goes on with
+   * the event (as when initctl is interrupted).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A job with all its instances, from {@linkcode System.statusAll}. */
@@ -125,7 +131,15 @@ export class System implements AsyncDisposable {
     const { connection, dest, target, version } = await connectUpstart(options);
     const max = options.maxPendingCalls ?? (dest === undefined ? Infinity : 100);
     try {
-      const client = new Client(connection, dest, parseVersion(version), options.timeout, max);
+      const remote = options.host !== undefined;
+      const client = new Client(
+        connection,
+        dest,
+        parseVersion(version),
+        options.timeout,
+        max,
+        remote,
+      );
       return new System(client, target);
     } catch (e) {
       await connection.close();
@@ -145,7 +159,7 @@ export class System implements AsyncDisposable {
    * ```
    */
   async version(): Promise<string> {
-    return String(await this.#client.get(UPSTART_PATH, UPSTART_INTERFACE, "version"));
+    return await this.#client.get("manager", UPSTART_PATH, "version");
   }
 
   /**
@@ -160,9 +174,8 @@ export class System implements AsyncDisposable {
    * ```
    */
   async logPriority(): Promise<LogPriority> {
-    return String(
-      await this.#client.get(UPSTART_PATH, UPSTART_INTERFACE, "log_priority"),
-    ) as LogPriority;
+    const priority = await this.#client.get("manager", UPSTART_PATH, "log_priority");
+    return oneOf(LOG_PRIORITIES, priority, "log priority");
   }
 
   /**
@@ -178,19 +191,19 @@ export class System implements AsyncDisposable {
    * ```
    */
   async setLogPriority(priority: LogPriority): Promise<void> {
-    if (!(LOG_PRIORITIES as readonly string[]).includes(priority)) {
+    if (!LOG_PRIORITIES.some((p) => p === priority)) {
       throw new RangeError(
         `Invalid log priority ${JSON.stringify(priority)}: expected one of ${
           LOG_PRIORITIES.join(", ")
         }`,
       );
     }
-    await this.#client.set(UPSTART_PATH, UPSTART_INTERFACE, "log_priority", "s", priority);
+    await this.#client.set("manager", UPSTART_PATH, "log_priority", priority);
   }
 
   /** Calls a manager method. */
-  #call(member: string, signature = "", body: unknown[] = []) {
-    return this.#client.call(UPSTART_PATH, UPSTART_INTERFACE, member, signature, body);
+  #call<M extends MethodName<"manager">>(member: M, args: MethodArgs<"manager", M>) {
+    return this.#client.invoke("manager", UPSTART_PATH, member, args);
   }
 
   /** Job object paths with their decoded names (exact, via `name`, for lossy paths). */
@@ -198,12 +211,12 @@ export class System implements AsyncDisposable {
     if (order !== "name" && order !== "daemon") {
       throw new TypeError(`Invalid order ${JSON.stringify(order)}: expected "name" or "daemon"`);
     }
-    const [paths] = await this.#call("GetAllJobs");
-    const jobs = await Promise.all((paths as string[]).map(async (path) => {
+    const [paths] = await this.#call("GetAllJobs", []);
+    const jobs = await Promise.all(paths.map(async (path) => {
       const element = splitUpstartPath(path)?.job ?? path.slice(path.lastIndexOf("/") + 1);
       if (!isLossyPathElement(element)) return { name: unescapePathElement(element), path };
       try {
-        return { name: String(await this.#client.get(path, JOB_INTERFACE, "name")), path };
+        return { name: await this.#client.get("job", path, "name"), path };
       } catch (e) {
         if (isNoSuchObject(e)) return null;
         throw e;
@@ -244,13 +257,13 @@ export class System implements AsyncDisposable {
    */
   async job(name: string): Promise<Job> {
     assertJobName(name);
-    const [path] = await this.#call("GetJobByName", "s", [name]);
-    return await this.#jobAt(path as string, name);
+    const [path] = await this.#call("GetJobByName", [name]);
+    return await this.#jobAt(path, name);
   }
 
   async #jobAt(path: string, name: string): Promise<Job> {
     try {
-      return new Job(this, path, toJobInfo(await this.#client.getAll(path, JOB_INTERFACE), name));
+      return new Job(this, path, toJobInfo(await this.#client.getAll("job", path), name));
     } catch (e) {
       if (isNoSuchObject(e)) throw new UnknownJobError(`Unknown job: ${name}`, { cause: e });
       throw e;
@@ -305,9 +318,7 @@ export class System implements AsyncDisposable {
     const result = await Promise.all(jobs.map(async ({ name, path }) => {
       let paths: string[];
       try {
-        [paths] = await limiter.run(() =>
-          this.#client.call(path, JOB_INTERFACE, "GetAllInstances")
-        ) as [string[]];
+        [paths] = await limiter.run(() => this.#client.invoke("job", path, "GetAllInstances", []));
       } catch (e) {
         if (isNoSuchObject(e)) return null; // the job went away meanwhile
         throw e;
@@ -350,15 +361,11 @@ export class System implements AsyncDisposable {
     }
     const wait = options.wait ?? true;
     if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
-    await this.#client.control(
-      UPSTART_PATH,
-      UPSTART_INTERFACE,
-      "EmitEvent",
-      "sasb",
-      [name, toEnvList(env), wait],
+    await this.#client.invoke("manager", UPSTART_PATH, "EmitEvent", [name, toEnvList(env), wait], {
       wait,
-      options.timeout,
-    );
+      timeout: options.timeout,
+      signal: options.signal,
+    });
   }
 
   /**
@@ -372,7 +379,7 @@ export class System implements AsyncDisposable {
    * ```
    */
   async reloadConfiguration(): Promise<void> {
-    await this.#call("ReloadConfiguration");
+    await this.#call("ReloadConfiguration", []);
   }
 
   /**
@@ -392,8 +399,8 @@ export class System implements AsyncDisposable {
     this.#client.require("manager.GetEnv");
     const details = jobDetails(scope);
     try {
-      const [value] = await this.#call("GetEnv", "ass", [details, assertVar(name)]);
-      return value as string;
+      const [value] = await this.#call("GetEnv", [details, assertVar(name)]);
+      return value;
     } catch (e) {
       if (e instanceof InvalidArgumentError && /^No such variable/.test(e.message)) {
         return undefined;
@@ -424,10 +431,10 @@ export class System implements AsyncDisposable {
       throw new TypeError("Invalid replace option: expected a boolean");
     }
     if (list.length > 1 && hasFeature(this.#client.version, "manager.SetEnvList")) {
-      await this.#call("SetEnvList", "asasb", [details, list, replace]);
+      await this.#call("SetEnvList", [details, list, replace]);
       return;
     }
-    for (const item of list) await this.#call("SetEnv", "assb", [details, item, replace]);
+    for (const item of list) await this.#call("SetEnv", [details, item, replace]);
   }
 
   /**
@@ -449,10 +456,10 @@ export class System implements AsyncDisposable {
     const list = (typeof names === "string" ? [names] : [...names]).map(assertVar);
     const details = jobDetails(scope);
     if (list.length > 1 && hasFeature(this.#client.version, "manager.UnsetEnvList")) {
-      await this.#call("UnsetEnvList", "asas", [details, list]);
+      await this.#call("UnsetEnvList", [details, list]);
       return;
     }
-    for (const name of list) await this.#call("UnsetEnv", "ass", [details, name]);
+    for (const name of list) await this.#call("UnsetEnv", [details, name]);
   }
 
   /**
@@ -469,8 +476,8 @@ export class System implements AsyncDisposable {
    */
   async listEnv(scope: EnvScope = {}): Promise<Record<string, string>> {
     this.#client.require("manager.ListEnv");
-    const [list] = await this.#call("ListEnv", "as", [jobDetails(scope)]);
-    return fromEnvList(list as string[]);
+    const [list] = await this.#call("ListEnv", [jobDetails(scope)]);
+    return fromEnvList(list);
   }
 
   /**
@@ -486,7 +493,7 @@ export class System implements AsyncDisposable {
    */
   async resetEnv(scope: EnvScope = {}): Promise<void> {
     this.#client.require("manager.ResetEnv");
-    await this.#call("ResetEnv", "as", [jobDetails(scope)]);
+    await this.#call("ResetEnv", [jobDetails(scope)]);
   }
 
   /**
@@ -502,7 +509,7 @@ export class System implements AsyncDisposable {
    */
   async notifyDiskWriteable(): Promise<void> {
     this.#client.require("manager.NotifyDiskWriteable");
-    await this.#call("NotifyDiskWriteable");
+    await this.#call("NotifyDiskWriteable", []);
   }
 
   /**
@@ -538,12 +545,15 @@ export class System implements AsyncDisposable {
     await this.#notifyAddress("NotifyCGroupManagerAddress", address);
   }
 
-  async #notifyAddress(member: string, address: string): Promise<void> {
+  async #notifyAddress(
+    member: "NotifyDBusAddress" | "NotifyCGroupManagerAddress",
+    address: string,
+  ): Promise<void> {
     this.#client.require(`manager.${member}`);
     if (typeof address !== "string" || address === "" || address.includes("\0")) {
       throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
     }
-    await this.#call(member, "s", [address]);
+    await this.#call(member, [address]);
   }
 
   /**
@@ -563,13 +573,8 @@ export class System implements AsyncDisposable {
    */
   async reexec(): Promise<void> {
     this.#client.require("manager.Restart");
-    await this.connection.call({
-      destination: this.#client.dest,
-      path: UPSTART_PATH,
-      interface: UPSTART_INTERFACE,
-      member: "Restart",
-      noReply: true,
-    });
+    // Declared without a reply: the request is only sent.
+    await this.#call("Restart", []);
   }
 
   /**
@@ -589,8 +594,8 @@ export class System implements AsyncDisposable {
    */
   async getState(): Promise<string> {
     this.#client.require("manager.GetState");
-    const [state] = await this.#call("GetState");
-    return state as string;
+    const [state] = await this.#call("GetState", []);
+    return state;
   }
 
   /**
@@ -605,7 +610,7 @@ export class System implements AsyncDisposable {
    */
   async endSession(): Promise<void> {
     this.#client.require("manager.EndSession");
-    await this.#call("EndSession");
+    await this.#call("EndSession", []);
   }
 
   /**
