@@ -478,3 +478,12 @@ export function outSignature(method: Pick<MethodDecl, "out">): string {
 export function signature(args: readonly ArgDecl[]): string {
   return args.map(([, type]) => type).join("");
 }
+
+/** The values a server receives for a method's arguments (as read): `[string[], boolean]`. */
+export type MethodValues<O extends UpstartObject, M extends MethodName<O>> = Values<
+  InOf<Method<O, M>>
+>;
+/** What a server replies to a method (as written): `MethodResult<"job", "Start">` is `[string]`. */
+export type MethodResult<O extends UpstartObject, M extends MethodName<O>> = Arguments<
+  OutOf<Method<O, M>>
+>;

@@ -19,10 +19,8 @@ import { Job, toJobInfo } from "./job.ts";
 import {
   assertJobName,
   isLossyPathElement,
-  JOB_INTERFACE,
   splitUpstartPath,
   unescapePathElement,
-  UPSTART_INTERFACE,
   UPSTART_PATH,
 } from "./names.ts";
 import { hasFeature, parseVersion, type UpstartVersion } from "./versions.ts";

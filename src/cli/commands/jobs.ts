@@ -6,7 +6,7 @@
 
 import type { Instance } from "../../instance.ts";
 import type { Job } from "../../job.ts";
-import { CliError, type Command, type Context } from "../context.ts";
+import type { Command, Context } from "../context.ts";
 import { statusText } from "../format.ts";
 import {
   done,
@@ -17,7 +17,7 @@ import {
   jobTarget,
   NO_WAIT,
 } from "./_shared.ts";
-import { UnknownInstanceError, UnsupportedError } from "../../errors.ts";
+import { UnknownInstanceError } from "../../errors.ts";
 
 const ENV_HELP =
   "KEY=VALUE arguments are passed to the job and select the instance, as with initctl.";
