@@ -48,6 +48,16 @@ export type {
   State,
   WaitOptions,
 } from "./src/instance.ts";
+// Upstart's D-Bus interface, declared once (what the client, the sandbox and the version checks read).
+export { argsSignature, inSignature, outSignature, UPSTART_API } from "./src/interface.ts";
+export type {
+  ArgDecl,
+  InterfaceDecl,
+  MethodDecl,
+  PropertyDecl,
+  SignalDecl,
+  UpstartObject,
+} from "./src/interface.ts";
 export { EVENT_TYPES, toUpstartEvent } from "./src/events.ts";
 export type {
   EventEmittedEvent,

@@ -18,6 +18,7 @@ import {
 } from "../ffi/mod.ts";
 import { toUpstartError, WaitTimeoutError } from "./errors.ts";
 import {
+  argsSignature,
   inSignature,
   INTERFACES,
   type MethodArgs,
@@ -29,7 +30,6 @@ import {
   type PropertyValue,
   type SignalName,
   type SignalValues,
-  signature,
   type UpstartObject,
 } from "./interface.ts";
 import { requireFeature, type UpstartVersion } from "./versions.ts";
@@ -276,7 +276,7 @@ export function signalValues<O extends UpstartObject, S extends SignalName<O>>(
 ): SignalValues<O, S> | null {
   const iface = INTERFACES[object];
   if (message.interface !== iface.name || message.member !== member) return null;
-  if (message.signature !== signature(iface.signals[member].args)) return null;
+  if (message.signature !== argsSignature(iface.signals[member].args)) return null;
   // Its signature is the declared one.
   return message.body as SignalValues<O, S>;
 }

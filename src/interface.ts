@@ -444,7 +444,7 @@ export type SignalValues<O extends UpstartObject, S extends SignalName<O>> = Val
  * ```
  */
 export function inSignature(method: Pick<MethodDecl, "in">): string {
-  return signature(method.in);
+  return argsSignature(method.in);
 }
 
 /**
@@ -460,7 +460,7 @@ export function inSignature(method: Pick<MethodDecl, "in">): string {
  * ```
  */
 export function outSignature(method: Pick<MethodDecl, "out">): string {
-  return signature(method.out);
+  return argsSignature(method.out);
 }
 
 /**
@@ -471,11 +471,11 @@ export function outSignature(method: Pick<MethodDecl, "out">): string {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { signature, UPSTART_API } from "@upstart/upstart";
- * assert.equal(signature(UPSTART_API.manager.signals.EventEmitted.args), "sas");
+ * import { argsSignature, UPSTART_API } from "@upstart/upstart";
+ * assert.equal(argsSignature(UPSTART_API.manager.signals.EventEmitted.args), "sas");
  * ```
  */
-export function signature(args: readonly ArgDecl[]): string {
+export function argsSignature(args: readonly ArgDecl[]): string {
   return args.map(([, type]) => type).join("");
 }
 

@@ -111,6 +111,36 @@ export class System implements AsyncDisposable {
   }
 
   /**
+   * The bus name calls are sent to (`com.ubuntu.Upstart`, or `--dest`'s), or `undefined` on a
+   * peer-to-peer connection, which has no bus and so no names.
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "system" });
+   * console.log(system.dest); // "com.ubuntu.Upstart"
+   * ```
+   */
+  get dest(): string | undefined {
+    return this.#client.dest;
+  }
+
+  /**
+   * Whether this is a peer-to-peer connection (Upstart's private socket, a user session), as
+   * opposed to one through a message bus.
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ address: "unix:abstract=/com/ubuntu/upstart", peer: true });
+   * console.log(system.isPeer); // true
+   * ```
+   */
+  get isPeer(): boolean {
+    return this.#client.dest === undefined;
+  }
+
+  /**
    * Connects to Upstart: by default as `initctl` does (`$UPSTART_SESSION`; as
    * root the private socket, then the system bus; else the system bus).
    *

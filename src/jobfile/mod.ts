@@ -48,6 +48,8 @@ export {
   validateJobName,
 } from "./install.ts";
 export type { InstallOptions, InstallResult } from "./install.ts";
+export { writeFileAtomic } from "./_atomic.ts";
+export type { AtomicWriteOptions } from "./_atomic.ts";
 export { applyOverride } from "./override.ts";
 export type { OverrideOptions, OverrideResult } from "./override.ts";
 export {

@@ -17,6 +17,7 @@ import {
   Variant,
 } from "../../ffi/mod.ts";
 import {
+  argsSignature,
   inSignature,
   INTERFACES,
   type MethodName,
@@ -24,7 +25,6 @@ import {
   type MethodValues,
   outSignature,
   type PropertyName,
-  signature,
   type UpstartObject,
 } from "../interface.ts";
 import { toUpstartConditions } from "../jobfile/condition.ts";
@@ -152,7 +152,7 @@ function served<O extends UpstartObject>(
   }
   const signals: Record<string, SignalDef> = {};
   for (const [name, sig] of Object.entries(decl.signals)) {
-    signals[name] = { signature: signature(sig.args), names: sig.args.map(([n]) => n) };
+    signals[name] = { signature: argsSignature(sig.args), names: sig.args.map(([n]) => n) };
   }
   const properties: Record<string, PropertyDef> = {};
   for (const [name, p] of Object.entries(decl.properties)) {
