@@ -99,6 +99,26 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT = 25_000;
+
+/** What closing a connection needs, without the connection itself (a finalizer cannot have it). */
+interface Dropped {
+  readonly lib: DBusLib;
+  readonly conn: Deno.PointerObject;
+  readonly reactor: Reactor;
+  readonly fd: number;
+  readonly source: WeakRef<Source>;
+}
+
+/**
+ * A backstop, as @db/sqlite has for statements: a connection its owner dropped without closing
+ * (and that waits for nothing: no call, subscription or export) is closed when it is collected,
+ * so its socket and libdbus's memory do not leak. `close()` unregisters it.
+ */
+const dropped = new FinalizationRegistry<Dropped>((d) => {
+  d.reactor.removeCollected(d.fd, d.source);
+  d.lib.dbus_connection_close(d.conn);
+  d.lib.dbus_connection_unref(d.conn);
+});
 /** Messages dispatched between two looks at the clock. */
 const CLOCK_EVERY = 16;
 const DBUS_TYPE_UNIX_FD = "h".charCodeAt(0);
@@ -236,7 +256,12 @@ export class Connection implements Disposable, AsyncDisposable {
         );
       }
       connection = new Connection(lib, reactor, ptr, fdOut[0], address, options);
-      reactor.add(connection.#source);
+      const source = reactor.add(connection.#source);
+      dropped.register(
+        connection,
+        { lib, conn: ptr, reactor, fd: fdOut[0], source },
+        connection.#source,
+      );
     } catch (e) {
       lib.dbus_connection_close(ptr);
       lib.dbus_connection_unref(ptr);
@@ -914,6 +939,7 @@ export class Connection implements Disposable, AsyncDisposable {
     this.#sweepAt = Infinity;
     this.#auth?.reject(error);
     this.#auth = null;
+    dropped.unregister(this.#source);
     // The reactor lets go of the fd before libdbus closes it (its wait holds only the epoll fd).
     this.#reactor.remove(this.#source);
     this.#lib.dbus_connection_close(this.#conn);
