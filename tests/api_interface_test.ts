@@ -21,7 +21,10 @@ import {
   type UpstartObject,
 } from "../src/interface.ts";
 import { FEATURES } from "../src/versions.ts";
-import type { Variant } from "../ffi/mod.ts";
+import { Connection, type Variant } from "../ffi/mod.ts";
+import { System } from "../src/system.ts";
+import { toUpstartEvent } from "../src/events.ts";
+import { startBus } from "./support/bus.ts";
 
 const JOBS = "/com/ubuntu/Upstart/jobs";
 const OBJECTS: readonly UpstartObject[] = ["manager", "job", "instance"];
@@ -294,4 +297,92 @@ Deno.test("a call through the declaration is typed from its signatures", () => {
   void wrong;
   const variant: Variant | undefined = undefined;
   void variant;
+});
+
+Deno.test("a daemon that breaks the declaration gets clear errors, not values of the wrong type", async () => {
+  // A fake Upstart on a private bus: right enough to connect to, wrong everywhere else.
+  await using bus = await startBus();
+  await using server = await Connection.open(bus.address);
+  await server.requestName("com.ubuntu.Upstart");
+  const job = "/com/ubuntu/Upstart/jobs/svc";
+  server.export("/com/ubuntu/Upstart", [{
+    name: "com.ubuntu.Upstart0_6",
+    methods: {
+      // "as" where the declaration says "ao".
+      GetAllJobs: { out: "as", handler: () => [["svc"]] },
+      GetJobByName: { in: "s", out: "o", handler: () => [job] },
+    },
+    properties: {
+      version: { signature: "s", get: () => "init (upstart 1.13.2)" },
+      // An int32 where the declaration says a string.
+      log_priority: { signature: "i", get: () => 7 },
+    },
+  }]);
+  server.export(job, [{
+    name: "com.ubuntu.Upstart0_6.Job",
+    methods: { GetAllInstances: { out: "ao", handler: () => [[`${job}/_`]] } },
+    properties: {
+      name: { signature: "s", get: () => "svc" },
+      // Wrong types are left out of GetAll: these read as absent.
+      description: { signature: "i", get: () => 1 },
+      emits: { signature: "s", get: () => "not-an-array" },
+    },
+  }]);
+  server.export(`${job}/_`, [{
+    name: "com.ubuntu.Upstart0_6.Instance",
+    properties: {
+      name: { signature: "s", get: () => "" },
+      goal: { signature: "s", get: () => "start" },
+      state: { signature: "s", get: () => "dancing\x1b[2J" },
+      processes: { signature: "a(si)", get: () => [["main", 42]] },
+    },
+  }]);
+  await using system = await System.connect({ address: bus.address, peer: false });
+  await assert.rejects(
+    () => system.logPriority(),
+    /log_priority has type "i", expected "s"/,
+  );
+  await assert.rejects(() => system.jobNames(), /GetAllJobs has signature "as", expected "ao"/);
+  const svc = await system.job("svc");
+  assert.equal(svc.description, null, "a description of the wrong type is left out");
+  assert.deepEqual(svc.emits, [], "emits of the wrong type is left out");
+  // An unknown state is refused, quoted (the escape character shows as \u001b).
+  await assert.rejects(() => svc.status(), (e: unknown) => {
+    assert.ok(e instanceof Error);
+    assert.match(e.message, /unknown state "dancing\\u001b\[2J"/);
+    return true;
+  });
+});
+
+Deno.test("a signal whose body does not have the declared signature is no event", () => {
+  const base = {
+    sender: null,
+    path: "/com/ubuntu/Upstart/jobs/svc/_",
+    interface: "com.ubuntu.Upstart0_6.Instance",
+  };
+  assert.equal(
+    toUpstartEvent({ ...base, member: "StateChanged", signature: "i", body: [5] }),
+    null,
+  );
+  assert.equal(
+    toUpstartEvent({ ...base, member: "StateChanged", signature: "s", body: ["nonsense"] }),
+    null,
+    "an unknown state",
+  );
+  assert.equal(toUpstartEvent({ ...base, member: "Failed", signature: "s", body: ["1"] }), null);
+  assert.deepEqual(
+    toUpstartEvent({ ...base, member: "Failed", signature: "i", body: [256] }),
+    { type: "Failed", job: "svc", instance: "", path: base.path, status: 256 },
+  );
+  assert.equal(
+    toUpstartEvent({
+      sender: null,
+      path: "/com/ubuntu/Upstart",
+      interface: "com.ubuntu.Upstart0_6",
+      member: "EventEmitted",
+      signature: "s",
+      body: ["started"],
+    }),
+    null,
+  );
 });
