@@ -341,6 +341,7 @@ export class Instance {
     const goal = typeof target === "function" ? "the awaited status" : `state "${target}"`;
     // Subscribed before anything happens (the trigger, the first read): no transition is missed.
     await using inbox = await this.#subscribe(client);
+    signal?.throwIfAborted(); // aborted while subscribing: the trigger does not run
     const timer = timeout === undefined || timeout === Infinity
       ? undefined
       : setTimeout(() => inbox.stop(this.#timedOut(timeout, goal)), timeout);

@@ -89,6 +89,16 @@ Deno.test("aborting waitFor rejects with the reason, and a later waitFor still w
   await until(() => checked > 0, "the first status check");
   controller.abort(why);
   await assert.rejects(waiting, is(why));
+  // Aborted while it subscribes: it rejects with the reason, and the trigger never runs.
+  const early = new AbortController();
+  let triggered = false;
+  const subscribing = inst.waitFor("waiting", {
+    signal: early.signal,
+    trigger: () => (triggered = true),
+  });
+  early.abort(why);
+  await assert.rejects(subscribing, is(why));
+  assert.equal(triggered, false);
   // Its subscriptions are gone, the next wait sees what happens.
   const stopped = inst.waitFor("waiting", { trigger: () => inst.stop({ wait: false }) });
   assert.equal((await stopped).state, "waiting");
