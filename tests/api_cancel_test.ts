@@ -153,7 +153,7 @@ async function runsToEnd(code: string, address: string, ms: number): Promise<num
   }
 }
 
-Deno.test("a watch() stream never used does not keep the process alive (one in use does)", async () => {
+Deno.test("a watch() stream never used, or an aborted call, does not keep the process alive (a stream in use does)", async () => {
   await using sb = await startSandbox({ jobs: JOBS });
   const connect = "const system = await System.connect({ address, peer: false });\n";
   // Made, never iterated, never disposed, the connection never closed: the process ends.
@@ -166,6 +166,13 @@ Deno.test("a watch() stream never used does not keep the process alive (one in u
     ),
     0,
   );
+  // An aborted waited start leaves nothing pending: the process ends though Upstart goes on.
+  const aborted = `${connect}const c = new AbortController();
+const p = (await system.job("slow")).start({ signal: c.signal });
+setTimeout(() => c.abort(), 100);
+await p.catch(() => {});
+`;
+  assert.equal(await runsToEnd(aborted, sb.address, 20_000), 0);
   // The control: once subscribed (ready read), the stream holds the process until disposed.
   assert.equal(
     await runsToEnd(`${connect}await system.watch().ready;\n`, sb.address, 3_000),
