@@ -355,7 +355,8 @@ export class Connection implements Disposable, AsyncDisposable {
   /**
    * Calls a method and resolves to the values of its reply.
    *
-   * @param options The call: destination, path, interface, member, signature, body, timeout.
+   * @param options The call: destination, path, interface, member, signature, body, timeout, and
+   *   a `signal` that stops waiting for the reply when it aborts.
    * @returns The reply's values, decoded per its signature.
    * @throws {DBusError} for an error reply; {TimeoutError}, {DisconnectedError} or
    * {ConnectionClosedError} when no reply can come; `TypeError` for invalid arguments.
