@@ -9,9 +9,7 @@
 import type { SignalMessage } from "../ffi/mod.ts";
 import { signalValues } from "./_client.ts";
 import { splitUpstartPath, unescapePathElement, UPSTART_PATH } from "./names.ts";
-import { type Goal, type State, STATES } from "./states.ts";
-
-const GOALS: readonly Goal[] = ["start", "stop", "respawn"];
+import { type Goal, GOALS, type State, STATES } from "./states.ts";
 
 /** Where an instance event happened: the fields every instance event has. */
 export interface InstanceRef {

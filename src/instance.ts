@@ -19,7 +19,7 @@ import { hasFeature } from "./versions.ts";
 import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
 
-import { type Goal, type State, STATES } from "./states.ts";
+import { type Goal, GOALS, type State, STATES } from "./states.ts";
 export { type Goal, type State, STATES };
 
 /** SIGHUP's number on Linux, where Upstart runs. */
@@ -70,8 +70,6 @@ export interface WaitOptions {
   /** Stops waiting when it aborts: `waitFor` rejects with `signal.reason`. */
   readonly signal?: AbortSignal;
 }
-
-const GOALS: readonly Goal[] = ["start", "stop", "respawn"];
 
 /** Turns the properties `GetAll` read into an {@linkcode InstanceStatus}. */
 export function toInstanceStatus(props: Properties<"instance">): InstanceStatus {
