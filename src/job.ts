@@ -366,7 +366,7 @@ export class Job implements AsyncDisposable {
   /**
    * Starts an instance (`Job.Start`), waiting until it runs unless `wait: false`.
    *
-   * @param options `env`, `wait` (default `true`) and `timeout`.
+   * @param options `env`, `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @returns The started instance.
    * @throws {AlreadyStartedError}; {JobFailedError} when a waited start fails; {InvalidEnvError}.
    * @example
@@ -385,7 +385,7 @@ export class Job implements AsyncDisposable {
   /**
    * Stops an instance (`Job.Stop`), waiting until it has stopped unless `wait: false`.
    *
-   * @param options `env` (selects the instance), `wait` (default `true`) and `timeout`.
+   * @param options `env` (selects the instance), `wait` (default `true`), `timeout` and `signal`.
    * @throws {UnknownInstanceError} when it is not running; {AlreadyStoppedError} when already stopping.
    * @example
    * ```ts no-eval
@@ -401,7 +401,7 @@ export class Job implements AsyncDisposable {
   /**
    * Restarts an instance (`Job.Restart`): stops it and starts it again.
    *
-   * @param options `env`, `wait` (default `true`) and `timeout`.
+   * @param options `env`, `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @returns The instance.
    * @throws {UnknownInstanceError} when it is not running.
    * @example

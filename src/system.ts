@@ -368,7 +368,8 @@ export class System implements AsyncDisposable {
    *
    * @param name The event name.
    * @param env Its environment: `{ KEY: "v" }` or `["KEY=v"]`.
-   * @param options `wait` (default `true`: until every job it affects is done) and `timeout`.
+   * @param options `wait` (default `true`: until every job it affects is done), `timeout`, and a
+   *   `signal` that stops waiting when it aborts (rejecting with `signal.reason`).
    * @throws {EventFailedError} when a waited event made a job fail; {InvalidArgumentError} from
    * Upstart for an empty name or an env entry it refuses; `TypeError` for a name or env libdbus
    * cannot carry.
@@ -643,10 +644,13 @@ export class System implements AsyncDisposable {
 
   /**
    * Watches Upstart's signals as typed events; leaving the `for await` loop
-   * unsubscribes. The subscription starts at once: `await stream.ready` before
-   * acting to be sure to see what the action causes.
+   * unsubscribes. The stream subscribes on first use (the first `next()`, or
+   * reading `ready`), so one never used holds nothing and does not keep the
+   * process alive: `await stream.ready` before acting to be sure to see what the
+   * action causes.
    *
-   * @param options `types` and `job` filters.
+   * @param options `types` and `job` filters, and a `signal` that ends the stream
+   *   (`next()` then rejects with `signal.reason`).
    * @returns The event stream.
    * @example
    * ```ts no-eval
