@@ -126,6 +126,7 @@ export class Client {
     const iface = INTERFACES[object];
     const method = iface.methods[member];
     const { wait = false, timeout, signal } = options;
+    assertSignal(signal);
     let reply: unknown[];
     try {
       reply = await this.#send({
@@ -263,6 +264,13 @@ export function clientOf(owner: object): Client {
   const client = CLIENTS.get(owner);
   if (!client) throw new TypeError("Not a System made by System.connect()");
   return client;
+}
+
+/** Throws a TypeError for a `signal` option that is not an AbortSignal. */
+export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError("Invalid signal option: expected an AbortSignal");
+  }
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import type { SignalMessage } from "../ffi/mod.ts";
-import type { Client } from "./_client.ts";
+import { assertSignal, type Client } from "./_client.ts";
 import {
   EVENT_TYPES,
   type EventStream,
@@ -28,9 +28,7 @@ export function watchEvents(client: Client, options: WatchOptions = {}): EventSt
     throw new TypeError(`Invalid event types: expected some of ${EVENT_TYPES.join(", ")}`);
   }
   const { job, signal } = options;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError("Invalid signal option: expected an AbortSignal");
-  }
+  assertSignal(signal);
   const wanted = new Set(types);
   let stream: Promise<SignalStream> | null = null;
   let closed = false;

@@ -7,7 +7,14 @@
  */
 
 import { type SignalMessage, signalProcess, type Subscription } from "../ffi/mod.ts";
-import { type Client, clientOf, isNoSuchObject, oneOf, signalValues } from "./_client.ts";
+import {
+  assertSignal,
+  type Client,
+  clientOf,
+  isNoSuchObject,
+  oneOf,
+  signalValues,
+} from "./_client.ts";
 import {
   JobFailedError,
   NotRunningError,
@@ -333,6 +340,7 @@ export class Instance {
     if (timeout !== undefined && !(timeout >= 0)) {
       throw new RangeError(`Invalid timeout ${timeout}: expected milliseconds (0 or more)`);
     }
+    assertSignal(signal);
     signal?.throwIfAborted();
     const client = clientOf(this.job.system);
     client.require("instance.StateChanged");

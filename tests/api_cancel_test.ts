@@ -130,7 +130,12 @@ Deno.test("watch: the signal ends the stream with its reason, before first use a
   // Ended for good: std's abortable() convention.
   await assert.rejects(() => stream.next(), is(why));
   assert.throws(() => s.watch({ signal: "stop" as unknown as AbortSignal }), TypeError);
-  await (await s.job("svc")).stop();
+  const svc = await s.job("svc");
+  await svc.stop();
+  const notASignal = { aborted: true } as unknown as AbortSignal;
+  await assert.rejects(() => svc.start({ signal: notASignal }), /expected an AbortSignal/);
+  await assert.rejects(() => s.emit("x", {}, { signal: notASignal }), /expected an AbortSignal/);
+  assert.deepEqual(await svc.status(), [], "nothing was started");
 });
 
 /** Runs `code` (with `System` imported) against `address`; its exit status, or null if it had to be killed. */
