@@ -83,6 +83,17 @@ export type {
 export { enablement, withManual, withoutManual } from "./src/jobfile/enablement.ts";
 export type { Enablement } from "./src/jobfile/enablement.ts";
 
+// Upstart's D-Bus interface, declared once (what the client, the sandbox and the version checks read).
+export { argsSignature, inSignature, outSignature, UPSTART_API } from "./src/interface.ts";
+export type {
+  ArgDecl,
+  InterfaceDecl,
+  MethodDecl,
+  PropertyDecl,
+  SignalDecl,
+  UpstartObject,
+} from "./src/interface.ts";
+
 // Events (`System.watch()`).
 export { EVENT_TYPES } from "./src/events.ts";
 export type {
@@ -147,6 +158,8 @@ export type { ParseOptions } from "./src/jobfile/document.ts";
 export { ParseError } from "./src/jobfile/errors.ts";
 export type { ParseReason } from "./src/jobfile/errors.ts";
 export { formatJob } from "./src/jobfile/format.ts";
+export { writeFileAtomic } from "./src/jobfile/_atomic.ts";
+export type { AtomicWriteOptions } from "./src/jobfile/_atomic.ts";
 export { JobBuilder } from "./src/jobfile/builder.ts";
 export type {
   CgroupOptions,

@@ -50,6 +50,11 @@ export interface CallOptions extends MethodCall {
    * (`org.freedesktop.DBus.Error.InvalidSignature`) and any file descriptors in it are closed.
    */
   readonly replySignature?: string;
+  /**
+   * Gives up waiting when it aborts: the call rejects with `signal.reason` and a late reply is
+   * dropped. The method may still run on the other side (D-Bus cannot take a call back).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of `Connection.open`. */
@@ -94,6 +99,26 @@ interface Pending {
 }
 
 const DEFAULT_TIMEOUT = 25_000;
+
+/** What closing a connection needs, without the connection itself (a finalizer cannot have it). */
+interface Dropped {
+  readonly lib: DBusLib;
+  readonly conn: Deno.PointerObject;
+  readonly reactor: Reactor;
+  readonly fd: number;
+  readonly source: WeakRef<Source>;
+}
+
+/**
+ * A backstop, as @db/sqlite has for statements: a connection its owner dropped without closing
+ * (and that waits for nothing: no call, subscription or export) is closed when it is collected,
+ * so its socket and libdbus's memory do not leak. `close()` unregisters it.
+ */
+const dropped = new FinalizationRegistry<Dropped>((d) => {
+  d.reactor.removeCollected(d.fd, d.source);
+  d.lib.dbus_connection_close(d.conn);
+  d.lib.dbus_connection_unref(d.conn);
+});
 /** Messages dispatched between two looks at the clock. */
 const CLOCK_EVERY = 16;
 const DBUS_TYPE_UNIX_FD = "h".charCodeAt(0);
@@ -241,7 +266,12 @@ export class Connection implements Disposable, AsyncDisposable {
         );
       }
       connection = new Connection(lib, reactor, ptr, fdOut[0], address, options);
-      reactor.add(connection.#source);
+      const source = reactor.add(connection.#source);
+      dropped.register(
+        connection,
+        { lib, conn: ptr, reactor, fd: fdOut[0], source },
+        connection.#source,
+      );
     } catch (e) {
       lib.dbus_connection_close(ptr);
       lib.dbus_connection_unref(ptr);
@@ -337,7 +367,8 @@ export class Connection implements Disposable, AsyncDisposable {
   /**
    * Calls a method and resolves to the values of its reply.
    *
-   * @param options The call: destination, path, interface, member, signature, body, timeout.
+   * @param options The call: destination, path, interface, member, signature, body, timeout, and
+   *   a `signal` that stops waiting for the reply when it aborts.
    * @returns The reply's values, decoded per its signature.
    * @throws {DBusError} for an error reply; {TimeoutError}, {DisconnectedError} or
    * {ConnectionClosedError} when no reply can come; `TypeError` for invalid arguments.
@@ -379,9 +410,25 @@ export class Connection implements Disposable, AsyncDisposable {
         ),
       );
     }
+    const signal = options.signal;
+    if (signal?.aborted) {
+      this.#lib.dbus_message_unref(msg);
+      return Promise.reject(signal.reason);
+    }
     const serial = this.#sendAndUnref(msg, false);
     const { promise, resolve, reject } = Promise.withResolvers<unknown[]>();
     const deadline = Number.isFinite(timeout) ? performance.now() + timeout : Infinity;
+    if (signal) {
+      const abort = () => {
+        // The entry goes, so the reactor stops waiting for it (and a late reply is dropped).
+        if (!this.#pending.delete(serial)) return;
+        reject(signal.reason);
+        this.#reactor.update(this.#source);
+      };
+      signal.addEventListener("abort", abort, { once: true });
+      const forget = () => signal.removeEventListener("abort", abort);
+      promise.then(forget, forget);
+    }
     this.#pending.set(serial, { resolve, reject, deadline, options, timeout });
     if (deadline < this.#sweepAt) this.#sweepAt = deadline;
     this.#reactor.update(this.#source);
@@ -963,6 +1010,7 @@ export class Connection implements Disposable, AsyncDisposable {
     this.#sweepAt = Infinity;
     this.#auth?.reject(error);
     this.#auth = null;
+    dropped.unregister(this.#source);
     // The reactor lets go of the fd before libdbus closes it (its wait holds only the epoll fd).
     this.#reactor.remove(this.#source);
     this.#lib.dbus_connection_close(this.#conn);

@@ -71,7 +71,12 @@ const EVENT_SIZE = Deno.build.arch === "x86_64" ? 12 : 16;
 const DATA_OFFSET = Deno.build.arch === "x86_64" ? 4 : 8;
 
 interface Member {
-  readonly source: Source;
+  /**
+   * The source, held weakly: an idle connection its owner dropped unclosed can be collected
+   * (its FinalizationRegistry entry then closes it). While it waits for input it is also in
+   * `#waiting`, which holds it.
+   */
+  readonly ref: WeakRef<Source>;
   /** The events its epoll entry asks for now. */
   events: number;
 }
@@ -114,24 +119,37 @@ class Reactor {
     this.#ctl(EPOLL_CTL_ADD, this.#wakeFd, EPOLLIN, WAKE);
   }
 
-  /** Registers a source's fd (once, while it is open). */
-  add(source: Source): void {
-    const stale = this.#members.get(source.fd);
+  /** Registers a source's fd (once, while it is open); returns its weak handle. */
+  add(source: Source): WeakRef<Source> {
+    const stale = this.#members.get(source.fd)?.ref.deref();
     if (stale !== undefined) {
       // The fd number is free again, so libdbus closed it under an older source (a disconnect
       // found while writing; epoll dropped it then). Let that source read its Disconnected
       // message; it is no longer the fd's owner, so its removal leaves the new entry alone.
-      this.#forget(stale.source);
-      queueMicrotask(() => stale.source.pump(Infinity));
+      this.#forget(stale);
+      queueMicrotask(() => stale.pump(Infinity));
     }
     this.#ctl(EPOLL_CTL_ADD, source.fd, EPOLLIN, source.fd);
-    this.#members.set(source.fd, { source, events: EPOLLIN });
+    const ref = new WeakRef(source);
+    this.#members.set(source.fd, { ref, events: EPOLLIN });
+    return ref;
+  }
+
+  /**
+   * Unregisters the fd of a source that was garbage-collected (its owner dropped it unclosed),
+   * before its fd is closed; `ref` is what `add` returned, so a newer owner of the fd number
+   * is left alone.
+   */
+  removeCollected(fd: number, ref: WeakRef<Source>): void {
+    if (this.#members.get(fd)?.ref !== ref) return;
+    this.#ctl(EPOLL_CTL_DEL, fd, 0, 0);
+    this.#members.delete(fd);
   }
 
   /** Unregisters a source, before its fd is closed. */
   remove(source: Source): void {
     const member = this.#members.get(source.fd);
-    if (member?.source !== source) return;
+    if (member?.ref.deref() !== source) return;
     this.#ctl(EPOLL_CTL_DEL, source.fd, 0, 0);
     this.#forget(source);
     if (this.#waiting.size === 0) this.#wakeIfParked();
@@ -151,8 +169,8 @@ class Reactor {
    */
   update(source: Source): void {
     const member = this.#members.get(source.fd);
-    if (member?.source !== source) return;
-    this.#watchWrites(member);
+    if (member?.ref.deref() !== source) return;
+    this.#watchWrites(member, source);
     this.#refresh(source, true);
   }
 
@@ -198,15 +216,15 @@ class Reactor {
     return ok;
   }
 
-  #watchWrites(member: Member): void {
-    const events = member.source.wantsWrite() ? EPOLLIN | EPOLLOUT : EPOLLIN;
+  #watchWrites(member: Member, source: Source): void {
+    const events = source.wantsWrite() ? EPOLLIN | EPOLLOUT : EPOLLIN;
     if (events === member.events) return;
     member.events = events;
     // Takes effect on a parked wait too: the kernel re-checks readiness on EPOLL_CTL_MOD.
-    if (!this.#ctl(EPOLL_CTL_MOD, member.source.fd, events, member.source.fd)) {
+    if (!this.#ctl(EPOLL_CTL_MOD, source.fd, events, source.fd)) {
       // libdbus closed the socket (a disconnect found mid-slice, its Disconnected not yet read):
       // epoll has dropped it, so keep pumping the source until it reads that and shuts down.
-      this.#backlog.add(member.source);
+      this.#backlog.add(source);
     }
   }
 
@@ -267,7 +285,7 @@ class Reactor {
     for (const source of this.#calling) {
       if (source.deadline() <= now) {
         source.sweep(now);
-        if (this.#members.get(source.fd)?.source === source) this.#refresh(source, false);
+        if (this.#members.get(source.fd)?.ref.deref() === source) this.#refresh(source, false);
       }
       if (!source.calling()) this.#calling.delete(source);
       else if (source.deadline() < next) next = source.deadline();
@@ -310,8 +328,10 @@ class Reactor {
         continue;
       }
       const member = this.#members.get(fd);
-      if (member === undefined) continue; // removed by an earlier source's handler
-      this.#pumpOne(member, until);
+      const source = member?.ref.deref();
+      // Removed by an earlier source's handler (or collected: its finalizer removes the fd).
+      if (member === undefined || source === undefined) continue;
+      this.#pumpOne(member, source, until);
       pumped = true;
     }
     return pumped;
@@ -320,13 +340,12 @@ class Reactor {
   #pumpBacklog(until: number): void {
     for (const source of [...this.#backlog]) {
       const member = this.#members.get(source.fd);
-      if (member?.source === source) this.#pumpOne(member, until);
+      if (member?.ref.deref() === source) this.#pumpOne(member, source, until);
       else this.#backlog.delete(source);
     }
   }
 
-  #pumpOne(member: Member, until: number): void {
-    const source = member.source;
+  #pumpOne(member: Member, source: Source, until: number): void {
     let left: boolean;
     try {
       left = source.pump(until);
@@ -341,7 +360,7 @@ class Reactor {
       // Left over by a spin while parked: the parked wait must come back for it.
       if (this.#parkedUntil !== -Infinity) this.#wake();
     } else this.#backlog.delete(source);
-    this.#watchWrites(member);
+    this.#watchWrites(member, source);
     // Replies settled, a handler unsubscribed: it may wait for less (or nothing) now.
     this.#refresh(source, false);
   }

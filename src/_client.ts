@@ -8,6 +8,7 @@
  */
 
 import {
+  type CallOptions,
   type Connection,
   DBusError,
   type MatchRule,
@@ -16,41 +17,37 @@ import {
   Variant,
 } from "../ffi/mod.ts";
 import { toUpstartError, WaitTimeoutError } from "./errors.ts";
+import {
+  argsSignature,
+  inSignature,
+  INTERFACES,
+  type MethodArgs,
+  type MethodName,
+  type MethodReply,
+  outSignature,
+  type Properties,
+  type PropertyName,
+  type PropertyValue,
+  type SignalName,
+  type SignalValues,
+  type UpstartObject,
+} from "./interface.ts";
 import { requireFeature, type UpstartVersion } from "./versions.ts";
 
 const PROPERTIES = "org.freedesktop.DBus.Properties";
 
-/**
- * What Upstart replies to each method this client calls (every release alike). A reply of any
- * other shape is refused, and a file descriptor in it is closed at once: Upstart never sends one.
- */
-const REPLY_SIGNATURES: Readonly<Record<string, string>> = {
-  Get: "v",
-  GetAll: "a{sv}",
-  Set: "",
-  GetJobByName: "o",
-  GetAllJobs: "ao",
-  GetInstance: "o",
-  GetInstanceByName: "o",
-  GetAllInstances: "ao",
-  // Start and Restart: "o" from a job, "" from an instance (see call()).
-  Stop: "",
-  Reload: "",
-  ReloadConfiguration: "",
-  EmitEvent: "",
-  GetEnv: "s",
-  ListEnv: "as",
-  SetEnv: "",
-  SetEnvList: "",
-  UnsetEnv: "",
-  UnsetEnvList: "",
-  ResetEnv: "",
-  GetState: "s",
-  NotifyDiskWriteable: "",
-  NotifyDBusAddress: "",
-  NotifyCGroupManagerAddress: "",
-  EndSession: "",
-};
+/** How a call goes: its time limit, whether Upstart is to wait for jobs, and cancellation. */
+export interface InvokeOptions {
+  /** Milliseconds (default: the connection's; with `wait`, no limit). */
+  readonly timeout?: number;
+  /**
+   * The call waits for jobs (Start, Stop, Restart, EmitEvent with `wait`): like initctl, it has
+   * no time limit unless one is given, and running out of it is a WaitTimeoutError.
+   */
+  readonly wait?: boolean;
+  /** Stops waiting for the reply when it aborts (rejecting with its reason). */
+  readonly signal?: AbortSignal;
+}
 
 /** Waits for a free slot before each call; releases it when the call settles. */
 export class Limiter {
@@ -90,6 +87,8 @@ export class Client {
   readonly version: UpstartVersion | null;
   readonly timeout: number | undefined;
   readonly limiter: Limiter;
+  /** The daemon runs on another machine (reached over ssh): its processes are not ours to signal. */
+  readonly remote: boolean;
 
   constructor(
     connection: Connection,
@@ -97,12 +96,14 @@ export class Client {
     version: UpstartVersion | null,
     timeout: number | undefined,
     maxPending: number,
+    remote = false,
   ) {
     this.connection = connection;
     this.dest = dest;
     this.version = version;
     this.timeout = timeout;
     this.limiter = new Limiter(maxPending);
+    this.remote = remote;
   }
 
   /** Throws UnsupportedError when the daemon lacks a feature (a key of FEATURES). */
@@ -110,85 +111,123 @@ export class Client {
     requireFeature(this.version, feature);
   }
 
-  /** Calls a method; D-Bus errors come back typed (`toUpstartError`), except "no such object". */
-  async call(
-    path: string,
-    iface: string,
-    member: string,
-    signature = "",
-    body: unknown[] = [],
-    timeout = this.timeout,
-  ): Promise<unknown[]> {
-    try {
-      return await this.limiter.run(() =>
-        this.connection.call({
-          destination: this.dest,
-          path,
-          interface: iface,
-          member,
-          signature,
-          body,
-          timeout,
-          // Job.Start replies "o" but Instance.Start "": only a job's interface has the object.
-          replySignature: member === "Start" || member === "Restart"
-            ? (iface.endsWith(".Instance") ? "" : "o")
-            : REPLY_SIGNATURES[member],
-        })
-      );
-    } catch (e) {
-      throw isNoSuchObject(e) ? e : toUpstartError(e);
-    }
-  }
-
   /**
-   * Calls a method that may wait for jobs (Start, Stop, Restart, EmitEvent): like initctl, a
-   * waited call has no time limit unless one is given, and running out of it is a
-   * WaitTimeoutError.
+   * Calls a method of Upstart's interface for `object` (see `UPSTART_API`): the arguments and the
+   * reply are typed from its declaration, and a reply of another signature is refused. D-Bus
+   * errors come back typed (`toUpstartError`), except "no such object".
    */
-  async control(
+  async invoke<O extends UpstartObject, M extends MethodName<O>>(
+    object: O,
     path: string,
-    iface: string,
-    member: string,
-    signature: string,
-    body: unknown[],
-    wait: boolean,
-    timeout?: number,
-  ): Promise<unknown[]> {
+    member: M,
+    args: MethodArgs<O, M>,
+    options: InvokeOptions = {},
+  ): Promise<MethodReply<O, M>> {
+    const iface = INTERFACES[object];
+    const method = iface.methods[member];
+    const { wait = false, timeout, signal } = options;
+    assertSignal(signal);
+    let reply: unknown[];
     try {
-      return await this.call(
+      reply = await this.#send({
         path,
-        iface,
+        interface: iface.name,
         member,
-        signature,
-        body,
-        timeout ?? (wait ? Infinity : this.timeout),
-      );
+        signature: inSignature(method),
+        body: args,
+        timeout: timeout ?? (wait ? Infinity : this.timeout),
+        replySignature: outSignature(method),
+        noReply: method.noReply,
+        signal,
+      });
     } catch (e) {
       if (!wait || !(e instanceof TimeoutError)) throw e;
       throw new WaitTimeoutError(`${member} did not finish within ${timeout} ms`, { cause: e });
     }
+    // The connection checked the reply's signature against the declaration's.
+    return reply as MethodReply<O, M>;
   }
 
-  async get(path: string, iface: string, name: string): Promise<unknown> {
-    const [value] = await this.call(path, PROPERTIES, "Get", "ss", [iface, name]);
-    return unwrap(value);
-  }
-
-  async getAll(path: string, iface: string): Promise<Record<string, unknown>> {
-    const [dict] = await this.call(path, PROPERTIES, "GetAll", "s", [iface]);
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of dict as Map<string, unknown>) out[key] = unwrap(value);
-    return out;
-  }
-
-  async set(
+  /** Reads a property of `object`'s interface; a value of another type than declared is refused. */
+  async get<O extends UpstartObject, P extends PropertyName<O>>(
+    object: O,
     path: string,
-    iface: string,
-    name: string,
-    signature: string,
-    value: unknown,
+    name: P,
+  ): Promise<PropertyValue<O, P>> {
+    const iface = INTERFACES[object];
+    const [value] = await this.#send({
+      path,
+      interface: PROPERTIES,
+      member: "Get",
+      signature: "ss",
+      body: [iface.name, name],
+      timeout: this.timeout,
+      replySignature: "v",
+    });
+    const type = iface.properties[name].type;
+    if (!(value instanceof Variant) || value.signature !== type) {
+      throw toUpstartError(badProperty(iface.name, name, value, type));
+    }
+    // Checked just above against the declared type.
+    return value.value as PropertyValue<O, P>;
+  }
+
+  /**
+   * Reads every property of `object`'s interface (`GetAll`); one the daemon lacks (an older
+   * release) or sends with another type than declared is left out.
+   */
+  async getAll<O extends UpstartObject>(object: O, path: string): Promise<Properties<O>> {
+    const iface = INTERFACES[object];
+    const [dict] = await this.#send({
+      path,
+      interface: PROPERTIES,
+      member: "GetAll",
+      signature: "s",
+      body: [iface.name],
+      timeout: this.timeout,
+      replySignature: "a{sv}",
+    });
+    const out: Record<string, unknown> = {};
+    if (dict instanceof Map) {
+      for (const [key, value] of dict) {
+        const decl = Object.hasOwn(iface.properties, key) ? iface.properties[key] : undefined;
+        if (decl && value instanceof Variant && value.signature === decl.type) {
+          out[key] = value.value;
+        }
+      }
+    }
+    // Only declared properties of their declared types were kept.
+    return out as Properties<O>;
+  }
+
+  /** Writes a property of `object`'s interface, typed by its declaration. */
+  async set<O extends UpstartObject, P extends PropertyName<O>>(
+    object: O,
+    path: string,
+    name: P,
+    value: PropertyValue<O, P>,
   ): Promise<void> {
-    await this.call(path, PROPERTIES, "Set", "ssv", [iface, name, new Variant(signature, value)]);
+    const iface = INTERFACES[object];
+    await this.#send({
+      path,
+      interface: PROPERTIES,
+      member: "Set",
+      signature: "ssv",
+      body: [iface.name, name, new Variant(iface.properties[name].type, value)],
+      timeout: this.timeout,
+      replySignature: "",
+    });
+  }
+
+  /** Sends one call through the limiter. */
+  async #send(call: Omit<CallOptions, "destination">): Promise<unknown[]> {
+    try {
+      return await this.limiter.run(() =>
+        this.connection.call({ destination: this.dest, ...call })
+      );
+    } catch (e) {
+      throw isNoSuchObject(e) ? e : toUpstartError(e);
+    }
   }
 
   /** Subscribes to Upstart's signals matching `rule` (sender added on a bus). */
@@ -205,8 +244,12 @@ export class Client {
   }
 }
 
-function unwrap(value: unknown): unknown {
-  return value instanceof Variant ? value.value : value;
+function badProperty(iface: string, name: string, value: unknown, type: string): DBusError {
+  const got = value instanceof Variant ? `"${value.signature}"` : "no variant";
+  return new DBusError(
+    "org.freedesktop.DBus.Error.InvalidSignature",
+    `The ${iface} property ${name} has type ${got}, expected "${type}"`,
+  );
 }
 
 const CLIENTS = new WeakMap<object, Client>();
@@ -233,4 +276,46 @@ export function clientOf(owner: object): Client {
   const client = CLIENTS.get(owner);
   if (!client) throw new TypeError("Not a System made by System.connect()");
   return client;
+}
+
+/** Throws a TypeError for a `signal` option that is not an AbortSignal. */
+export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError("Invalid signal option: expected an AbortSignal");
+  }
+}
+
+/**
+ * The values of one of Upstart's signals, typed by the declaration, or `null` when `message` is
+ * not that signal (another member, or a body of another signature).
+ */
+export function signalValues<O extends UpstartObject, S extends SignalName<O>>(
+  object: O,
+  member: S,
+  message: SignalMessage,
+): SignalValues<O, S> | null {
+  const iface = INTERFACES[object];
+  if (message.interface !== iface.name || message.member !== member) return null;
+  if (message.signature !== argsSignature(iface.signals[member].args)) return null;
+  // Its signature is the declared one.
+  return message.body as SignalValues<O, S>;
+}
+
+/**
+ * `value` as one of `values` (a goal, state or log priority the daemon sent); another value is
+ * refused as a reply this client cannot understand.
+ */
+export function oneOf<T extends string>(values: readonly T[], value: string, what: string): T {
+  const found = values.find((v) => v === value);
+  if (found === undefined) {
+    throw toUpstartError(
+      new DBusError(
+        "org.freedesktop.DBus.Error.Failed",
+        `Upstart sent an unknown ${what} ${JSON.stringify(value)}: expected one of ${
+          values.join(", ")
+        }`,
+      ),
+    );
+  }
+  return found;
 }

@@ -1,11 +1,14 @@
 /**
- * The async iterator behind `system.watch()`: subscribed at once (not on the
- * first `next()`), so `ready` can be awaited before acting.
+ * The async iterator behind `system.watch()`. It subscribes on first use (the first `next()`,
+ * or reading `ready`), so a stream made and never used holds no match rule and does not keep
+ * the process alive; it unsubscribes when iteration ends, when it is disposed, or when its
+ * `signal` aborts.
  *
  * @module
  */
 
-import type { Client } from "./_client.ts";
+import type { SignalMessage } from "../ffi/mod.ts";
+import { assertSignal, type Client } from "./_client.ts";
 import {
   EVENT_TYPES,
   type EventStream,
@@ -14,45 +17,73 @@ import {
   type WatchOptions,
 } from "./events.ts";
 
+type SignalStream = AsyncIterableIterator<SignalMessage> & AsyncDisposable;
+
+const DONE: IteratorResult<UpstartEvent> = { value: undefined, done: true };
+
 /** Makes the stream of `system.watch()` for `client`, filtered by `options`. */
 export function watchEvents(client: Client, options: WatchOptions = {}): EventStream {
   const types = options.types ?? EVENT_TYPES;
   if (!Array.isArray(types) || types.some((t) => !EVENT_TYPES.includes(t))) {
     throw new TypeError(`Invalid event types: expected some of ${EVENT_TYPES.join(", ")}`);
   }
+  const { job, signal } = options;
+  assertSignal(signal);
   const wanted = new Set(types);
-  // Every signal Upstart sends (the client adds `sender` on a bus); toUpstartEvent drops the
-  // rest. No `path_namespace` key: the dbus-daemon of Ubuntu 12.04 (1.4) and RHEL 6 (1.2)
-  // predates it and would refuse the whole match rule.
-  const streamPromise = client.signals({});
+  let stream: Promise<SignalStream> | null = null;
   let closed = false;
-  const ready = streamPromise.then(() => {});
-  ready.catch(() => {}); // surfaced by next()
+
+  /** Subscribes, once. */
+  const open = (): Promise<SignalStream> => {
+    if (stream) return stream;
+    // Every signal Upstart sends (the client adds `sender` on a bus); toUpstartEvent drops the
+    // rest. No `path_namespace` key: the dbus-daemon of Ubuntu 12.04 (1.4) and RHEL 6 (1.2)
+    // predates it and would refuse the whole match rule.
+    stream = client.signals({});
+    stream.catch(() => {}); // surfaced by next() and ready
+    signal?.addEventListener("abort", close, { once: true });
+    return stream;
+  };
+
+  /** Unsubscribes (a pending `next()` then settles). */
+  async function close(): Promise<void> {
+    closed = true;
+    signal?.removeEventListener("abort", close);
+    const s = await stream?.catch(() => null);
+    await s?.return?.();
+  }
+
+  const matches = (ev: UpstartEvent | null): ev is UpstartEvent =>
+    ev !== null && wanted.has(ev.type) && (job === undefined || ("job" in ev && ev.job === job));
+
   const iterator: EventStream = {
-    ready,
+    get ready(): Promise<void> {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      return open().then(() => {});
+    },
     async next(): Promise<IteratorResult<UpstartEvent>> {
-      const stream = await streamPromise;
+      signal?.throwIfAborted();
+      if (closed) return DONE;
+      const s = await open();
       while (!closed) {
-        const r = await stream.next();
-        if (r.done) return { value: undefined, done: true };
+        const r = await s.next();
+        if (r.done) break;
         const ev = toUpstartEvent(r.value);
-        if (!ev || !wanted.has(ev.type)) continue;
-        if (options.job !== undefined && !("job" in ev && ev.job === options.job)) continue;
-        return { value: ev, done: false };
+        if (matches(ev)) return { value: ev, done: false };
       }
-      return { value: undefined, done: true };
+      // Ended by an abort: say so, as std's abortable() does.
+      signal?.throwIfAborted();
+      return DONE;
     },
     async return(): Promise<IteratorResult<UpstartEvent>> {
-      closed = true;
-      const stream = await streamPromise.catch(() => null);
-      await stream?.return?.();
-      return { value: undefined, done: true };
+      await close();
+      return DONE;
     },
     [Symbol.asyncIterator]() {
       return this;
     },
     async [Symbol.asyncDispose]() {
-      await this.return!();
+      await close();
     },
   };
   return iterator;

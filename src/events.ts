@@ -7,15 +7,9 @@
  */
 
 import type { SignalMessage } from "../ffi/mod.ts";
-import type { Goal, State } from "./states.ts";
-import {
-  INSTANCE_INTERFACE,
-  JOB_INTERFACE,
-  splitUpstartPath,
-  unescapePathElement,
-  UPSTART_INTERFACE,
-  UPSTART_PATH,
-} from "./names.ts";
+import { signalValues } from "./_client.ts";
+import { splitUpstartPath, unescapePathElement, UPSTART_PATH } from "./names.ts";
+import { type Goal, GOALS, type State, STATES } from "./states.ts";
 
 /** Where an instance event happened: the fields every instance event has. */
 export interface InstanceRef {
@@ -170,29 +164,35 @@ function instanceRef(path: string): InstanceRef | null {
  * ```
  */
 export function toUpstartEvent(signal: SignalMessage): UpstartEvent | null {
-  const { interface: iface, member, body, path } = signal;
-  if (iface === UPSTART_INTERFACE && path === UPSTART_PATH) {
-    if (member === "JobAdded" || member === "JobRemoved") {
-      const ref = jobRef(body[0] as string);
-      return ref && { type: member, ...ref };
+  if (signal.path === UPSTART_PATH) {
+    const job = signalValues("manager", "JobAdded", signal) ??
+      signalValues("manager", "JobRemoved", signal);
+    if (job) {
+      const ref = jobRef(job[0]);
+      return ref && { type: signal.member === "JobAdded" ? "JobAdded" : "JobRemoved", ...ref };
     }
-    if (member === "EventEmitted") {
-      return { type: "EventEmitted", name: body[0] as string, env: body[1] as string[] };
-    }
-    if (member === "Restarted") return { type: "Restarted" };
+    const emitted = signalValues("manager", "EventEmitted", signal);
+    if (emitted) return { type: "EventEmitted", name: emitted[0], env: emitted[1] };
+    if (signalValues("manager", "Restarted", signal)) return { type: "Restarted" };
     return null;
   }
-  if (iface === JOB_INTERFACE && (member === "InstanceAdded" || member === "InstanceRemoved")) {
-    const ref = instanceRef(body[0] as string);
-    return ref && { type: member, ...ref };
+  const instance = signalValues("job", "InstanceAdded", signal) ??
+    signalValues("job", "InstanceRemoved", signal);
+  if (instance) {
+    const ref = instanceRef(instance[0]);
+    const type = signal.member === "InstanceAdded" ? "InstanceAdded" : "InstanceRemoved";
+    return ref && { type, ...ref };
   }
-  if (iface === INSTANCE_INTERFACE) {
-    const ref = instanceRef(path);
-    if (!ref) return null;
-    if (member === "GoalChanged") return { type: member, ...ref, goal: body[0] as Goal };
-    if (member === "StateChanged") return { type: member, ...ref, state: body[0] as State };
-    if (member === "Failed") return { type: member, ...ref, status: body[0] as number };
-  }
+  const ref = instanceRef(signal.path);
+  if (!ref) return null;
+  const goal = signalValues("instance", "GoalChanged", signal)?.[0];
+  const goalValue = GOALS.find((g) => g === goal);
+  if (goalValue) return { type: "GoalChanged", ...ref, goal: goalValue };
+  const state = signalValues("instance", "StateChanged", signal)?.[0];
+  const stateValue = STATES.find((s) => s === state);
+  if (stateValue) return { type: "StateChanged", ...ref, state: stateValue };
+  const failed = signalValues("instance", "Failed", signal);
+  if (failed) return { type: "Failed", ...ref, status: failed[0] };
   return null;
 }
 
@@ -202,10 +202,17 @@ export interface WatchOptions {
   readonly types?: readonly UpstartEventType[];
   /** Only events of this job (decoded name). */
   readonly job?: string;
+  /**
+   * Ends the stream when it aborts: it unsubscribes, and `next()` rejects with `signal.reason`.
+   */
+  readonly signal?: AbortSignal;
 }
 
-/** The iterator `system.watch()` returns. */
+/**
+ * The iterator `system.watch()` returns. It subscribes on first use (the first `next()`, or
+ * reading `ready`): a stream never used holds nothing and does not keep the process alive.
+ */
 export interface EventStream extends AsyncIterableIterator<UpstartEvent>, AsyncDisposable {
-  /** Resolves once the subscription is active: events from then on are all seen. */
+  /** Subscribes (if not yet) and resolves once the subscription is active: events from then on are all seen. */
   readonly ready: Promise<void>;
 }

@@ -6,13 +6,30 @@
  * @module
  */
 
-import type { SignalMessage, Subscription } from "../ffi/mod.ts";
-import { type Client, clientOf, isNoSuchObject } from "./_client.ts";
-import { JobFailedError, UnknownInstanceError, WaitTimeoutError } from "./errors.ts";
+import { type SignalMessage, signalProcess, type Subscription } from "../ffi/mod.ts";
+import {
+  assertSignal,
+  type Client,
+  clientOf,
+  isNoSuchObject,
+  oneOf,
+  signalValues,
+} from "./_client.ts";
+import {
+  JobFailedError,
+  NotRunningError,
+  UnknownInstanceError,
+  WaitTimeoutError,
+} from "./errors.ts";
+import type { Properties } from "./interface.ts";
+import { hasFeature } from "./versions.ts";
 import type { Job } from "./job.ts";
 import { escapePathElement, INSTANCE_INTERFACE, JOB_INTERFACE } from "./names.ts";
 
-import { type Goal, type State, STATES } from "./states.ts";
+import { type Goal, GOALS, type State, STATES } from "./states.ts";
+
+/** SIGHUP's number on Linux, where Upstart runs. */
+const SIGHUP = 1;
 
 /** A process of an instance. */
 export interface ProcessInfo {
@@ -43,6 +60,11 @@ export interface ControlOptions {
    * `WaitTimeoutError` when it runs out; without, the connection's timeout.
    */
   readonly timeout?: number;
+  /**
+   * Stops waiting when it aborts: the call rejects with `signal.reason`. Upstart goes on with
+   * the job (as when initctl is interrupted).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Options of {@linkcode Instance.waitFor}. */
@@ -51,16 +73,17 @@ export interface WaitOptions {
   readonly timeout?: number;
   /** Run once subscribed (so no transition it causes is missed), e.g. `() => inst.restart({ wait: false })`. */
   readonly trigger?: () => unknown;
+  /** Stops waiting when it aborts: `waitFor` rejects with `signal.reason`. */
+  readonly signal?: AbortSignal;
 }
 
-/** Turns a `GetAll` dictionary into an {@linkcode InstanceStatus}. */
-export function toInstanceStatus(props: Record<string, unknown>): InstanceStatus {
-  const processes = (props.processes as [string, number][] | undefined) ?? [];
+/** Turns the properties `GetAll` read into an {@linkcode InstanceStatus}. */
+export function toInstanceStatus(props: Properties<"instance">): InstanceStatus {
   return {
-    name: String(props.name ?? ""),
-    goal: String(props.goal ?? "stop") as Goal,
-    state: String(props.state ?? "waiting") as State,
-    processes: processes.map(([type, pid]) => ({ type, pid })),
+    name: props.name ?? "",
+    goal: oneOf(GOALS, props.goal ?? "stop", "goal"),
+    state: oneOf(STATES, props.state ?? "waiting", "state"),
+    processes: (props.processes ?? []).map(([type, pid]) => ({ type, pid })),
   };
 }
 
@@ -71,12 +94,12 @@ export function toInstanceStatus(props: Record<string, unknown>): InstanceStatus
 export async function readInstanceStatus(
   client: Client,
   path: string,
-  run: (call: () => Promise<Record<string, unknown>>) => Promise<Record<string, unknown>> = (
+  run: (call: () => Promise<Properties<"instance">>) => Promise<Properties<"instance">> = (
     call,
   ) => call(),
 ): Promise<InstanceStatus | null> {
   try {
-    return toInstanceStatus(await run(() => client.getAll(path, INSTANCE_INTERFACE)));
+    return toInstanceStatus(await run(() => client.getAll("instance", path)));
   } catch (e) {
     if (isNoSuchObject(e)) return null;
     throw e;
@@ -170,19 +193,15 @@ export class Instance {
     return { status: this.#status, gone: status === null };
   }
 
-  async #control(member: string, options: ControlOptions): Promise<void> {
+  async #control(member: "Start" | "Stop" | "Restart", options: ControlOptions): Promise<void> {
     const wait = options.wait ?? true;
     if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
     try {
-      await clientOf(this.job.system).control(
-        this.path,
-        INSTANCE_INTERFACE,
-        member,
-        "b",
-        [wait],
+      await clientOf(this.job.system).invoke("instance", this.path, member, [wait], {
         wait,
-        options.timeout,
-      );
+        timeout: options.timeout,
+        signal: options.signal,
+      });
     } catch (e) {
       throw this.#gone(e);
     }
@@ -198,7 +217,7 @@ export class Instance {
   /**
    * Sets the goal to start (`Instance.Start`).
    *
-   * @param options `wait` (default `true`) and `timeout`.
+   * @param options `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @throws {AlreadyStartedError} when it is already started; {JobFailedError} when a waited start fails.
    * @example
    * ```ts no-eval
@@ -215,7 +234,7 @@ export class Instance {
   /**
    * Sets the goal to stop (`Instance.Stop`).
    *
-   * @param options `wait` (default `true`) and `timeout`.
+   * @param options `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @throws {AlreadyStoppedError} when it is already stopping; {UnknownInstanceError} when it is gone.
    * @example
    * ```ts no-eval
@@ -231,7 +250,7 @@ export class Instance {
   /**
    * Stops and starts again (`Instance.Restart`).
    *
-   * @param options `wait` (default `true`) and `timeout`.
+   * @param options `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @example
    * ```ts no-eval
    * import { System } from "@upstart/upstart";
@@ -245,9 +264,12 @@ export class Instance {
 
   /**
    * Sends the job's reload signal (SIGHUP unless `reload signal` says otherwise)
-   * to the main process (`Instance.Reload`, Upstart 1.10 and later).
+   * to the main process (`Instance.Reload`, Upstart 1.10 and later). Before 1.10 Upstart has no
+   * `Reload`: as initctl does then, SIGHUP is sent to the main process directly, which needs a
+   * daemon on this machine and the right to signal the process.
    *
-   * @throws {NotRunningError} when it is not running; {UnsupportedError} on older daemons.
+   * @throws {NotRunningError} when it is not running (or, before 1.10, its main process cannot
+   * be signalled); {UnsupportedError} before 1.10 on a daemon reached over ssh.
    * @example
    * ```ts no-eval
    * import { System } from "@upstart/upstart";
@@ -257,11 +279,26 @@ export class Instance {
    */
   async reload(): Promise<void> {
     const client = clientOf(this.job.system);
+    if (!hasFeature(client.version, "instance.Reload") && !client.remote) {
+      return await this.#hangUp();
+    }
     client.require("instance.Reload");
     try {
-      await client.call(this.path, INSTANCE_INTERFACE, "Reload");
+      await client.invoke("instance", this.path, "Reload", []);
     } catch (e) {
       throw this.#gone(e);
+    }
+  }
+
+  /** initctl's reload before Upstart 1.10: SIGHUP to the main process, from here. */
+  async #hangUp(): Promise<void> {
+    const main = (await this.status()).processes[0];
+    // initctl's own message (reload_action, Upstart 1.9).
+    if (main?.type !== "main") throw new NotRunningError("Not running");
+    if (!signalProcess(main.pid, SIGHUP)) {
+      throw new NotRunningError(
+        `Cannot send SIGHUP to process ${main.pid}: it has gone or is not ours`,
+      );
     }
   }
 
@@ -271,9 +308,10 @@ export class Instance {
    * given; else reads the current status), so no transition is missed.
    *
    * @param target A state (`"running"`), or a predicate of the status.
-   * @param options `timeout` in milliseconds and a `trigger` to run once subscribed.
+   * @param options `timeout` in milliseconds, a `trigger` to run once subscribed, and a `signal`
+   * that stops the wait when it aborts.
    * @returns The status that satisfied the target.
-   * @throws {WaitTimeoutError} after `timeout`; {JobFailedError} or
+   * @throws {WaitTimeoutError} after `timeout`; `signal.reason` when it aborts; {JobFailedError} or
    * {UnknownInstanceError} when the instance goes away (fails or stops) first.
    * @example
    * ```ts no-eval
@@ -289,7 +327,7 @@ export class Instance {
     options: WaitOptions = {},
   ): Promise<InstanceStatus> {
     if (typeof target === "string") {
-      if (!(STATES as readonly string[]).includes(target)) {
+      if (!STATES.some((s) => s === target)) {
         throw new RangeError(
           `Invalid state ${JSON.stringify(target)}: expected one of ${STATES.join(", ")}`,
         );
@@ -297,116 +335,126 @@ export class Instance {
     } else if (typeof target !== "function") {
       throw new TypeError("Invalid target: expected a state or a predicate");
     }
-    const { timeout, trigger } = options;
+    const { timeout, trigger, signal } = options;
     if (timeout !== undefined && !(timeout >= 0)) {
       throw new RangeError(`Invalid timeout ${timeout}: expected milliseconds (0 or more)`);
     }
+    assertSignal(signal);
+    signal?.throwIfAborted();
     const client = clientOf(this.job.system);
     client.require("instance.StateChanged");
-    const test = typeof target === "function" ? target : (s: InstanceStatus) => s.state === target;
-    const describeTarget = typeof target === "function"
-      ? "the awaited status"
-      : `state "${target}"`;
-    let settle!: { resolve(s: InstanceStatus): void; reject(e: unknown): void };
-    const done = new Promise<InstanceStatus>((resolve, reject) => settle = { resolve, reject });
-    let finished = false;
-    let failedStatus: number | null = null;
-    const check = (status: InstanceStatus) => {
-      if (finished) return;
-      this.#status = status;
-      let ok: boolean;
-      try {
-        ok = test(status);
-      } catch (e) {
-        finished = true;
-        settle.reject(e);
-        return;
-      }
-      if (ok) {
-        finished = true;
-        settle.resolve(status);
-      }
-    };
-    const refresh = () => {
-      if (finished) return;
-      this.#read().then(({ status, gone }) => {
-        check(status);
-        // Gone already (a fast failure, or stopped before we looked): nothing more will come.
-        if (gone) removed();
-      }, (e) => {
-        if (!finished) (finished = true, settle.reject(e));
-      });
-    };
-    const onInstance = (signal: SignalMessage) => {
-      if (signal.member === "GoalChanged") {
-        const status = { ...this.#status, goal: signal.body[0] as Goal };
-        // A state target is judged on state changes only: right after GoalChanged the old state
-        // still shows, and `waitFor("running", { trigger: restart })` must not settle on it.
-        if (typeof target === "function") check(status);
-        else this.#status = status;
-      } else if (signal.member === "StateChanged") {
-        check({ ...this.#status, state: signal.body[0] as State });
-        // An instance reaches waiting only to be destroyed, and Upstart sends no InstanceRemoved
-        // when its job's file was deleted or replaced meanwhile: waiting is the end either way.
-        if (signal.body[0] === "waiting") return removed();
-        // A predicate may look at the processes: fetch them after each transition.
-        if (typeof target === "function") refresh();
-      } else if (signal.member === "Failed") {
-        failedStatus = signal.body[0] as number;
-      }
-    };
-    const onRemoved = (signal: SignalMessage) => {
-      if (signal.body[0] !== this.path || finished) return;
-      check(stopped(this.name));
-      removed();
-    };
-    const removed = () => {
-      if (finished) return;
-      finished = true;
-      const where = `Instance ${JSON.stringify(this.name)} of job ${JSON.stringify(this.job.name)}`;
-      settle.reject(
-        failedStatus !== null
-          ? new JobFailedError(
-            `${where} failed (${failureText(failedStatus)}) before reaching ${describeTarget}`,
-          )
-          : new UnknownInstanceError(`${where} stopped before reaching ${describeTarget}`),
-      );
-    };
-    const subs: Subscription[] = [];
-    let timer: ReturnType<typeof setTimeout> | undefined;
+    const goal = typeof target === "function" ? "the awaited status" : `state "${target}"`;
+    // Subscribed before anything happens (the trigger, the first read): no transition is missed.
+    await using inbox = await this.#subscribe(client);
+    signal?.throwIfAborted(); // aborted while subscribing: the trigger does not run
+    const timer = timeout === undefined || timeout === Infinity
+      ? undefined
+      : setTimeout(() => inbox.stop(this.#timedOut(timeout, goal)), timeout);
+    const abort = () => inbox.stop(signal?.reason);
+    signal?.addEventListener("abort", abort, { once: true });
     try {
-      subs.push(
-        await client.subscribe({ path: this.path, interface: INSTANCE_INTERFACE }, onInstance),
+      // The trigger's own failure (AlreadyStarted...) is the caller's answer.
+      if (trigger) await Promise.race([trigger(), inbox.stopped]);
+      return await this.#follow(inbox, target, goal);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", abort);
+    }
+  }
+
+  /** This instance's signals, and its removal, queued as they arrive. */
+  async #subscribe(client: Client): Promise<Inbox<Update>> {
+    const inbox = new Inbox<Update>();
+    try {
+      inbox.hold(
         await client.subscribe(
-          { path: this.job.path, interface: JOB_INTERFACE, member: "InstanceRemoved" },
-          onRemoved,
+          { path: this.path, interface: INSTANCE_INTERFACE },
+          (signal) => inbox.push({ signal }),
         ),
       );
-      if (timeout !== undefined && timeout !== Infinity) {
-        timer = setTimeout(() => {
-          if (finished) return;
-          finished = true;
-          settle.reject(
-            new WaitTimeoutError(
-              `Timed out after ${timeout} ms waiting for instance ${
-                JSON.stringify(this.name)
-              } of job ${JSON.stringify(this.job.name)} to reach ${describeTarget} ` +
-                `(last seen: goal ${this.#status.goal}, state ${this.#status.state})`,
-            ),
-          );
-        }, timeout);
-      }
-      if (trigger) {
-        // The trigger's own failure (AlreadyStarted...) is the caller's answer.
-        await Promise.race([Promise.resolve(trigger()), done]);
-      }
-      refresh();
-      return await done;
-    } finally {
-      finished = true;
-      clearTimeout(timer);
-      await Promise.all(subs.map((s) => s.unsubscribe().catch(() => {})));
+      inbox.hold(
+        await client.subscribe(
+          { path: this.job.path, interface: JOB_INTERFACE, member: "InstanceRemoved" },
+          (signal) => {
+            if (signalValues("job", "InstanceRemoved", signal)?.[0] === this.path) {
+              inbox.push({ signal });
+            }
+          },
+        ),
+      );
+    } catch (e) {
+      await inbox[Symbol.asyncDispose]();
+      throw e;
     }
+    return inbox;
+  }
+
+  /**
+   * Follows the instance until `target` holds. Each update is a signal, or a fresh read of the
+   * status (at the start, and after each transition when the target is a predicate, which may
+   * look at the processes), taken in the order they arrive.
+   */
+  async #follow(
+    inbox: Inbox<Update>,
+    target: State | ((status: InstanceStatus) => boolean),
+    goal: string,
+  ): Promise<InstanceStatus> {
+    const predicate = typeof target === "function";
+    const reached = predicate ? target : (s: InstanceStatus) => s.state === target;
+    let failed: number | null = null;
+    const refresh = () => {
+      this.#read().then((read) => inbox.push({ read }), (error) => inbox.push({ error }));
+    };
+    refresh();
+    for (;;) {
+      const update = await inbox.next();
+      if ("error" in update) throw update.error;
+      if ("read" in update) {
+        if (reached(update.read.status)) return update.read.status;
+        // Gone already (a fast failure, or stopped before we looked): nothing more will come.
+        if (update.read.gone) throw this.#ended(failed, goal);
+        continue;
+      }
+      const { signal } = update;
+      const goalChanged = signalValues("instance", "GoalChanged", signal);
+      const stateChanged = signalValues("instance", "StateChanged", signal);
+      const failure = signalValues("instance", "Failed", signal);
+      if (goalChanged) {
+        this.#status = { ...this.#status, goal: oneOf(GOALS, goalChanged[0], "goal") };
+        // A state target is judged on state changes only: right after GoalChanged the old
+        // state still shows, and `waitFor("running", { trigger: restart })` must not settle on it.
+        if (predicate && reached(this.#status)) return this.#status;
+      } else if (stateChanged) {
+        this.#status = { ...this.#status, state: oneOf(STATES, stateChanged[0], "state") };
+        if (reached(this.#status)) return this.#status;
+        // An instance reaches waiting only to be destroyed, and Upstart sends no InstanceRemoved
+        // when its job's file was deleted or replaced meanwhile: waiting is the end either way.
+        if (this.#status.state === "waiting") throw this.#ended(failed, goal);
+        if (predicate) refresh();
+      } else if (failure) {
+        failed = failure[0];
+      } else if (signalValues("job", "InstanceRemoved", signal)) {
+        this.#status = stopped(this.name);
+        if (reached(this.#status)) return this.#status;
+        throw this.#ended(failed, goal);
+      }
+    }
+  }
+
+  /** Why a wait ended without reaching its goal: the instance failed, or it stopped. */
+  #ended(failed: number | null, goal: string): Error {
+    const where = `Instance ${JSON.stringify(this.name)} of job ${JSON.stringify(this.job.name)}`;
+    return failed !== null
+      ? new JobFailedError(`${where} failed (${failureText(failed)}) before reaching ${goal}`)
+      : new UnknownInstanceError(`${where} stopped before reaching ${goal}`);
+  }
+
+  #timedOut(timeout: number, goal: string): Error {
+    return new WaitTimeoutError(
+      `Timed out after ${timeout} ms waiting for instance ${JSON.stringify(this.name)} of job ${
+        JSON.stringify(this.job.name)
+      } to reach ${goal} (last seen: goal ${this.#status.goal}, state ${this.#status.state})`,
+    );
   }
 
   /**
@@ -439,6 +487,65 @@ export class Instance {
     options?: unknown,
   ): string {
     return `Instance ${inspect(this.toJSON(), options)}`;
+  }
+}
+
+/** What `waitFor` follows: a signal, a status read, or a failed read. */
+type Update =
+  | { readonly signal: SignalMessage }
+  | { readonly read: { readonly status: InstanceStatus; readonly gone: boolean } }
+  | { readonly error: unknown };
+
+/**
+ * A queue of what arrived, read one at a time; `stop(reason)` ends the reading with `reason`
+ * (a timeout, an abort). Disposing it ends its subscriptions.
+ */
+class Inbox<T> implements AsyncDisposable {
+  readonly #items: T[] = [];
+  readonly #subscriptions: Subscription[] = [];
+  #wake: (() => void) | null = null;
+  #stop: { reason: unknown } | null = null;
+  readonly #stopped = Promise.withResolvers<never>();
+
+  constructor() {
+    this.#stopped.promise.catch(() => {}); // read by whoever races it
+  }
+
+  /** Rejects with the stop reason once stopped. */
+  get stopped(): Promise<never> {
+    return this.#stopped.promise;
+  }
+
+  /** Ends `subscription` with the inbox. */
+  hold(subscription: Subscription): void {
+    this.#subscriptions.push(subscription);
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+    this.#wake?.();
+  }
+
+  stop(reason: unknown): void {
+    if (this.#stop) return;
+    this.#stop = { reason };
+    this.#stopped.reject(reason);
+    this.#wake?.();
+  }
+
+  /** The next item; rejects with the stop reason once stopped. */
+  async next(): Promise<T> {
+    for (;;) {
+      if (this.#stop) throw this.#stop.reason;
+      const item = this.#items.shift();
+      if (item !== undefined) return item;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+      this.#wake = null;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all(this.#subscriptions.map((s) => s.unsubscribe().catch(() => {})));
   }
 }
 

@@ -7,7 +7,8 @@
 
 import { fromUpstartConditions } from "./jobfile/condition.ts";
 import type { Condition } from "./jobfile/types.ts";
-import { clientOf, isNoSuchObject, ownsSystem } from "./_client.ts";
+import { clientOf, type InvokeOptions, isNoSuchObject, ownsSystem } from "./_client.ts";
+import type { MethodArgs, MethodName, MethodReply, Properties } from "./interface.ts";
 import { type Env, toEnvList } from "./env.ts";
 import { UnknownJobError } from "./errors.ts";
 import {
@@ -16,7 +17,7 @@ import {
   type InstanceStatus,
   readInstanceStatus,
 } from "./instance.ts";
-import { assertInstanceName, JOB_INTERFACE, unescapePathElement } from "./names.ts";
+import { assertInstanceName, unescapePathElement } from "./names.ts";
 // Only the type: system.ts imports this module (System.openJob makes a job that owns its system).
 import type { System } from "./system.ts";
 
@@ -42,22 +43,19 @@ export interface JobInfo {
   readonly emits: readonly string[];
 }
 
-/** `[wait, timeout]` of a call that may wait for the job (Start, Stop, Restart). */
-type Waited = [wait: boolean, timeout: number | undefined];
-
-function orNull(value: unknown): string | null {
-  return typeof value === "string" && value !== "" ? value : null;
+function orNull(value: string | undefined): string | null {
+  return value !== undefined && value !== "" ? value : null;
 }
 
-/** Turns a job's `GetAll` dictionary into {@linkcode JobInfo}. */
-export function toJobInfo(props: Record<string, unknown>, fallbackName: string): JobInfo {
+/** Turns a job's `GetAll` properties into {@linkcode JobInfo}. */
+export function toJobInfo(props: Properties<"job">, fallbackName: string): JobInfo {
   return {
-    name: typeof props.name === "string" ? props.name : fallbackName,
+    name: props.name ?? fallbackName,
     description: orNull(props.description),
     author: orNull(props.author),
     version: orNull(props.version),
     usage: orNull(props.usage),
-    emits: (props.emits as string[] | undefined) ?? [],
+    emits: props.emits ?? [],
   };
 }
 
@@ -129,12 +127,13 @@ export class Job implements AsyncDisposable {
     return isNoSuchObject(e) ? new UnknownJobError(`Unknown job: ${this.name}`, { cause: e }) : e;
   }
 
-  async #call(member: string, signature = "", body: unknown[] = [], control?: Waited) {
-    const client = clientOf(this.system);
+  async #call<M extends MethodName<"job">>(
+    member: M,
+    args: MethodArgs<"job", M>,
+    options?: InvokeOptions,
+  ): Promise<MethodReply<"job", M>> {
     try {
-      return control
-        ? await client.control(this.path, JOB_INTERFACE, member, signature, body, ...control)
-        : await client.call(this.path, JOB_INTERFACE, member, signature, body);
+      return await clientOf(this.system).invoke("job", this.path, member, args, options);
     } catch (e) {
       throw this.#gone(e);
     }
@@ -154,10 +153,7 @@ export class Job implements AsyncDisposable {
    */
   async refresh(): Promise<JobInfo> {
     try {
-      this.#info = toJobInfo(
-        await clientOf(this.system).getAll(this.path, JOB_INTERFACE),
-        this.name,
-      );
+      this.#info = toJobInfo(await clientOf(this.system).getAll("job", this.path), this.name);
     } catch (e) {
       throw this.#gone(e);
     }
@@ -168,7 +164,7 @@ export class Job implements AsyncDisposable {
     const client = clientOf(this.system);
     client.require(`job.${property}`);
     try {
-      return (await client.get(this.path, JOB_INTERFACE, property)) as string[][];
+      return await client.get("job", this.path, property);
     } catch (e) {
       throw this.#gone(e);
     }
@@ -248,10 +244,10 @@ export class Job implements AsyncDisposable {
    * ```
    */
   async instances(): Promise<Instance[]> {
-    const [paths] = await this.#call("GetAllInstances");
+    const [paths] = await this.#call("GetAllInstances", []);
     const client = clientOf(this.system);
     const found = await Promise.all(
-      (paths as string[]).map(async (path) => {
+      paths.map(async (path) => {
         const status = await readInstanceStatus(client, path);
         return status && new Instance(this, status.name, status, path);
       }),
@@ -304,9 +300,9 @@ export class Job implements AsyncDisposable {
    */
   async instance(name = ""): Promise<Instance> {
     assertInstanceName(name);
-    const [path] = await this.#call("GetInstanceByName", "s", [name]);
-    const inst = await this.#instanceAt(path as string);
-    return inst.name === name ? inst : new Instance(this, name, undefined, path as string);
+    const [path] = await this.#call("GetInstanceByName", [name]);
+    const inst = await this.#instanceAt(path);
+    return inst.name === name ? inst : new Instance(this, name, undefined, path);
   }
 
   /**
@@ -324,20 +320,25 @@ export class Job implements AsyncDisposable {
    * ```
    */
   async instanceFor(env: Env = {}): Promise<Instance> {
-    const [path] = await this.#call("GetInstance", "as", [toEnvList(env)]);
-    return await this.#instanceAt(path as string);
+    const [path] = await this.#call("GetInstance", [toEnvList(env)]);
+    return await this.#instanceAt(path);
   }
 
-  #options(options: JobControlOptions): [string[], boolean] {
+  /** The arguments of Start, Stop or Restart, and how the call goes. */
+  #control(options: JobControlOptions): [[string[], boolean], InvokeOptions] {
     const wait = options.wait ?? true;
     if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
-    return [toEnvList(options.env), wait];
+    return [[toEnvList(options.env), wait], {
+      wait,
+      timeout: options.timeout,
+      signal: options.signal,
+    }];
   }
 
   /**
    * Starts an instance (`Job.Start`), waiting until it runs unless `wait: false`.
    *
-   * @param options `env`, `wait` (default `true`) and `timeout`.
+   * @param options `env`, `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @returns The started instance.
    * @throws {AlreadyStartedError}; {JobFailedError} when a waited start fails; {InvalidEnvError}.
    * @example
@@ -349,15 +350,14 @@ export class Job implements AsyncDisposable {
    * ```
    */
   async start(options: JobControlOptions = {}): Promise<Instance> {
-    const [env, wait] = this.#options(options);
-    const [path] = await this.#call("Start", "asb", [env, wait], [wait, options.timeout]);
-    return await this.#instanceAt(path as string);
+    const [path] = await this.#call("Start", ...this.#control(options));
+    return await this.#instanceAt(path);
   }
 
   /**
    * Stops an instance (`Job.Stop`), waiting until it has stopped unless `wait: false`.
    *
-   * @param options `env` (selects the instance), `wait` (default `true`) and `timeout`.
+   * @param options `env` (selects the instance), `wait` (default `true`), `timeout` and `signal`.
    * @throws {UnknownInstanceError} when it is not running; {AlreadyStoppedError} when already stopping.
    * @example
    * ```ts no-eval
@@ -367,14 +367,13 @@ export class Job implements AsyncDisposable {
    * ```
    */
   async stop(options: JobControlOptions = {}): Promise<void> {
-    const [env, wait] = this.#options(options);
-    await this.#call("Stop", "asb", [env, wait], [wait, options.timeout]);
+    await this.#call("Stop", ...this.#control(options));
   }
 
   /**
    * Restarts an instance (`Job.Restart`): stops it and starts it again.
    *
-   * @param options `env`, `wait` (default `true`) and `timeout`.
+   * @param options `env`, `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @returns The instance.
    * @throws {UnknownInstanceError} when it is not running.
    * @example
@@ -385,17 +384,18 @@ export class Job implements AsyncDisposable {
    * ```
    */
   async restart(options: JobControlOptions = {}): Promise<Instance> {
-    const [env, wait] = this.#options(options);
-    const [path] = await this.#call("Restart", "asb", [env, wait], [wait, options.timeout]);
-    return await this.#instanceAt(path as string);
+    const [path] = await this.#call("Restart", ...this.#control(options));
+    return await this.#instanceAt(path);
   }
 
   /**
    * Sends the reload signal to the main process of the instance `env` selects
-   * (`Instance.Reload`; Upstart 1.10 and later), like `initctl reload`.
+   * (`Instance.Reload`; before Upstart 1.10, SIGHUP sent from here, as initctl does), like
+   * `initctl reload`.
    *
    * @param options `env` selects the instance.
-   * @throws {UnknownInstanceError} when not running; {NotRunningError}; {UnsupportedError} before 1.10.
+   * @throws {UnknownInstanceError} when not running; {NotRunningError}; {UnsupportedError}
+   * before 1.10 on a daemon reached over ssh.
    * @example
    * ```ts no-eval
    * import { System } from "@upstart/upstart";
@@ -404,7 +404,9 @@ export class Job implements AsyncDisposable {
    * ```
    */
   async reload(options: { readonly env?: Env } = {}): Promise<void> {
-    clientOf(this.system).require("instance.Reload");
+    // Over ssh, an old daemon's processes cannot be signalled from here: fail before any call.
+    const client = clientOf(this.system);
+    if (client.remote) client.require("instance.Reload");
     const inst = await this.instanceFor(options.env ?? {});
     await inst.reload();
   }

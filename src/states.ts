@@ -13,6 +13,18 @@
  */
 export type Goal = "start" | "stop" | "respawn";
 
+/**
+ * Every goal.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { GOALS } from "./states.ts";
+ * assert.deepEqual(GOALS, ["start", "stop", "respawn"]);
+ * ```
+ */
+export const GOALS: readonly Goal[] = Object.freeze(["start", "stop", "respawn"]);
+
 /** An instance's state. */
 export type State =
   | "waiting"

@@ -7,21 +7,20 @@
  */
 
 import type { Connection } from "../ffi/mod.ts";
-import { Client, giveSystemTo, isNoSuchObject, Limiter, registerClient } from "./_client.ts";
+import { Client, giveSystemTo, isNoSuchObject, Limiter, oneOf, registerClient } from "./_client.ts";
 import { type ConnectOptions, connectUpstart, type Target } from "./connect.ts";
 import { type Env, type EnvScope, fromEnvList, jobDetails, toEnvList } from "./env.ts";
 import { InvalidArgumentError, UnknownJobError } from "./errors.ts";
 import type { EventStream, WatchOptions } from "./events.ts";
 import { watchEvents } from "./_watch.ts";
 import { type InstanceStatus, readInstanceStatus } from "./instance.ts";
+import type { MethodArgs, MethodName } from "./interface.ts";
 import { Job, toJobInfo } from "./job.ts";
 import {
   assertJobName,
   isLossyPathElement,
-  JOB_INTERFACE,
   splitUpstartPath,
   unescapePathElement,
-  UPSTART_INTERFACE,
   UPSTART_PATH,
 } from "./names.ts";
 import { hasFeature, parseVersion, type UpstartVersion } from "./versions.ts";
@@ -46,6 +45,11 @@ export interface EmitOptions {
    * `WaitTimeoutError` when it runs out; without, the connection's timeout.
    */
   readonly timeout?: number;
+  /**
+   * Stops waiting when it aborts: the call rejects with `signal.reason`. Upstart goes on with
+   * the event (as when initctl is interrupted).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A job with all its instances, from {@linkcode System.statusAll}. */
@@ -106,6 +110,36 @@ export class System implements AsyncDisposable {
   }
 
   /**
+   * The bus name calls are sent to (`com.ubuntu.Upstart`, or `--dest`'s), or `undefined` on a
+   * peer-to-peer connection, which has no bus and so no names.
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ bus: "system" });
+   * console.log(system.dest); // "com.ubuntu.Upstart"
+   * ```
+   */
+  get dest(): string | undefined {
+    return this.#client.dest;
+  }
+
+  /**
+   * Whether this is a peer-to-peer connection (Upstart's private socket, a user session), as
+   * opposed to one through a message bus.
+   *
+   * @example
+   * ```ts no-eval
+   * import { System } from "@upstart/upstart";
+   * await using system = await System.connect({ address: "unix:abstract=/com/ubuntu/upstart", peer: true });
+   * console.log(system.isPeer); // true
+   * ```
+   */
+  get isPeer(): boolean {
+    return this.#client.dest === undefined;
+  }
+
+  /**
    * Connects to Upstart: by default as `initctl` does (`$UPSTART_SESSION`; as
    * root the private socket, then the system bus; else the system bus).
    *
@@ -124,7 +158,15 @@ export class System implements AsyncDisposable {
     const { connection, dest, target, version } = await connectUpstart(options);
     const max = options.maxPendingCalls ?? (dest === undefined ? Infinity : 100);
     try {
-      const client = new Client(connection, dest, parseVersion(version), options.timeout, max);
+      const remote = options.host !== undefined;
+      const client = new Client(
+        connection,
+        dest,
+        parseVersion(version),
+        options.timeout,
+        max,
+        remote,
+      );
       return new System(client, target);
     } catch (e) {
       await connection.close();
@@ -171,7 +213,7 @@ export class System implements AsyncDisposable {
    * ```
    */
   async version(): Promise<string> {
-    return String(await this.#client.get(UPSTART_PATH, UPSTART_INTERFACE, "version"));
+    return await this.#client.get("manager", UPSTART_PATH, "version");
   }
 
   /**
@@ -186,9 +228,8 @@ export class System implements AsyncDisposable {
    * ```
    */
   async logPriority(): Promise<LogPriority> {
-    return String(
-      await this.#client.get(UPSTART_PATH, UPSTART_INTERFACE, "log_priority"),
-    ) as LogPriority;
+    const priority = await this.#client.get("manager", UPSTART_PATH, "log_priority");
+    return oneOf(LOG_PRIORITIES, priority, "log priority");
   }
 
   /**
@@ -204,19 +245,19 @@ export class System implements AsyncDisposable {
    * ```
    */
   async setLogPriority(priority: LogPriority): Promise<void> {
-    if (!(LOG_PRIORITIES as readonly string[]).includes(priority)) {
+    if (!LOG_PRIORITIES.some((p) => p === priority)) {
       throw new RangeError(
         `Invalid log priority ${JSON.stringify(priority)}: expected one of ${
           LOG_PRIORITIES.join(", ")
         }`,
       );
     }
-    await this.#client.set(UPSTART_PATH, UPSTART_INTERFACE, "log_priority", "s", priority);
+    await this.#client.set("manager", UPSTART_PATH, "log_priority", priority);
   }
 
   /** Calls a manager method. */
-  #call(member: string, signature = "", body: unknown[] = []) {
-    return this.#client.call(UPSTART_PATH, UPSTART_INTERFACE, member, signature, body);
+  #call<M extends MethodName<"manager">>(member: M, args: MethodArgs<"manager", M>) {
+    return this.#client.invoke("manager", UPSTART_PATH, member, args);
   }
 
   /** Job object paths with their decoded names (exact, via `name`, for lossy paths). */
@@ -224,12 +265,12 @@ export class System implements AsyncDisposable {
     if (order !== "name" && order !== "daemon") {
       throw new TypeError(`Invalid order ${JSON.stringify(order)}: expected "name" or "daemon"`);
     }
-    const [paths] = await this.#call("GetAllJobs");
-    const jobs = await Promise.all((paths as string[]).map(async (path) => {
+    const [paths] = await this.#call("GetAllJobs", []);
+    const jobs = await Promise.all(paths.map(async (path) => {
       const element = splitUpstartPath(path)?.job ?? path.slice(path.lastIndexOf("/") + 1);
       if (!isLossyPathElement(element)) return { name: unescapePathElement(element), path };
       try {
-        return { name: String(await this.#client.get(path, JOB_INTERFACE, "name")), path };
+        return { name: await this.#client.get("job", path, "name"), path };
       } catch (e) {
         if (isNoSuchObject(e)) return null;
         throw e;
@@ -270,13 +311,13 @@ export class System implements AsyncDisposable {
    */
   async job(name: string): Promise<Job> {
     assertJobName(name);
-    const [path] = await this.#call("GetJobByName", "s", [name]);
-    return await this.#jobAt(path as string, name);
+    const [path] = await this.#call("GetJobByName", [name]);
+    return await this.#jobAt(path, name);
   }
 
   async #jobAt(path: string, name: string): Promise<Job> {
     try {
-      return new Job(this, path, toJobInfo(await this.#client.getAll(path, JOB_INTERFACE), name));
+      return new Job(this, path, toJobInfo(await this.#client.getAll("job", path), name));
     } catch (e) {
       if (isNoSuchObject(e)) throw new UnknownJobError(`Unknown job: ${name}`, { cause: e });
       throw e;
@@ -331,9 +372,7 @@ export class System implements AsyncDisposable {
     const result = await Promise.all(jobs.map(async ({ name, path }) => {
       let paths: string[];
       try {
-        [paths] = await limiter.run(() =>
-          this.#client.call(path, JOB_INTERFACE, "GetAllInstances")
-        ) as [string[]];
+        [paths] = await limiter.run(() => this.#client.invoke("job", path, "GetAllInstances", []));
       } catch (e) {
         if (isNoSuchObject(e)) return null; // the job went away meanwhile
         throw e;
@@ -355,7 +394,8 @@ export class System implements AsyncDisposable {
    *
    * @param name The event name.
    * @param env Its environment: `{ KEY: "v" }` or `["KEY=v"]`.
-   * @param options `wait` (default `true`: until every job it affects is done) and `timeout`.
+   * @param options `wait` (default `true`: until every job it affects is done), `timeout`, and a
+   *   `signal` that stops waiting when it aborts (rejecting with `signal.reason`).
    * @throws {EventFailedError} when a waited event made a job fail; {InvalidArgumentError} from
    * Upstart for an empty name or an env entry it refuses; `TypeError` for a name or env libdbus
    * cannot carry.
@@ -376,15 +416,11 @@ export class System implements AsyncDisposable {
     }
     const wait = options.wait ?? true;
     if (typeof wait !== "boolean") throw new TypeError("Invalid wait option: expected a boolean");
-    await this.#client.control(
-      UPSTART_PATH,
-      UPSTART_INTERFACE,
-      "EmitEvent",
-      "sasb",
-      [name, toEnvList(env), wait],
+    await this.#client.invoke("manager", UPSTART_PATH, "EmitEvent", [name, toEnvList(env), wait], {
       wait,
-      options.timeout,
-    );
+      timeout: options.timeout,
+      signal: options.signal,
+    });
   }
 
   /**
@@ -398,7 +434,7 @@ export class System implements AsyncDisposable {
    * ```
    */
   async reloadConfiguration(): Promise<void> {
-    await this.#call("ReloadConfiguration");
+    await this.#call("ReloadConfiguration", []);
   }
 
   /**
@@ -418,8 +454,8 @@ export class System implements AsyncDisposable {
     this.#client.require("manager.GetEnv");
     const details = jobDetails(scope);
     try {
-      const [value] = await this.#call("GetEnv", "ass", [details, assertVar(name)]);
-      return value as string;
+      const [value] = await this.#call("GetEnv", [details, assertVar(name)]);
+      return value;
     } catch (e) {
       if (e instanceof InvalidArgumentError && /^No such variable/.test(e.message)) {
         return undefined;
@@ -450,10 +486,10 @@ export class System implements AsyncDisposable {
       throw new TypeError("Invalid replace option: expected a boolean");
     }
     if (list.length > 1 && hasFeature(this.#client.version, "manager.SetEnvList")) {
-      await this.#call("SetEnvList", "asasb", [details, list, replace]);
+      await this.#call("SetEnvList", [details, list, replace]);
       return;
     }
-    for (const item of list) await this.#call("SetEnv", "assb", [details, item, replace]);
+    for (const item of list) await this.#call("SetEnv", [details, item, replace]);
   }
 
   /**
@@ -475,10 +511,10 @@ export class System implements AsyncDisposable {
     const list = (typeof names === "string" ? [names] : [...names]).map(assertVar);
     const details = jobDetails(scope);
     if (list.length > 1 && hasFeature(this.#client.version, "manager.UnsetEnvList")) {
-      await this.#call("UnsetEnvList", "asas", [details, list]);
+      await this.#call("UnsetEnvList", [details, list]);
       return;
     }
-    for (const name of list) await this.#call("UnsetEnv", "ass", [details, name]);
+    for (const name of list) await this.#call("UnsetEnv", [details, name]);
   }
 
   /**
@@ -495,8 +531,8 @@ export class System implements AsyncDisposable {
    */
   async listEnv(scope: EnvScope = {}): Promise<Record<string, string>> {
     this.#client.require("manager.ListEnv");
-    const [list] = await this.#call("ListEnv", "as", [jobDetails(scope)]);
-    return fromEnvList(list as string[]);
+    const [list] = await this.#call("ListEnv", [jobDetails(scope)]);
+    return fromEnvList(list);
   }
 
   /**
@@ -512,7 +548,7 @@ export class System implements AsyncDisposable {
    */
   async resetEnv(scope: EnvScope = {}): Promise<void> {
     this.#client.require("manager.ResetEnv");
-    await this.#call("ResetEnv", "as", [jobDetails(scope)]);
+    await this.#call("ResetEnv", [jobDetails(scope)]);
   }
 
   /**
@@ -528,7 +564,7 @@ export class System implements AsyncDisposable {
    */
   async notifyDiskWriteable(): Promise<void> {
     this.#client.require("manager.NotifyDiskWriteable");
-    await this.#call("NotifyDiskWriteable");
+    await this.#call("NotifyDiskWriteable", []);
   }
 
   /**
@@ -564,12 +600,15 @@ export class System implements AsyncDisposable {
     await this.#notifyAddress("NotifyCGroupManagerAddress", address);
   }
 
-  async #notifyAddress(member: string, address: string): Promise<void> {
+  async #notifyAddress(
+    member: "NotifyDBusAddress" | "NotifyCGroupManagerAddress",
+    address: string,
+  ): Promise<void> {
     this.#client.require(`manager.${member}`);
     if (typeof address !== "string" || address === "" || address.includes("\0")) {
       throw new TypeError(`Invalid D-Bus address ${JSON.stringify(address)}`);
     }
-    await this.#call(member, "s", [address]);
+    await this.#call(member, [address]);
   }
 
   /**
@@ -589,13 +628,8 @@ export class System implements AsyncDisposable {
    */
   async reexec(): Promise<void> {
     this.#client.require("manager.Restart");
-    await this.connection.call({
-      destination: this.#client.dest,
-      path: UPSTART_PATH,
-      interface: UPSTART_INTERFACE,
-      member: "Restart",
-      noReply: true,
-    });
+    // Declared without a reply: the request is only sent.
+    await this.#call("Restart", []);
   }
 
   /**
@@ -615,8 +649,8 @@ export class System implements AsyncDisposable {
    */
   async getState(): Promise<string> {
     this.#client.require("manager.GetState");
-    const [state] = await this.#call("GetState");
-    return state as string;
+    const [state] = await this.#call("GetState", []);
+    return state;
   }
 
   /**
@@ -631,15 +665,18 @@ export class System implements AsyncDisposable {
    */
   async endSession(): Promise<void> {
     this.#client.require("manager.EndSession");
-    await this.#call("EndSession");
+    await this.#call("EndSession", []);
   }
 
   /**
    * Watches Upstart's signals as typed events; leaving the `for await` loop
-   * unsubscribes. The subscription starts at once: `await stream.ready` before
-   * acting to be sure to see what the action causes.
+   * unsubscribes. The stream subscribes on first use (the first `next()`, or
+   * reading `ready`), so one never used holds nothing and does not keep the
+   * process alive: `await stream.ready` before acting to be sure to see what the
+   * action causes.
    *
-   * @param options `types` and `job` filters.
+   * @param options `types` and `job` filters, and a `signal` that ends the stream
+   *   (`next()` then rejects with `signal.reason`).
    * @returns The event stream.
    * @example
    * ```ts no-eval

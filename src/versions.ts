@@ -3,18 +3,16 @@
  * the daemon's `version` property, so that a call an older daemon lacks fails
  * with an `UnsupportedError` naming the release that added it.
  *
- * Facts from ubports/upstart's history: the `dbus/com.ubuntu.Upstart*.xml`
- * files compared at each release commit (the commit where `NEWS` gets the
- * release date), with the commit that added each item and the `NEWS` entry.
- * Release commits: 0.6.5 bfae97b5, 0.6.7 5f66d4d8, 1.3 88748d8f, 1.5 17ed1643,
- * 1.6.1 a5ea3abc, 1.7 f0e036ab, 1.10 08ad2696, 1.11 8fb66f93, 1.13 0ea889cc.
- * Everything not listed is in 0.6.5, the oldest release in use (RHEL 6); the
- * interface names (`com.ubuntu.Upstart0_6*`) date from 0.6.0.
+ * The releases come from the declaration (`interface.ts`, where their sources are cited).
  *
  * @module
  */
 
 import { UnsupportedError } from "./errors.ts";
+import { INTERFACES } from "./interface.ts";
+
+/** The oldest release in use (RHEL 6): what the declaration's `since` says for the rest. */
+const OLDEST = "0.6.5";
 
 /** A parsed Upstart version: `init (upstart 1.13.2)` → `[1, 13, 2]`. */
 export interface UpstartVersion {
@@ -41,7 +39,8 @@ export interface Feature {
 }
 
 /**
- * Every part of Upstart's D-Bus API added after 0.6.5 (keyed `object.member`).
+ * Every part of Upstart's D-Bus API added after 0.6.5 (keyed `object.member`), read from the
+ * declaration ({@linkcode UPSTART_API}).
  *
  * @example
  * ```ts
@@ -49,78 +48,31 @@ export interface Feature {
  * console.assert(FEATURES["manager.GetEnv"].since === "1.7");
  * ```
  */
-export const FEATURES: Readonly<Record<string, Feature>> = Object.freeze({
-  // 0.6.7: commit da28a632 "Implement properties for start_on, stop_on and emits"; NEWS 0.6.7.
-  "job.start_on": f("property", "job", "start_on", "0.6.7", "da28a632 (NEWS 0.6.7)"),
-  "job.stop_on": f("property", "job", "stop_on", "0.6.7", "da28a632 (NEWS 0.6.7)"),
-  "job.emits": f("property", "job", "emits", "0.6.7", "da28a632 (NEWS 0.6.7)"),
-  // 0.6.7: commits 8ed1c1e6 (StateChanged), e2d8fac3 (GoalChanged), 874aab1c (Failed);
-  // NEWS 0.6.7: "Upstart now emits a GoalChanged D-Bus signal ... StateChanged ... Failed".
-  "instance.GoalChanged": f("signal", "instance", "GoalChanged", "0.6.7", "e2d8fac3 (NEWS 0.6.7)"),
-  "instance.StateChanged": f(
-    "signal",
-    "instance",
-    "StateChanged",
-    "0.6.7",
-    "8ed1c1e6 (NEWS 0.6.7)",
-  ),
-  "instance.Failed": f("signal", "instance", "Failed", "0.6.7", "874aab1c (NEWS 0.6.7)"),
-  // 1.3: commit e36718b1 "adding file descriptors to the events" (first in release 88748d8f).
-  "manager.EmitEventWithFile": f("method", "manager", "EmitEventWithFile", "1.3", "e36718b1"),
-  // 1.5: commit efaa97e0 "added 'NotifyDiskWriteable' method"; fe50645a "Add usage stanza".
-  "manager.NotifyDiskWriteable": f(
-    "method",
-    "manager",
-    "NotifyDiskWriteable",
-    "1.5",
-    "efaa97e0 (NEWS 1.5)",
-  ),
-  "job.usage": f("property", "job", "usage", "1.5", "fe50645a (NEWS 1.5)"),
-  // 1.6.1: commits 3388f497 (Restart), 332db8b1 (GetState); NEWS 1.6.1 "Added Restart D-Bus method".
-  "manager.Restart": f("method", "manager", "Restart", "1.6.1", "3388f497 (NEWS 1.6.1)"),
-  "manager.GetState": f("method", "manager", "GetState", "1.6.1", "332db8b1 (NEWS 1.6.1)"),
-  // 1.7: commits 68094551 (GetEnv, SetEnv), db1893f5 (ListEnv), 47143d07 (UnsetEnv, ResetEnv),
-  // 60c09bdc (job_details argument), 11da1af5 (EndSession), 0efc23a7 (EventEmitted),
-  // eec1439a (Restarted); NEWS 1.7 "New D-Bus-only signals EventEmitted, Restarted, and EndSession method".
-  "manager.GetEnv": f("method", "manager", "GetEnv", "1.7", "68094551, 60c09bdc (NEWS 1.7)"),
-  "manager.SetEnv": f("method", "manager", "SetEnv", "1.7", "68094551, 60c09bdc (NEWS 1.7)"),
-  "manager.ListEnv": f("method", "manager", "ListEnv", "1.7", "db1893f5, 60c09bdc (NEWS 1.7)"),
-  "manager.UnsetEnv": f("method", "manager", "UnsetEnv", "1.7", "47143d07, 60c09bdc (NEWS 1.7)"),
-  "manager.ResetEnv": f("method", "manager", "ResetEnv", "1.7", "47143d07, 60c09bdc (NEWS 1.7)"),
-  "manager.EndSession": f("method", "manager", "EndSession", "1.7", "11da1af5 (NEWS 1.7)"),
-  "manager.EventEmitted": f("signal", "manager", "EventEmitted", "1.7", "0efc23a7 (NEWS 1.7)"),
-  "manager.Restarted": f("signal", "manager", "Restarted", "1.7", "eec1439a (NEWS 1.7)"),
-  // 1.10: commit 7fcc30a0 "Add reload signal stanza" adds Instance.Reload (release 08ad2696).
-  "instance.Reload": f("method", "instance", "Reload", "1.10", "7fcc30a0 (NEWS 1.10)"),
-  // 1.11: commit b9c6b3b4 "Added 'NotifyDBusAddress' method" (release 8fb66f93).
-  "manager.NotifyDBusAddress": f(
-    "method",
-    "manager",
-    "NotifyDBusAddress",
-    "1.11",
-    "b9c6b3b4 (NEWS 1.11)",
-  ),
-  // 1.13: commits af6f3575 + 7157e39a (SetEnvList, UnsetEnvList), 8383e4b5 (cgroups merge:
-  // NotifyCGroupManagerAddress); release 0ea889cc.
-  "manager.SetEnvList": f("method", "manager", "SetEnvList", "1.13", "af6f3575, 7157e39a"),
-  "manager.UnsetEnvList": f("method", "manager", "UnsetEnvList", "1.13", "af6f3575, 7157e39a"),
-  "manager.NotifyCGroupManagerAddress": f(
-    "method",
-    "manager",
-    "NotifyCGroupManagerAddress",
-    "1.13",
-    "8383e4b5 (NEWS 1.13)",
-  ),
-});
+export const FEATURES: Readonly<Record<string, Feature>> = Object.freeze(features());
 
-function f(
-  kind: Feature["kind"],
-  object: Feature["object"],
-  member: string,
-  since: string,
-  source: string,
-): Feature {
-  return Object.freeze({ kind, object, member, since, source });
+function features(): Record<string, Feature> {
+  const out: Record<string, Feature> = {};
+  for (const object of ["manager", "job", "instance"] as const) {
+    const decl = INTERFACES[object];
+    const kinds = [
+      ["method", decl.methods],
+      ["property", decl.properties],
+      ["signal", decl.signals],
+    ] as const;
+    for (const [kind, members] of kinds) {
+      for (const [member, { since, source }] of Object.entries(members)) {
+        if (since === OLDEST) continue;
+        out[`${object}.${member}`] = Object.freeze({
+          kind,
+          object,
+          member,
+          since,
+          source: source ?? "",
+        });
+      }
+    }
+  }
+  return out;
 }
 
 /**

@@ -20,6 +20,8 @@ Deno.test("peer-to-peer: version, jobs, start/stop with typed errors, statusAll"
   const s = sb.system;
   assert.equal(s.target.peer, true);
   assert.equal(s.connection.isBus, false);
+  assert.equal(s.isPeer, true);
+  assert.equal(s.dest, undefined);
   assert.match(await s.version(), /^init \(upstart 1\.13\.2\)/);
   assert.deepEqual(await s.jobNames(), ["inst", "slow", "svc"]);
   const svc = await s.job("svc");
@@ -120,4 +122,10 @@ Deno.test("default connect with nothing there: UpstartNotRunningError lists what
     result.error as string,
     /^Upstart is not running or cannot be reached: .*the system bus: .*\/nonexistent\/system_bus_socket/,
   );
+});
+
+Deno.test("on a bus: isPeer is false and dest names the bus name calls go to", async () => {
+  await using sb = await sandboxSystem(JOBS);
+  assert.equal(sb.system.isPeer, false);
+  assert.equal(sb.system.dest, "com.ubuntu.Upstart");
 });

@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { sandboxSystem } from "./support/api_sandbox.ts";
-import { UnsupportedError } from "../src/errors.ts";
+import { NotRunningError, UnknownInstanceError, UnsupportedError } from "../src/errors.ts";
+import { until } from "./support/poll.ts";
 import { FEATURES } from "../src/versions.ts";
 
 const JOBS = { "svc": "exec sleep 1000\n" };
@@ -29,7 +30,7 @@ function unsupported(since: string, feature: string) {
   };
 }
 
-Deno.test("Ubuntu 12.04 (1.5): env calls, reload and NotifyDBusAddress are UnsupportedError", async () => {
+Deno.test("Ubuntu 12.04 (1.5): env calls and NotifyDBusAddress are UnsupportedError", async () => {
   await using sb = await sandboxSystem(JOBS, {
     peer: true,
     version: "init (upstart 1.5)",
@@ -53,8 +54,6 @@ Deno.test("Ubuntu 12.04 (1.5): env calls, reload and NotifyDBusAddress are Unsup
   );
   const job = await s.job("svc");
   const inst = await job.start();
-  await assert.rejects(() => job.reload(), unsupported("1.10", "Reload"));
-  await assert.rejects(() => inst.reload(), unsupported("1.10", "Reload"));
   // What 1.5 has works: conditions, waits, disk notification.
   assert.equal(await job.startOn(), null);
   await s.notifyDiskWriteable();
@@ -103,4 +102,43 @@ Deno.test("Upstart 1.7 to 1.12: several variables are set one SetEnv at a time (
   const sent = sb.proxy!.calls.map((c) => c.slice(c.lastIndexOf(".") + 1));
   assert.equal(sent.filter((m) => m === "SetEnv").length, 2);
   assert.ok(!sent.includes("SetEnvList"));
+});
+
+/** A job whose main process logs `ready` once it traps SIGHUP, then `hup` for each one. */
+const hupJob = (log: string) =>
+  `exec sh -c 'trap "echo hup >> ${log}" HUP; echo ready >> ${log}; while :; do sleep 0.05; done'\n`;
+
+Deno.test("Ubuntu 12.04 (1.5): reload sends SIGHUP from here (no Instance.Reload), as initctl does", async () => {
+  const log = await Deno.makeTempFile();
+  try {
+    await using sb = await sandboxSystem({ hup: hupJob(log) }, {
+      peer: true,
+      version: "init (upstart 1.5)",
+      missing: lacking("1.5"),
+    });
+    const job = await sb.system.job("hup");
+    // Not running: initctl's own message.
+    await assert.rejects(() => job.reload(), UnknownInstanceError);
+    const inst = await job.start();
+    await until(async () => (await Deno.readTextFile(log)).includes("ready"), "ready");
+    await inst.reload();
+    await until(async () => (await Deno.readTextFile(log)).includes("hup"), "the first SIGHUP");
+    await job.reload();
+    await until(
+      async () => (await Deno.readTextFile(log)).split("hup").length === 3,
+      "the second SIGHUP",
+    );
+    assert.equal((await inst.status()).state, "running");
+    await job.stop();
+    // An instance with no main process: Not running, nothing signalled.
+    await assert.rejects(() => inst.reload(), (e: unknown) => {
+      assert.ok(e instanceof NotRunningError, String(e));
+      assert.equal(e.message, "Not running");
+      return true;
+    });
+    await sb.proxy!.sync(sb.system.connection);
+    assert.ok(!sb.proxy!.calls.includes("com.ubuntu.Upstart0_6.Instance.Reload"));
+  } finally {
+    await Deno.remove(log);
+  }
 });

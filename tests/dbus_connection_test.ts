@@ -232,6 +232,41 @@ Deno.test("a call that gets no reply times out with TimeoutError", async () => {
   assert.ok(performance.now() - t0 < 2000);
 });
 
+Deno.test("a call's signal: aborted before, nothing is sent; while waiting, it rejects with the reason", async () => {
+  await using bus = await startBus();
+  await using server = await Connection.open(bus.address);
+  await using client = await Connection.open(bus.address);
+  const wait = await silentService(server, "org.upstart.test.Silent3");
+  const calls: string[] = [];
+  server.export("/count", [{
+    name: "org.upstart.test.Count",
+    methods: { Hit: { handler: () => void calls.push("Hit") } },
+  }]);
+  const hit = {
+    destination: "org.upstart.test.Silent3",
+    path: "/count",
+    interface: "org.upstart.test.Count",
+    member: "Hit",
+  };
+  const before = new Error("aborted before");
+  await assert.rejects(
+    client.call({ ...hit, signal: AbortSignal.abort(before) }),
+    (e) => e === before,
+  );
+  await client.call(hit);
+  assert.deepEqual(calls, ["Hit"], "only the call without an aborted signal arrived");
+  const controller = new AbortController();
+  const during = new Error("aborted while waiting");
+  const pending = client.call({ ...wait, timeout: Infinity, signal: controller.signal });
+  setTimeout(() => controller.abort(during), 20);
+  await assert.rejects(pending, (e) => e === during);
+  // Aborting after the reply changes nothing.
+  const late = new AbortController();
+  await client.call({ ...hit, signal: late.signal });
+  late.abort();
+  assert.deepEqual(calls, ["Hit", "Hit"]);
+});
+
 Deno.test("close() rejects pending calls and later calls with ConnectionClosedError", async () => {
   await using bus = await startBus();
   await using server = await Connection.open(bus.address);

@@ -27,9 +27,28 @@ function dirOf(path: string): string {
  * (mode 0700, hidden, ending in `.tmp`) next to `path`: its mode and owner are set there, where no
  * other user can swap the entry for a symlink, and it is renamed (or linked) into place from
  * there. Upstart skips hidden directories and loads only `*.conf`, so it never reads a file
- * half-written.
+ * half-written. On any failure nothing is left behind: no staging directory, no partial file.
  *
+ * @param path The file to write.
+ * @param bytes Its whole content.
+ * @param options `overwrite` (replace an existing file), `mode` (its permission bits, set
+ *   explicitly) and `owner` (best effort).
  * @throws {Deno.errors.AlreadyExists} Without `overwrite`, when `path` exists.
+ * @example Write a job file, refusing to replace one
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { writeFileAtomic } from "@upstart/upstart";
+ * const dir = await Deno.makeTempDir();
+ * const path = `${dir}/web.conf`;
+ * const text = new TextEncoder().encode("exec /usr/bin/web\n");
+ * await writeFileAtomic(path, text, { overwrite: false, mode: 0o644 });
+ * assert.equal(await Deno.readTextFile(path), "exec /usr/bin/web\n");
+ * await assert.rejects(
+ *   () => writeFileAtomic(path, text, { overwrite: false, mode: 0o644 }),
+ *   Deno.errors.AlreadyExists,
+ * );
+ * await Deno.remove(dir, { recursive: true });
+ * ```
  */
 export async function writeFileAtomic(
   path: string,

@@ -50,6 +50,8 @@ export {
   validateJobName,
 } from "./install.ts";
 export type { InstallOptions, InstallResult } from "./install.ts";
+export { writeFileAtomic } from "./_atomic.ts";
+export type { AtomicWriteOptions } from "./_atomic.ts";
 export { applyOverride } from "./override.ts";
 export { enablement, withManual, withoutManual } from "./enablement.ts";
 export type { Enablement } from "./enablement.ts";

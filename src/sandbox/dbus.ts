@@ -9,9 +9,24 @@ import {
   closeFileDescriptor,
   type Connection,
   DBusError,
+  type IncomingCall,
   type InterfaceDef,
+  type MethodDef,
+  type PropertyDef,
+  type SignalDef,
   Variant,
 } from "../../ffi/mod.ts";
+import {
+  argsSignature,
+  inSignature,
+  INTERFACES,
+  type MethodName,
+  type MethodResult,
+  type MethodValues,
+  outSignature,
+  type PropertyName,
+  type UpstartObject,
+} from "../interface.ts";
 import { toUpstartConditions } from "../jobfile/condition.ts";
 import { LOG_PRIORITIES } from "../states.ts";
 import {
@@ -77,8 +92,8 @@ function settle(done: Promise<void> | null): Promise<void> | undefined {
 }
 
 /** Replies with the instance's path, once `done` settles when the caller asked to wait. */
-function replyPath({ job, done }: Outcome): unknown[] | Promise<unknown[]> {
-  const reply = [jobInstancePath(job)];
+function replyPath({ job, done }: Outcome): [string] | Promise<[string]> {
+  const reply: [string] = [jobInstancePath(job)];
   return done ? waitFor(done).then(() => reply) : reply;
 }
 
@@ -98,63 +113,65 @@ function wrongSignature(call: { member: string }): DBusError {
   );
 }
 
-/** Argument names of Upstart's XML (`dbus/com.ubuntu.Upstart*.xml`), for `Introspect`. */
-const ARG_NAMES: Record<string, Record<string, [readonly string[], readonly string[]]>> = {
-  [UPSTART_INTERFACE]: {
-    GetJobByName: [["name"], ["job"]],
-    GetAllJobs: [[], ["jobs"]],
-    GetState: [[], ["state"]],
-    GetEnv: [["job_details", "name"], ["value"]],
-    SetEnv: [["job_details", "var", "replace"], []],
-    SetEnvList: [["job_details", "vars", "replace"], []],
-    UnsetEnv: [["job_details", "name"], []],
-    UnsetEnvList: [["job_details", "name"], []],
-    ListEnv: [["job_details"], ["env"]],
-    ResetEnv: [["job_details"], []],
-    EmitEvent: [["name", "env", "wait"], []],
-    EmitEventWithFile: [["name", "env", "wait", "file"], []],
-    NotifyDBusAddress: [["address"], []],
-    NotifyCGroupManagerAddress: [["address"], []],
-    JobAdded: [["job"], []],
-    JobRemoved: [["job"], []],
-    EventEmitted: [["name", "env"], []],
-  },
-  [JOB_INTERFACE]: {
-    GetInstance: [["env"], ["instance"]],
-    GetInstanceByName: [["name"], ["instance"]],
-    GetAllInstances: [[], ["instances"]],
-    Start: [["env", "wait"], ["instance"]],
-    Stop: [["env", "wait"], []],
-    Restart: [["env", "wait"], ["instance"]],
-    InstanceAdded: [["instance"], []],
-    InstanceRemoved: [["instance"], []],
-  },
-  [INSTANCE_INTERFACE]: {
-    Start: [["wait"], []],
-    Stop: [["wait"], []],
-    Restart: [["wait"], []],
-    GoalChanged: [["goal"], []],
-    StateChanged: [["state"], []],
-    Failed: [["status"], []],
-  },
+/** A handler for each method `O` declares, given the arguments typed as declared. */
+type Handlers<O extends UpstartObject> = {
+  readonly [M in MethodName<O>]: (
+    args: MethodValues<O, M>,
+    call: IncomingCall,
+  ) => MethodResult<O, M> | void | Promise<MethodResult<O, M> | void>;
 };
 
-/** Adds Upstart's argument names to an interface's methods and signals. */
-function named(def: InterfaceDef): InterfaceDef {
-  const names = ARG_NAMES[def.name] ?? {};
-  const methods = Object.fromEntries(
-    Object.entries(def.methods ?? {}).map(([k, m]) => [
-      k,
-      names[k] ? { ...m, inNames: names[k][0], outNames: names[k][1] } : m,
+/** Reading (and, for a writable property, writing) each property `O` declares. */
+type Accessors<O extends UpstartObject> = {
+  readonly [P in PropertyName<O>]: { get(): unknown; set?(v: unknown): void };
+};
+
+/**
+ * Upstart's interface for `object` as the declaration has it (names, signatures, argument
+ * names, order: what `Introspect` shows), answered by `handlers` and `props`.
+ */
+function served<O extends UpstartObject>(
+  object: O,
+  handlers: Handlers<O>,
+  props: Accessors<O>,
+): InterfaceDef {
+  const decl = INTERFACES[object];
+  const methods: Record<string, MethodDef> = {};
+  for (const [name, m] of Object.entries(decl.methods)) {
+    // The binding refuses a call whose signature is not `in`: the values are as declared.
+    const handler = handlers[name as MethodName<O>] as MethodDef["handler"];
+    methods[name] = {
+      in: inSignature(m),
+      out: outSignature(m),
+      inNames: m.in.map(([n]) => n),
+      outNames: m.out.map(([n]) => n),
+      handler,
+    };
+  }
+  const signals: Record<string, SignalDef> = {};
+  for (const [name, sig] of Object.entries(decl.signals)) {
+    signals[name] = { signature: argsSignature(sig.args), names: sig.args.map(([n]) => n) };
+  }
+  const properties: Record<string, PropertyDef> = {};
+  for (const [name, p] of Object.entries(decl.properties)) {
+    properties[name] = {
+      signature: p.type,
+      access: p.access,
+      get: props[name as PropertyName<O>].get,
+    };
+  }
+  return { name: decl.name, wrongSignature, methods, signals, properties };
+}
+
+/** The declared properties of `object` with their accessors, for libnih's Properties. */
+function propMap<O extends UpstartObject>(object: O, props: Accessors<O>): PropMap {
+  const decl = INTERFACES[object];
+  return Object.fromEntries(
+    Object.keys(decl.properties).map((name) => [
+      name,
+      { signature: decl.properties[name].type, ...props[name as PropertyName<O>] },
     ]),
   );
-  const signals = Object.fromEntries(
-    Object.entries(def.signals ?? {}).map(([k, sig]) => [
-      k,
-      names[k] ? { ...sig, names: names[k][0] } : sig,
-    ]),
-  );
-  return { ...def, methods, signals };
 }
 
 type PropMap = Record<string, { signature: string; get(): unknown; set?(v: unknown): void }>;
@@ -219,110 +236,62 @@ function propertiesInterface(iface: string, props: PropMap): InterfaceDef {
 
 /** The manager object's interfaces. */
 export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceDef[] {
-  const env = (details: unknown) => details as string[];
-  const upstart: InterfaceDef = {
-    name: UPSTART_INTERFACE,
-    wrongSignature,
-    methods: {
-      ReloadConfiguration: { handler: () => guard(() => host.reload()) },
-      GetJobByName: {
-        in: "s",
-        out: "o",
-        handler: ([name]) =>
-          guard(() => {
-            if (name === "") {
-              throw new DBusError(
-                "org.freedesktop.DBus.Error.InvalidArgs",
-                "Name may not be empty string",
-              );
-            }
-            const cls = engine.getClass(name as string);
-            if (!cls) {
-              throw new DBusError(
-                "com.ubuntu.Upstart0_6.Error.UnknownJob",
-                `Unknown job: ${name}`,
-              );
-            }
-            return [classPath(cls)];
-          }),
-      },
-      GetAllJobs: { out: "ao", handler: () => [engine.classes.map(classPath)] },
-      GetState: { out: "s", handler: () => [host.state()] },
-      Restart: { handler: () => guard(() => host.restart()) },
-      GetEnv: {
-        in: "ass",
-        out: "s",
-        handler: ([d, name]) => guard(() => [engine.getEnv(env(d), name as string)]),
-      },
-      SetEnv: {
-        in: "assb",
-        handler: ([d, v, r]) => guard(() => engine.setEnv(env(d), [v as string], r as boolean)),
-      },
-      SetEnvList: {
-        in: "asasb",
-        handler: ([d, v, r]) => guard(() => engine.setEnv(env(d), v as string[], r as boolean)),
-      },
-      UnsetEnv: {
-        in: "ass",
-        handler: ([d, n]) => guard(() => engine.unsetEnv(env(d), [n as string])),
-      },
-      UnsetEnvList: {
-        in: "asas",
-        handler: ([d, n]) => guard(() => engine.unsetEnv(env(d), n as string[])),
-      },
-      ListEnv: { in: "as", out: "as", handler: ([d]) => guard(() => [engine.listEnv(env(d))]) },
-      ResetEnv: { in: "as", handler: ([d]) => guard(() => engine.resetEnv(env(d))) },
-      EmitEvent: {
-        in: "sasb",
-        handler: ([name, e, wait]) =>
-          settle(guard(() => engine.emitEvent(name as string, e as string[], wait as boolean))),
-      },
-      EmitEventWithFile: {
-        in: "sasbh",
-        handler: ([name, e, wait, fd]) => {
-          // The fd is ours (libdbus hands over a duplicate); jobs do not get it in the sandbox.
-          closeFileDescriptor(fd as number);
-          return settle(
-            guard(() => engine.emitEvent(name as string, e as string[], wait as boolean)),
-          );
-        },
-      },
-      NotifyDiskWriteable: { handler: () => {} },
-      NotifyDBusAddress: { in: "s", handler: () => {} },
-      NotifyCGroupManagerAddress: { in: "s", handler: () => {} },
-      EndSession: { handler: () => {} },
-    },
-    signals: {
-      JobAdded: { signature: "o" },
-      JobRemoved: { signature: "o" },
-      EventEmitted: { signature: "sas" },
-      Restarted: {},
-    },
-    properties: {
-      version: { signature: "s", get: () => host.version },
-      log_priority: { signature: "s", access: "readwrite", get: () => host.logPriority },
-    },
-  };
-  const props: PropMap = {
-    version: { signature: "s", get: () => host.version },
+  const props: Accessors<"manager"> = {
+    version: { get: () => host.version },
     log_priority: {
-      signature: "s",
       get: () => host.logPriority,
       set: (v) => {
-        if (!(LOG_PRIORITIES as readonly string[]).includes(v as string)) {
+        const priority = LOG_PRIORITIES.find((p) => p === v);
+        if (priority === undefined) {
           throw new DBusError(
             "org.freedesktop.DBus.Error.InvalidArgs",
             "The log priority given was not recognised",
           );
         }
-        host.logPriority = v as string;
+        host.logPriority = priority;
       },
     },
   };
-  const own = named(upstart);
+  const own = served("manager", {
+    ReloadConfiguration: () => guard(() => host.reload()),
+    GetJobByName: ([name]) =>
+      guard(() => {
+        if (name === "") {
+          throw new DBusError(
+            "org.freedesktop.DBus.Error.InvalidArgs",
+            "Name may not be empty string",
+          );
+        }
+        const cls = engine.getClass(name);
+        if (!cls) {
+          throw new DBusError("com.ubuntu.Upstart0_6.Error.UnknownJob", `Unknown job: ${name}`);
+        }
+        return [classPath(cls)];
+      }),
+    GetAllJobs: () => [engine.classes.map(classPath)],
+    GetState: () => [host.state()],
+    Restart: () => guard(() => host.restart()),
+    GetEnv: ([d, name]) => guard(() => [engine.getEnv(d, name)]),
+    SetEnv: ([d, v, r]) => guard(() => engine.setEnv(d, [v], r)),
+    SetEnvList: ([d, v, r]) => guard(() => engine.setEnv(d, v, r)),
+    UnsetEnv: ([d, n]) => guard(() => engine.unsetEnv(d, [n])),
+    UnsetEnvList: ([d, n]) => guard(() => engine.unsetEnv(d, n)),
+    ListEnv: ([d]) => guard(() => [engine.listEnv(d)]),
+    ResetEnv: ([d]) => guard(() => engine.resetEnv(d)),
+    EmitEvent: ([name, e, wait]) => settle(guard(() => engine.emitEvent(name, e, wait))),
+    EmitEventWithFile: ([name, e, wait, fd]) => {
+      // The fd is ours (libdbus hands over a duplicate); jobs do not get it in the sandbox.
+      closeFileDescriptor(fd);
+      return settle(guard(() => engine.emitEvent(name, e, wait)));
+    },
+    NotifyDiskWriteable: () => {},
+    NotifyDBusAddress: () => {},
+    NotifyCGroupManagerAddress: () => {},
+    EndSession: () => {},
+  }, props);
   return [
     own,
-    propertiesInterface(UPSTART_INTERFACE, props),
+    propertiesInterface(UPSTART_INTERFACE, propMap("manager", props)),
     introspectable(UPSTART_PATH, [own], () => engine.classes.length > 0 ? ["jobs"] : []),
   ];
 }
@@ -331,68 +300,37 @@ export function managerInterfaces(engine: Engine, host: ManagerHost): InterfaceD
 export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
   const c = cls.config;
   const path = (job: JobInstance) => jobInstancePath(job);
-  const props: PropMap = {
-    name: { signature: "s", get: () => cls.name },
-    description: { signature: "s", get: () => c.description ?? "" },
-    author: { signature: "s", get: () => c.author ?? "" },
-    version: { signature: "s", get: () => c.version ?? "" },
-    usage: { signature: "s", get: () => c.usage ?? "" },
-    start_on: { signature: "aas", get: () => toUpstartConditions(c.startOn) },
-    stop_on: { signature: "aas", get: () => toUpstartConditions(c.stopOn) },
-    emits: { signature: "as", get: () => [...c.emits] },
+  const props: Accessors<"job"> = {
+    name: { get: () => cls.name },
+    description: { get: () => c.description ?? "" },
+    author: { get: () => c.author ?? "" },
+    version: { get: () => c.version ?? "" },
+    usage: { get: () => c.usage ?? "" },
+    start_on: { get: () => toUpstartConditions(c.startOn) },
+    stop_on: { get: () => toUpstartConditions(c.stopOn) },
+    emits: { get: () => [...c.emits] },
   };
-  const job: InterfaceDef = {
-    name: JOB_INTERFACE,
-    wrongSignature,
-    methods: {
-      GetInstance: {
-        in: "as",
-        out: "o",
-        handler: ([e]) => guard(() => [path(engine.getInstance(cls, e as string[]))]),
-      },
-      GetInstanceByName: {
-        in: "s",
-        out: "o",
-        handler: ([name]) => {
-          const j = cls.instances.get(name as string);
-          if (!j) {
-            throw new DBusError(
-              "com.ubuntu.Upstart0_6.Error.UnknownInstance",
-              `Unknown instance: ${name}`,
-            );
-          }
-          return [path(j)];
-        },
-      },
-      // In Upstart's hash-table order, as it answers.
-      GetAllInstances: { out: "ao", handler: () => [cls.orderedInstances().map(path)] },
-      Start: {
-        in: "asb",
-        out: "o",
-        handler: ([e, wait]) =>
-          replyPath(guard(() => engine.startJob(cls, e as string[], wait as boolean))),
-      },
-      Stop: {
-        in: "asb",
-        handler: ([e, wait]) =>
-          settle(guard(() => engine.stopJob(cls, e as string[], wait as boolean)).done),
-      },
-      Restart: {
-        in: "asb",
-        out: "o",
-        handler: ([e, wait]) =>
-          replyPath(guard(() => engine.restartJob(cls, e as string[], wait as boolean))),
-      },
+  const own = served("job", {
+    GetInstance: ([e]) => guard(() => [path(engine.getInstance(cls, e))]),
+    GetInstanceByName: ([name]) => {
+      const j = cls.instances.get(name);
+      if (!j) {
+        throw new DBusError(
+          "com.ubuntu.Upstart0_6.Error.UnknownInstance",
+          `Unknown instance: ${name}`,
+        );
+      }
+      return [path(j)];
     },
-    signals: { InstanceAdded: { signature: "o" }, InstanceRemoved: { signature: "o" } },
-    properties: Object.fromEntries(
-      Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
-    ),
-  };
-  const own = named(job);
+    // In Upstart's hash-table order, as it answers.
+    GetAllInstances: () => [cls.orderedInstances().map(path)],
+    Start: ([e, wait]) => replyPath(guard(() => engine.startJob(cls, e, wait))),
+    Stop: ([e, wait]) => settle(guard(() => engine.stopJob(cls, e, wait)).done),
+    Restart: ([e, wait]) => replyPath(guard(() => engine.restartJob(cls, e, wait))),
+  }, props);
   return [
     own,
-    propertiesInterface(JOB_INTERFACE, props),
+    propertiesInterface(JOB_INTERFACE, propMap("job", props)),
     introspectable(
       classPath(cls),
       [own],
@@ -403,43 +341,22 @@ export function classInterfaces(engine: Engine, cls: JobClass): InterfaceDef[] {
 
 /** An instance object's interfaces. */
 export function instanceInterfaces(engine: Engine, job: JobInstance): InterfaceDef[] {
-  const props: PropMap = {
-    name: { signature: "s", get: () => job.name },
-    goal: { signature: "s", get: () => job.goal },
-    state: { signature: "s", get: () => job.state },
-    processes: { signature: "a(si)", get: () => job.processes() },
+  const props: Accessors<"instance"> = {
+    name: { get: () => job.name },
+    goal: { get: () => job.goal },
+    state: { get: () => job.state },
+    processes: { get: () => job.processes() },
   };
-  const syncOrWait = (f: () => { done: Promise<void> | null }) => {
-    return settle(guard(f).done);
-  };
-  const inst: InterfaceDef = {
-    name: INSTANCE_INTERFACE,
-    wrongSignature,
-    methods: {
-      Start: {
-        in: "b",
-        handler: ([w]) => syncOrWait(() => engine.startInstance(job, w as boolean)),
-      },
-      Stop: { in: "b", handler: ([w]) => syncOrWait(() => engine.stopInstance(job, w as boolean)) },
-      Restart: {
-        in: "b",
-        handler: ([w]) => syncOrWait(() => engine.restartInstance(job, w as boolean)),
-      },
-      Reload: { handler: () => guard(() => engine.reloadInstance(job)) },
-    },
-    signals: {
-      GoalChanged: { signature: "s" },
-      StateChanged: { signature: "s" },
-      Failed: { signature: "i" },
-    },
-    properties: Object.fromEntries(
-      Object.entries(props).map(([k, p]) => [k, { signature: p.signature, get: p.get }]),
-    ),
-  };
-  const own = named(inst);
+  const syncOrWait = (f: () => { done: Promise<void> | null }) => settle(guard(f).done);
+  const own = served("instance", {
+    Start: ([w]) => syncOrWait(() => engine.startInstance(job, w)),
+    Stop: ([w]) => syncOrWait(() => engine.stopInstance(job, w)),
+    Restart: ([w]) => syncOrWait(() => engine.restartInstance(job, w)),
+    Reload: () => guard(() => engine.reloadInstance(job)),
+  }, props);
   return [
     own,
-    propertiesInterface(INSTANCE_INTERFACE, props),
+    propertiesInterface(INSTANCE_INTERFACE, propMap("instance", props)),
     introspectable(jobInstancePath(job), [own], () => []),
   ];
 }

@@ -12,18 +12,22 @@ export interface Script extends AsyncDisposable {
   readonly child: Deno.ChildProcess;
 }
 
-/** Starts `code` with `args`; stdout and stderr are piped, stdin as `stdin` says. */
+/**
+ * Starts `code` with `args`; stdout and stderr are piped, stdin as `stdin` says; `flags` go to
+ * `deno run` (e.g. `--v8-flags=--expose-gc`).
+ */
 export async function startScript(
   code: string,
   args: string[],
   stdin: "piped" | "null" = "null",
+  flags: readonly string[] = [],
 ): Promise<Script> {
   const dir = await Deno.makeTempDir();
   try {
     const file = `${dir}/script.ts`;
     await Deno.writeTextFile(file, `import { Connection } from "${FFI}";\n${code}`);
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", file, ...args],
+      args: ["run", "--allow-all", ...flags, file, ...args],
       stdin,
       stdout: "piped",
       stderr: "piped",

@@ -128,14 +128,6 @@ export function done(ctx: Context): number {
   return 0;
 }
 
-/** Resolves when `signal` aborts (never rejects). */
-export function aborted(signal: AbortSignal): Promise<"interrupted"> {
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve("interrupted");
-    else signal.addEventListener("abort", () => resolve("interrupted"), { once: true });
-  });
-}
-
 /** The shell's status for a command ended by a signal: 128 + its number (SIGTERM 143, else 130). */
 export function interruptedStatus(signal: AbortSignal): number {
   return signal.reason === "SIGTERM" ? 143 : 130;

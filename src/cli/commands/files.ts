@@ -19,8 +19,8 @@ import {
   parseJob,
   toUpstartConditions,
   validateJobName,
+  writeFileAtomic,
 } from "../../jobfile/mod.ts";
-import { writeFileAtomic } from "../../jobfile/_atomic.ts";
 import { UpstartError } from "../../errors.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";

@@ -6,10 +6,9 @@
 
 import type { Instance } from "../../instance.ts";
 import type { Job } from "../../job.ts";
-import { CliError, type Command, type Context } from "../context.ts";
+import type { Command, Context } from "../context.ts";
 import { statusText } from "../format.ts";
 import {
-  aborted,
   done,
   envPairs,
   instanceJson,
@@ -18,11 +17,7 @@ import {
   jobTarget,
   NO_WAIT,
 } from "./_shared.ts";
-import { UnknownInstanceError, UnsupportedError } from "../../errors.ts";
-import { signalProcess } from "../../../ffi/mod.ts";
-
-/** SIGHUP's number on Linux, where Upstart runs. */
-const SIGHUP = 1;
+import { UnknownInstanceError } from "../../errors.ts";
 
 const ENV_HELP =
   "KEY=VALUE arguments are passed to the job and select the instance, as with initctl.";
@@ -62,25 +57,20 @@ async function control(ctx: Context, action: "start" | "stop" | "restart"): Prom
   const stopProgress = ctx.progress(
     `${action === "stop" ? "stopping" : action + "ing"} ${job.name}`,
   );
-  const work = (async () => {
-    if (action === "stop") {
-      const inst = await targetInstance(job, target);
-      await job.stop({ env, wait });
-      return inst;
-    }
-    return await job[action]({ env, wait });
-  })();
-  let outcome: Instance | "interrupted";
+  const interrupt = ctx.io.interrupt;
+  let outcome: Instance;
   try {
     // Ctrl-C ends the command (the daemon goes on with the job, as when initctl is killed), but
     // only after the progress line is erased.
-    outcome = await Promise.race([work, aborted(ctx.io.interrupt)]);
+    if (action === "stop") {
+      outcome = await targetInstance(job, target);
+      await job.stop({ env, wait, signal: interrupt });
+    } else outcome = await job[action]({ env, wait, signal: interrupt });
+  } catch (e) {
+    if (interrupt.aborted && e === interrupt.reason) return interruptedStatus(interrupt);
+    throw e;
   } finally {
     stopProgress(); // erased before anything else is printed
-  }
-  if (outcome === "interrupted") {
-    work.catch(() => {}); // settles when the connection closes
-    return interruptedStatus(ctx.io.interrupt);
   }
   return await show(ctx, job, outcome);
 }
@@ -128,20 +118,8 @@ export const jobCommands: Command[] = [
     async run(ctx) {
       const { target, job } = await targetJob(ctx);
       const inst = await targetInstance(job, target);
-      try {
-        await inst.reload();
-      } catch (e) {
-        // Upstart before 1.10 has no Reload: initctl then sends SIGHUP to the main
-        // process itself, which only makes sense for a daemon on this machine.
-        if (!(e instanceof UnsupportedError) || ctx.connectOptions.host !== undefined) throw e;
-        const main = (await inst.status()).processes[0];
-        if (main?.type !== "main") throw new CliError("Not running");
-        if (!signalProcess(main.pid, SIGHUP)) {
-          throw new CliError(
-            `Cannot send SIGHUP to process ${main.pid}: it has gone or is not ours`,
-          );
-        }
-      }
+      // Before Upstart 1.10 this sends SIGHUP from here, as initctl does.
+      await inst.reload();
       return done(ctx);
     },
   },

@@ -13,7 +13,7 @@ import { EVENT_TYPES, type UpstartEventType } from "../../events.ts";
 import { STATES } from "../../states.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
-import { aborted, instanceJson, interruptedStatus } from "./_shared.ts";
+import { instanceJson, interruptedStatus } from "./_shared.ts";
 
 /**
  * One event as `watch` prints it (without the time).
@@ -90,22 +90,22 @@ async function watch(ctx: Context): Promise<number> {
   if (ctx.args[0] !== undefined && ctx.opts["wait-for-job"] !== true) {
     await system.job(ctx.args[0]);
   }
+  const interrupt = ctx.io.interrupt;
   const stream = system.watch({
     types: types.length ? types as UpstartEventType[] : undefined,
     job: ctx.args[0],
+    signal: interrupt,
   });
   // no-color.org: a NO_COLOR that is set and not empty turns colour off.
   const colour = ctx.io.stdoutIsTerminal() && !ctx.io.env("NO_COLOR") && !ctx.json;
-  const stop = aborted(ctx.io.interrupt);
   try {
-    const ready = await Promise.race([stream.ready.then(() => "ready" as const), stop]);
-    if (ready === "interrupted") return 0;
+    await stream.ready;
     if (ctx.io.stderrIsTerminal() || ctx.opts.verbose === true) {
       ctx.io.stderr("Watching Upstart's events (Ctrl-C ends)\n");
     }
     for (let seen = 0; seen < count;) {
-      const r = await Promise.race([stream.next(), stop]);
-      if (r === "interrupted" || r.done) break;
+      const r = await stream.next();
+      if (r.done) break;
       const ev = r.value;
       seen++;
       const now = new Date();
@@ -117,6 +117,10 @@ async function watch(ctx: Context): Promise<number> {
       }
     }
     return 0;
+  } catch (e) {
+    // Ctrl-C ends the stream with the interrupt's reason: a normal end for `watch`.
+    if (interrupt.aborted && e === interrupt.reason) return 0;
+    throw e;
   } finally {
     await stream.return?.();
   }
@@ -142,15 +146,11 @@ async function wait(ctx: Context): Promise<number> {
   const wanted = ctx.opts.instance as string | undefined;
   const system = await ctx.connect();
   const job = await system.job(jobName);
-  const stream = system.watch({ job: job.name });
-  const stop = aborted(ctx.io.interrupt);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = new Promise<"timeout">((resolve) => {
-    if (timeout !== undefined) timer = setTimeout(() => resolve("timeout"), timeout);
-  });
+  const interrupt = ctx.io.interrupt;
+  const deadline = timeout === undefined ? undefined : AbortSignal.timeout(timeout);
+  const signal = deadline ? AbortSignal.any([interrupt, deadline]) : interrupt;
+  const stream = system.watch({ job: job.name, signal });
   const done = ctx.progress(`waiting for ${job.name} to be ${targetText}`);
-  const timedOutError = () =>
-    new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
   // Subscribed before the first look, so no transition between the two is missed.
   const reached = async (): Promise<boolean> => {
     const all = (await job.status()).filter((i) => wanted === undefined || i.name === wanted);
@@ -160,24 +160,20 @@ async function wait(ctx: Context): Promise<number> {
     return all.some((i) => i.state === target.state && (!target.goal || i.goal === target.goal));
   };
   try {
-    const ready = await Promise.race([stream.ready, stop, timedOut]);
-    if (ready === "interrupted") return interruptedStatus(ctx.io.interrupt);
-    if (ready === "timeout") throw timedOutError();
+    await stream.ready;
     if (ctx.opts.verbose === true) {
       ctx.io.stderr(`Waiting for ${escapeField(job.name)} to be ${targetText} (Ctrl-C ends)\n`);
     }
     let ok = await reached();
     // Before 0.6.7 Upstart sends no StateChanged or GoalChanged: look again every 100 ms instead.
     const polling = !hasFeature(system.versionInfo, "instance.StateChanged");
-    const tick = () => new Promise<"tick">((resolve) => setTimeout(() => resolve("tick"), POLL_MS));
     while (!ok) {
-      const r = await Promise.race([polling ? tick() : stream.next(), stop, timedOut]);
-      if (r === "interrupted") return interruptedStatus(ctx.io.interrupt);
-      if (r === "timeout") throw timedOutError();
-      if (r === "tick") {
+      if (polling) {
+        await delay(POLL_MS, signal);
         ok = await reached();
         continue;
       }
+      const r = await stream.next();
       if (r.done) throw new CliError("Lost the connection to Upstart");
       const ev = r.value;
       if (wanted !== undefined && "instance" in ev && ev.instance !== wanted) continue;
@@ -192,11 +188,32 @@ async function wait(ctx: Context): Promise<number> {
     const status = (await job.status()).find((i) => wanted === undefined || i.name === wanted);
     if (ctx.json) ctx.printJson(instanceJson(job.name, status ?? null));
     return 0;
+  } catch (e) {
+    if (interrupt.aborted && e === interrupt.reason) return interruptedStatus(interrupt);
+    if (deadline?.aborted && e === deadline.reason) {
+      throw new CliError(`Timed out waiting for ${job.name} to be ${targetText}`, 124);
+    }
+    throw e;
   } finally {
     done();
-    clearTimeout(timer);
     await stream.return?.();
   }
+}
+
+/** Resolves after `ms`, or rejects with `signal.reason` when it aborts first. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.throwIfAborted();
+    const abort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", abort);
+      resolve();
+    }, ms);
+    signal.addEventListener("abort", abort, { once: true });
+  });
 }
 
 /** The live commands. */
