@@ -26,6 +26,7 @@
  */
 
 export * from "./src/jobfile/mod.ts";
+export * from "./src/inventory/mod.ts";
 
 // The typed Upstart API.
 export { LOG_PRIORITIES, System } from "./src/system.ts";
