@@ -23,11 +23,16 @@ import type { Inventory, InventoryFormat, InventoryGroup, InventoryHostEntry } f
  */
 export const MAX_INVENTORY_HOSTS = 1_000_000;
 
+/** How deep child groups may nest (Ansible has no bound; a deeper one is surely an error). */
+const MAX_GROUP_DEPTH = 1000;
+
 interface Group {
   name: string;
   hosts: string[];
   hostSet: Set<string>;
   children: string[];
+  /** Each child, with where it was made one. */
+  childSet: Map<string, Where>;
   parents: string[];
   vars: Record<string, unknown>;
   priority: number;
@@ -65,6 +70,7 @@ export class InventoryBuilder {
       hosts: [],
       hostSet: new Set(),
       children: [],
+      childSet: new Map(),
       parents: [],
       vars: {},
       priority: 1,
@@ -122,39 +128,69 @@ export class InventoryBuilder {
     h.vars[key] = value;
   }
 
-  /** Makes `child` a child group of `parent`, refusing a cycle (as Ansible does). */
+  /**
+   * Makes `child` a child group of `parent`. A cycle, which Ansible refuses as it is made, is
+   * found once at the end ({@linkcode finish}): checking each edge as it comes would cost the
+   * square of the groups on a long chain.
+   */
   addChild(parent: string, child: string, where: Where): void {
     const p = this.#group(parent, where);
     const c = this.#group(child, where);
-    if (p.children.includes(child)) return;
-    if (parent === child || this.#isAncestor(child, parent)) {
-      fail(
-        where,
-        `Adding group ${q(child)} as a child of ${q(parent)} creates a recursive dependency loop`,
-      );
-    }
+    if (p.childSet.has(child)) return;
+    if (parent === child) fail(where, `Group ${q(child)} cannot be a child of itself`);
+    p.childSet.set(child, where);
     p.children.push(child);
     c.parents.push(parent);
   }
 
-  /** Whether `a` is an ancestor of `b` (a parent, a parent's parent...). */
-  #isAncestor(a: string, b: string): boolean {
-    const seen = new Set<string>();
-    const todo = [b];
-    while (todo.length) {
-      for (const p of this.#groups.get(todo.pop()!)!.parents) {
-        if (p === a) return true;
-        if (!seen.has(p)) {
-          seen.add(p);
-          todo.push(p);
+  /** Refuses a cycle among child groups, naming it and where its last link was made. */
+  #checkCycles(): void {
+    // Kahn's algorithm: what it cannot order lies on or below a cycle.
+    const parents = new Map<string, number>();
+    for (const g of this.#groups.values()) parents.set(g.name, g.parents.length);
+    const ready = [...this.#groups.keys()].filter((g) => parents.get(g) === 0);
+    let ordered = 0;
+    const depth = new Map<string, number>();
+    while (ready.length) {
+      const g = this.#groups.get(ready.pop()!)!;
+      ordered++;
+      for (const c of g.children) {
+        depth.set(c, Math.max(depth.get(c) ?? 0, (depth.get(g.name) ?? 0) + 1));
+        if (depth.get(c)! > MAX_GROUP_DEPTH) {
+          fail(g.childSet.get(c)!, `Groups nest deeper than ${MAX_GROUP_DEPTH} levels`);
         }
+        parents.set(c, parents.get(c)! - 1);
+        if (parents.get(c) === 0) ready.push(c);
       }
     }
-    return false;
+    if (ordered === this.#groups.size) return;
+    // Walk up from a group left over through parents left over until one repeats.
+    const left = (g: string) => parents.get(g)! > 0;
+    let g = [...this.#groups.keys()].find(left)!;
+    const path: string[] = [];
+    const at = new Map<string, number>();
+    while (!at.has(g)) {
+      at.set(g, path.length);
+      path.push(g);
+      g = this.#groups.get(g)!.parents.find(left)!;
+    }
+    const cycle = path.slice(at.get(g)!).reverse(); // parent before child
+    const links = cycle.map((p, i) => ({
+      parent: p,
+      child: cycle[(i + 1) % cycle.length],
+      where: this.#groups.get(p)!.childSet.get(cycle[(i + 1) % cycle.length])!,
+    }));
+    const last = links.reduce((a, b) => ((b.where.line ?? 0) > (a.where.line ?? 0) ? b : a));
+    fail(
+      last.where,
+      `Adding group ${q(last.child)} as a child of ${q(last.parent)} creates a recursive ` +
+        `dependency loop: ${[...cycle, cycle[0]].join(" > ")}`,
+    );
   }
 
   /** Ansible's `reconcile_inventory`, then the finished, frozen inventory. */
   finish(format: InventoryFormat): Inventory {
+    this.#checkCycles();
     const where = { path: this.path, line: null };
     for (const g of this.#groups.values()) {
       if (g.name !== "all" && g.parents.length === 0) this.addChild("all", g.name, where);
@@ -164,13 +200,13 @@ export class InventoryBuilder {
       if (ungrouped.hostSet.has(h.name)) {
         if (h.groups.some((g) => g !== "all" && g !== "ungrouped")) {
           ungrouped.hostSet.delete(h.name);
-          ungrouped.hosts.splice(ungrouped.hosts.indexOf(h.name), 1);
           h.groups.splice(h.groups.indexOf("ungrouped"), 1);
         }
       } else if (h.groups.every((g) => g === "all")) {
         this.#addHostToGroup(ungrouped, h);
       }
     }
+    ungrouped.hosts = ungrouped.hosts.filter((h) => ungrouped.hostSet.has(h));
     const groups = new Map<string, InventoryGroup>();
     for (const g of this.#groups.values()) {
       groups.set(

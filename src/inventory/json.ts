@@ -13,6 +13,7 @@ import { InventoryBuilder } from "./_builder.ts";
 import { fail, q } from "./errors.ts";
 import { parseStructured } from "./_structured.ts";
 import { plainTree } from "./_tree.ts";
+import { jsonSyntaxError } from "./_json_syntax.ts";
 import type { Inventory } from "./types.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -30,16 +31,10 @@ export function parseJson(text: string, path: string): Inventory {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (e) {
-    const message = (e as Error).message;
-    // V8 says where: "... at position 12 (line 2 column 3)" (older: "at position 12").
-    const m = / \(line (\d+) column \d+\)/.exec(message) ?? / at position (\d+)/.exec(message);
-    const line = m === null
-      ? null
-      : m[0].includes("line")
-      ? Number(m[1])
-      : text.slice(0, Number(m[1])).split("\n").length;
-    fail({ path, line }, `Invalid JSON: ${message}`);
+  } catch {
+    const at = jsonSyntaxError(text) ?? { offset: 0, reason: "not valid JSON" };
+    const line = text.slice(0, at.offset).split("\n").length;
+    fail({ path, line }, `Invalid JSON: ${at.reason}`);
   }
   if (!isObject(data)) {
     fail({ path, line: null }, "Invalid inventory: expected a JSON object of groups");

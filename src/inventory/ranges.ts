@@ -153,8 +153,8 @@ export function expandHostPattern(
     const open = rest.indexOf("[");
     const close = rest.indexOf("]");
     if (open < 0 && close < 0) break;
-    if (open < 0 || close < open) fail(where, `Unbalanced "]" in host pattern ${q(pattern)}`);
     if (close < 0) fail(where, `Unbalanced "[" in host pattern ${q(pattern)}`);
+    if (open < 0 || close < open) fail(where, `Unbalanced "]" in host pattern ${q(pattern)}`);
     literals.push(rest.slice(0, open));
     ranges.push(parseRange(rest.slice(open + 1, close), pattern, where));
     rest = rest.slice(close + 1);

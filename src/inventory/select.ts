@@ -15,6 +15,10 @@ interface Graph {
   readonly depth: ReadonlyMap<string, number>;
   /** Each group's parents. */
   readonly parents: ReadonlyMap<string, readonly string[]>;
+  /** By a host's direct groups (joined by NUL): all its groups, `all` included. */
+  readonly groupsOf: Map<string, string[]>;
+  /** By a host's direct groups: its groups' variables, merged. */
+  readonly varsOf: Map<string, Record<string, unknown>>;
 }
 
 const graphs = new WeakMap<Inventory, Graph>();
@@ -30,7 +34,7 @@ function graph(inv: Inventory): Graph {
         else parents.set(c, [p.name]);
       }
     }
-    g = { depth: groupDepths(inv), parents };
+    g = { depth: groupDepths(inv), parents, groupsOf: new Map(), varsOf: new Map() };
     graphs.set(inv, g);
   }
   return g;
@@ -57,19 +61,44 @@ function groupDepths(inv: Inventory): Map<string, number> {
 
 /** Every group a host belongs to, `all` included: its own and all their ancestors. */
 function hostGroups(inv: Inventory, name: string): string[] {
-  const parentsOf = graph(inv).parents;
-  const seen = new Set<string>(inv.hosts.get(name)!.groups);
-  const todo = [...seen];
-  while (todo.length) {
-    for (const p of parentsOf.get(todo.pop()!) ?? []) {
-      if (!seen.has(p)) {
-        seen.add(p);
-        todo.push(p);
+  const { parents, groupsOf } = graph(inv);
+  const direct = inv.hosts.get(name)!.groups;
+  const key = direct.join("\0");
+  let groups = groupsOf.get(key);
+  if (!groups) {
+    const seen = new Set<string>(direct);
+    const todo = [...seen];
+    while (todo.length) {
+      for (const p of parents.get(todo.pop()!) ?? []) {
+        if (!seen.has(p)) {
+          seen.add(p);
+          todo.push(p);
+        }
       }
     }
+    seen.add("all");
+    groups = [...seen];
+    groupsOf.set(key, groups);
   }
-  seen.add("all");
-  return [...seen];
+  return groups;
+}
+
+/** The merged variables of a host's groups (the same for every host of the same groups). */
+function groupVars(inv: Inventory, name: string): Record<string, unknown> {
+  const { depth, varsOf } = graph(inv);
+  const key = inv.hosts.get(name)!.groups.join("\0");
+  let vars = varsOf.get(key);
+  if (!vars) {
+    const groups = hostGroups(inv, name).map((g) => inv.groups.get(g)!);
+    groups.sort((a, b) =>
+      depth.get(a.name)! - depth.get(b.name)! || a.priority - b.priority ||
+      (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+    );
+    vars = {};
+    for (const g of groups) Object.assign(vars, g.vars);
+    varsOf.set(key, vars);
+  }
+  return vars;
 }
 
 /**
@@ -91,16 +120,7 @@ function hostGroups(inv: Inventory, name: string): string[] {
 export function hostVars(inventory: Inventory, name: string): Record<string, unknown> {
   const host = inventory.hosts.get(name);
   if (!host) throw new RangeError(`Unknown host ${JSON.stringify(name)}`);
-  const depth = graph(inventory).depth;
-  const groups = hostGroups(inventory, name).map((g) => inventory.groups.get(g)!);
-  const key = (g: typeof groups[number]) => [depth.get(g.name)!, g.priority] as const;
-  groups.sort((a, b) => {
-    const [da, pa] = key(a);
-    const [db, pb] = key(b);
-    return da - db || pa - pb || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  });
-  const vars: Record<string, unknown> = {};
-  for (const g of groups) Object.assign(vars, g.vars);
+  const vars = { ...groupVars(inventory, name) };
   return Object.assign(vars, host.vars);
 }
 
@@ -134,9 +154,12 @@ export function selectHosts(
 ): InventoryHost[] {
   return matchLimit(inventory, limit).map((name) => {
     const vars = hostVars(inventory, name);
+    const target = sshTarget(name, vars);
     return Object.freeze({
       name,
-      ...sshTarget(name, vars),
+      host: target.host,
+      sshArgs: Object.freeze([...target.sshArgs]),
+      sudo: target.sudo,
       groups: Object.freeze(hostGroups(inventory, name).filter((g) => g !== "all").sort()),
       vars: Object.freeze(vars),
     });

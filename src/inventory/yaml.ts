@@ -10,7 +10,7 @@
  * @module
  */
 
-import { fail } from "./errors.ts";
+import { fail, InventoryError } from "./errors.ts";
 import { parseStructured } from "./_structured.ts";
 import type { TreeNode } from "./_tree.ts";
 import type { Inventory } from "./types.ts";
@@ -33,8 +33,28 @@ const MAX_ALIAS_COUNT = 1000;
  * @throws {InventoryError} naming the file and line.
  */
 export async function parseYaml(text: string, path: string): Promise<Inventory> {
-  const yaml = await (loaded ??= import("yaml"));
+  // A failed load (no --allow-env) is not cached: the error passes through unchanged.
+  const yaml = await (loaded ??= import("yaml").catch((e) => {
+    loaded = undefined;
+    throw e;
+  }));
   const lines = new yaml.LineCounter();
+  try {
+    return parseWith(yaml, lines, text, path);
+  } catch (e) {
+    // Ours, and a permission error (the package reads the environment), pass through.
+    if (e instanceof InventoryError || e instanceof Deno.errors.NotCapable) throw e;
+    // What the yaml package throws rather than reports (a stack overflow on absurd nesting).
+    throw new InventoryError(path, null, `Invalid YAML: ${(e as Error).message}`);
+  }
+}
+
+function parseWith(
+  yaml: Yaml,
+  lines: InstanceType<Yaml["LineCounter"]>,
+  text: string,
+  path: string,
+) {
   const doc = yaml.parseDocument(text, {
     version: "1.1",
     merge: true,
@@ -72,7 +92,8 @@ function lineOf(cx: Context, node: unknown): number | null {
 function tree(cx: Context, node: unknown, seen: ReadonlySet<unknown> = new Set()): TreeNode {
   const { yaml, doc } = cx;
   const target = yaml.isAlias(node) ? node.resolve(doc) : node;
-  const line = lineOf(cx, target);
+  // An alias's line is where it is used: what an error there is about.
+  const line = lineOf(cx, node) ?? lineOf(cx, target);
   // An alias inside the very node it names: PyYAML builds a cyclic value that Ansible would
   // walk without end.
   if (seen.has(target)) fail({ path: cx.path, line: lineOf(cx, node) }, "Recursive alias");
@@ -87,8 +108,15 @@ function tree(cx: Context, node: unknown, seen: ReadonlySet<unknown> = new Set()
   return {
     kind,
     line,
-    value:
-      () => (yaml.isNode(target) ? target.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT }) : null),
+    value: () => {
+      if (!yaml.isNode(target)) return null;
+      try {
+        return target.toJS(doc, { maxAliasCount: MAX_ALIAS_COUNT });
+      } catch (e) {
+        // The package's guard against alias bombs ("Excessive alias count ...").
+        return fail({ path: cx.path, line }, `Invalid YAML value: ${(e as Error).message}`);
+      }
+    },
     entries: () => (yaml.isMap(target) ? mapEntries(cx, target, inner) : []),
   };
 }
