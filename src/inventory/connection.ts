@@ -78,6 +78,13 @@ function toPort(value: unknown): number | null {
  * harmless. Others pass unchanged; `null` (a YAML `~`) always passes, as
  * Ansible treats it as unset.
  *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkVariable } from "./connection.ts";
+ * assert.throws(() => checkVariable("ansible_host", "-oProxyCommand=x", { path: "hosts", line: 3 }));
+ * checkVariable("ansible_port", "2222", { path: "hosts", line: 3 });
+ * ```
  * @throws {InventoryError} at `where`, naming the variable and the value.
  */
 export function checkVariable(key: string, value: unknown, where: Where): void {
@@ -117,6 +124,16 @@ export function checkVariable(key: string, value: unknown, where: Where): void {
  *
  * @param name The inventory host name (the address when no `ansible_host`).
  * @param vars The host's variables, group variables merged in.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sshTarget } from "./connection.ts";
+ * assert.deepEqual(sshTarget("web1", { ansible_user: "root", ansible_port: 2222 }), {
+ *   host: "root@web1",
+ *   sshArgs: ["-p", "2222"],
+ *   sudo: false,
+ * });
+ * ```
  * @returns The destination, the arguments before it, and sudo.
  */
 export function sshTarget(name: string, vars: Readonly<Record<string, unknown>>): SshTarget {
@@ -147,7 +164,17 @@ export function sshTarget(name: string, vars: Readonly<Record<string, unknown>>)
   };
 }
 
-/** Whether a host or group name is refused (`null` when it is fine), and why. */
+/**
+ * Why a host or group name is refused, or `null` when it is fine.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nameProblem } from "./connection.ts";
+ * assert.equal(nameProblem("host", "web1"), null);
+ * assert.match(nameProblem("host", "-x")!, /option/);
+ * ```
+ */
 export function nameProblem(kind: "host" | "group", name: string): string | null {
   if (name === "") return `empty ${kind} name`;
   if (CONTROL.test(name)) return `control characters are not allowed in ${kind} names`;

@@ -58,12 +58,30 @@ export interface Where {
   readonly line: number | null;
 }
 
-/** Throws an {@linkcode InventoryError} at `where`. */
+/**
+ * Throws an {@linkcode InventoryError} at `where`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fail, InventoryError } from "./errors.ts";
+ * assert.throws(() => fail({ path: "hosts", line: 2 }, "Bad"), InventoryError);
+ * ```
+ */
 export function fail(where: Where, reason: string): never {
   throw new InventoryError(where.path, where.line, reason);
 }
 
-/** Quotes a value for a message, control characters escaped (it may reach a terminal). */
+/**
+ * Quotes a value for a message, control characters escaped (it may reach a terminal).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { q } from "./errors.ts";
+ * assert.equal(q("a\x1bb"), '"a\\u001bb"');
+ * ```
+ */
 export function q(value: unknown): string {
   return JSON.stringify(String(value));
 }

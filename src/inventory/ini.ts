@@ -30,6 +30,13 @@ interface Pending {
  * @param text The file's text.
  * @param path The file name, for errors.
  * @returns The inventory.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseIni } from "./ini.ts";
+ * const inv = parseIni("[web]\nweb1 ansible_port=2222\n", "hosts");
+ * assert.deepEqual(inv.hosts.get("web1")?.vars, { ansible_port: 2222 });
+ * ```
  * @throws {InventoryError} naming the file and line.
  */
 export function parseIni(text: string, path: string): Inventory {

@@ -25,6 +25,13 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
  * @param text The file's text.
  * @param path The file name, for errors.
  * @returns The inventory.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseJson } from "./json.ts";
+ * const inv = parseJson('{"web": {"hosts": ["w1"]}, "_meta": {"hostvars": {"w1": {"x": 1}}}}', "inv.json");
+ * assert.deepEqual(inv.hosts.get("w1")?.vars, { x: 1 });
+ * ```
  * @throws {InventoryError} naming the file (and, for a syntax error, the line).
  */
 export function parseJson(text: string, path: string): Inventory {

@@ -58,6 +58,14 @@ function matches(re: RegExp, text: string): boolean {
 /**
  * Ansible's `parse_address(text, allow_ranges=True)`: the host and the port, or
  * `null` when `text` is not a recognizable address.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAddress } from "./ranges.ts";
+ * assert.deepEqual(parseAddress("[::1]:2222"), { host: "::1", port: 2222 });
+ * assert.equal(parseAddress("not an address!"), null);
+ * ```
  */
 export function parseAddress(text: string): { host: string; port: number | null } | null {
   let host = text;
@@ -129,6 +137,15 @@ function parseRange(spec: string, pattern: string, where: Where): Range {
  * stands for, and the port it gives them (`web[1:3]:2222`), or `null`.
  *
  * @throws {InventoryError} for a malformed or too large range, or a trailing `:`.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { expandHostPattern } from "./ranges.ts";
+ * assert.deepEqual(expandHostPattern("web[08:10]:2222", { path: "hosts", line: 1 }), {
+ *   names: ["web08", "web09", "web10"],
+ *   port: 2222,
+ * });
+ * ```
  */
 export function expandHostPattern(
   pattern: string,

@@ -30,6 +30,13 @@ const MAX_ALIAS_COUNT = 1000;
  * @param text The file's text.
  * @param path The file name, for errors.
  * @returns The inventory.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseYaml } from "./yaml.ts";
+ * const inv = await parseYaml("all:\n  hosts:\n    web1:\n      ansible_become: yes\n", "hosts.yml");
+ * assert.deepEqual(inv.hosts.get("web1")?.vars, { ansible_become: true });
+ * ```
  * @throws {InventoryError} naming the file and line.
  */
 export async function parseYaml(text: string, path: string): Promise<Inventory> {
