@@ -18,7 +18,7 @@ import type { Inventory } from "./types.ts";
  * `a,b` splits at commas only; without a comma, a pattern that is one address
  * (`web[1:3]`, `::1`) stays whole, and otherwise `:` separates (`web:&prod:!db1`).
  *
- * @param limit The limit, or several (as repeated `--limit` options).
+ * @param limit A limit, or a list of limits whose patterns are applied together (Ansible takes a list so).
  * @returns The single patterns, blanks dropped.
  * @example
  * ```ts
@@ -219,7 +219,7 @@ class Matcher {
  * lists them. No limit, or a blank one, selects every host.
  *
  * @param inventory The inventory.
- * @param limit The limit (several are all applied, as repeated `--limit` options).
+ * @param limit A limit, or a list of limits whose patterns are applied together (Ansible takes a list so).
  * @returns The selected host names (possibly none, as when `web:&db` share no host).
  * @throws {InventoryError} for a pattern that matches no group and no host, a bad
  *   `~regex`, or a subscript past the end.
