@@ -29,6 +29,18 @@
  * @module
  */
 
+// Ansible inventories: a fleet's hosts and how ssh reaches each.
+export { InventoryError, parseInventory, readInventory, selectHosts } from "./src/inventory/mod.ts";
+export type {
+  Inventory,
+  InventoryFormat,
+  InventoryGroup,
+  InventoryHost,
+  InventoryHostEntry,
+  InventoryOptions,
+  ParseInventoryOptions,
+} from "./src/inventory/mod.ts";
+
 // The typed Upstart API.
 export { System } from "./src/system.ts";
 export type {
