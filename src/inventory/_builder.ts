@@ -17,7 +17,7 @@ import type { Inventory, InventoryFormat, InventoryGroup, InventoryHostEntry } f
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MAX_INVENTORY_HOSTS } from "@upstart/upstart";
+ * import { MAX_INVENTORY_HOSTS } from "./mod.ts";
  * assert.equal(MAX_INVENTORY_HOSTS, 1_000_000);
  * ```
  */

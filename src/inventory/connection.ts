@@ -51,7 +51,7 @@ const CONTROL = /[\x00-\x1f\x7f]/;
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CONNECTION_VARIABLES } from "@upstart/upstart";
+ * import { CONNECTION_VARIABLES } from "./mod.ts";
  * assert.ok(CONNECTION_VARIABLES.includes("ansible_ssh_common_args"));
  * ```
  */

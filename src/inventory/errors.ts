@@ -12,7 +12,7 @@
  * @example Catching a bad inventory
  * ```ts
  * import assert from "node:assert/strict";
- * import { InventoryError, parseInventory } from "@upstart/upstart";
+ * import { InventoryError, parseInventory } from "./mod.ts";
  * await assert.rejects(
  *   parseInventory("[web]\n-oProxyCommand=x\n", { path: "hosts.ini" }),
  *   (e) => e instanceof InventoryError && e.path === "hosts.ini" && e.line === 2,
@@ -38,7 +38,7 @@ export class InventoryError extends Error {
    * @example
    * ```ts
    * import assert from "node:assert/strict";
-   * import { InventoryError } from "@upstart/upstart";
+   * import { InventoryError } from "./mod.ts";
    * assert.equal(new InventoryError("hosts", 3, "Bad range").message, "hosts:3: Bad range");
    * ```
    */

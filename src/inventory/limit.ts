@@ -23,7 +23,7 @@ import type { Inventory } from "./types.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { splitHostPattern } from "@upstart/upstart";
+ * import { splitHostPattern } from "./mod.ts";
  * assert.deepEqual(splitHostPattern("web:&prod:!web3"), ["web", "&prod", "!web3"]);
  * assert.deepEqual(splitHostPattern("a, b"), ["a", "b"]);
  * ```
@@ -226,7 +226,7 @@ class Matcher {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { matchLimit, parseInventory } from "@upstart/upstart";
+ * import { matchLimit, parseInventory } from "./mod.ts";
  * const inv = await parseInventory("[web]\nweb[1:3]\n[db]\ndb1\n");
  * assert.deepEqual(matchLimit(inv, "web:!web2"), ["web1", "web3"]);
  * assert.deepEqual(matchLimit(inv, "*1"), ["web1", "db1"]);

@@ -19,7 +19,7 @@ import { fail, q, type Where } from "./errors.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MAX_RANGE_HOSTS } from "@upstart/upstart";
+ * import { MAX_RANGE_HOSTS } from "./mod.ts";
  * assert.equal(MAX_RANGE_HOSTS, 100_000);
  * ```
  */

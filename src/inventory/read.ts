@@ -17,7 +17,7 @@ import type { Inventory, InventoryFormat } from "./types.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { MAX_INVENTORY_BYTES } from "@upstart/upstart";
+ * import { MAX_INVENTORY_BYTES } from "./mod.ts";
  * assert.equal(MAX_INVENTORY_BYTES, 64 * 1024 * 1024);
  * ```
  */
@@ -49,7 +49,7 @@ export interface ParseInventoryOptions extends InventoryOptions {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { detectFormat } from "@upstart/upstart";
+ * import { detectFormat } from "./mod.ts";
  * assert.equal(detectFormat("[web]\nweb1\n"), "ini");
  * assert.equal(detectFormat("all:\n  hosts:\n    web1:\n"), "yaml");
  * assert.equal(detectFormat('{"_meta": {"hostvars": {}}}'), "json");
@@ -85,7 +85,7 @@ export function detectFormat(text: string, path?: string): InventoryFormat {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseInventory } from "@upstart/upstart";
+ * import { parseInventory } from "./mod.ts";
  * const inv = await parseInventory("all:\n  children:\n    web:\n      hosts:\n        web[1:2]:\n");
  * assert.deepEqual([...inv.hosts.keys()], ["web1", "web2"]);
  * assert.deepEqual(inv.groups.get("web")?.hosts, ["web1", "web2"]);
@@ -128,7 +128,7 @@ export function parseInventory(
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { readInventory, selectHosts } from "@upstart/upstart";
+ * import { readInventory, selectHosts } from "./mod.ts";
  * const file = await Deno.makeTempFile({ suffix: ".ini" });
  * await Deno.writeTextFile(file, "[db]\ndb[01:02] ansible_user=root\n");
  * const hosts = selectHosts(await readInventory(file), "db");

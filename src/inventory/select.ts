@@ -112,7 +112,7 @@ function groupVars(inv: Inventory, name: string): Record<string, unknown> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { hostVars, parseInventory } from "@upstart/upstart";
+ * import { hostVars, parseInventory } from "./mod.ts";
  * const inv = await parseInventory("[web]\nw1 x=host\n[web:vars]\nx=group\ny=group\n");
  * assert.deepEqual(hostVars(inv, "w1"), { x: "host", y: "group" });
  * ```
@@ -137,7 +137,7 @@ export function hostVars(inventory: Inventory, name: string): Record<string, unk
  * @example Select, then connect to each
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseInventory, selectHosts } from "@upstart/upstart";
+ * import { parseInventory, selectHosts } from "./mod.ts";
  * const inv = await parseInventory(
  *   "[web]\nweb1 ansible_host=10.0.0.1 ansible_port=2222\nweb2\n[web:vars]\nansible_user=deploy\nansible_become=yes\n",
  * );
