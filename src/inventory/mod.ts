@@ -6,7 +6,7 @@
  *
  * @example Connect to every web server of an inventory
  * ```ts no-eval
- * import { readInventory, selectHosts, System } from "./mod.ts";
+ * import { readInventory, selectHosts, System } from "@upstart/upstart";
  * const inventory = await readInventory("hosts.ini");
  * for (const { name, host, sshArgs, sudo } of selectHosts(inventory, "web:!web3")) {
  *   await using system = await System.connect({ host, sshArgs, sudo });
