@@ -16,9 +16,16 @@ import { System } from "../src/system.ts";
 
 // Stands in for ssh: runs the far-side command here. Hosts named for how they fail.
 const FAKE_SSH = `#!/bin/sh
-while [ "$1" != "\${1#-}" ]; do shift; done
+opts=
+while :; do
+  case "$1" in
+    -p|-i|-o|-F|-l) opts="$opts $1 $2"; shift 2;;
+    -*) shift;;
+    *) break;;
+  esac
+done
 host="$1"; shift
-[ -n "$FAKE_SSH_LOG" ] && echo "$host" >>"$FAKE_SSH_LOG"
+[ -n "$FAKE_SSH_LOG" ] && echo "$host$opts" >>"$FAKE_SSH_LOG"
 case "$host" in
   *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;;
   *nokey*) echo "$host: Permission denied (publickey)." >&2; exit 255;;
@@ -246,4 +253,58 @@ Deno.test("forEachHost bounds parallelism, keeps order, and stops on its signal"
   await assert.rejects(run, /enough/);
   assert.deepEqual(started, ["a"]);
   await assert.rejects(forEachHost([], () => Promise.resolve(), { parallel: 0 }), RangeError);
+});
+
+Deno.test("--inventory and --limit: the hosts an Ansible pattern selects, each with its ssh settings", async () => {
+  await using s = await setup();
+  const log = `${s.dir}/log`;
+  const ini = `${s.dir}/hosts.ini`;
+  await Deno.writeTextFile(
+    ini,
+    `[web]
+web[1:3].example.com ansible_port=2222
+
+[db]
+db1 ansible_host=10.0.0.5 ansible_user=admin ansible_ssh_private_key_file=/keys/db
+
+[prod:children]
+web
+db
+`,
+  );
+  Deno.env.set("FAKE_SSH_LOG", log);
+  try {
+    const r = await cli([...s.args, "-i", ini, "-l", "prod:!web2*", "version"]);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(r.out.trimEnd().split("\n").map((l) => l.split(":")[0]).sort(), [
+      "db1",
+      "web1.example.com",
+      "web3.example.com",
+    ]);
+    const seen = (await Deno.readTextFile(log)).trimEnd().split("\n").sort();
+    assert.deepEqual(seen, [
+      "admin@10.0.0.5 -i /keys/db",
+      "web1.example.com -p 2222",
+      "web3.example.com -p 2222",
+    ]);
+  } finally {
+    Deno.env.delete("FAKE_SSH_LOG");
+  }
+  // YAML, read through the lazily loaded parser; the host's name keys the JSON.
+  const yml = `${s.dir}/hosts.yml`;
+  await Deno.writeTextFile(yml, "all:\n  hosts:\n    alpha:\n      ansible_host: far1\n");
+  const j = await cli([...s.args, "--inventory", yml, "--json", "version"]);
+  assert.equal(j.code, 0, j.err);
+  assert.deepEqual(Object.keys(JSON.parse(j.out).hosts), ["alpha"]);
+  // Mistakes: a limit without an inventory, a limit that leaves nothing, a bad inventory line.
+  let r = await cli([...s.args, "-l", "web", "version"]);
+  assert.match(r.err, /--limit selects hosts of an --inventory/);
+  r = await cli([...s.args, "-i", ini, "-l", "web:&db", "version"]);
+  assert.match(r.err, /no host of .*hosts\.ini matches --limit web:&db/);
+  r = await cli([...s.args, "-i", ini, "-l", "nosuch", "version"]);
+  assert.match(r.err, /Could not match supplied host pattern/);
+  await Deno.writeTextFile(ini, "[web]\nweb[5:1]\n");
+  r = await cli([...s.args, "-i", ini, "version"]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /^initctl: \S*hosts\.ini:2: /);
 });

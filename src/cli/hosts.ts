@@ -9,6 +9,7 @@
 
 import { failureOf, type FleetHost, forEachHost, type HostFailure } from "../fleet.ts";
 import { HostUnreachableError } from "../host_errors.ts";
+import { parseInventory, selectHosts } from "../inventory/mod.ts";
 import type { SystemOptions } from "../system.ts";
 import type { RemoteBridge } from "../remote.ts";
 import type { CliIo } from "./io.ts";
@@ -21,32 +22,29 @@ export interface HostList extends Array<FleetHost> {
 }
 
 /**
- * The hosts of `-H/--host` (comma-separated, repeatable) and `--hosts-file`
- * (one per line, `#` comments), de-duplicated, in order.
+ * The hosts of `-H/--host` (comma-separated, repeatable), `--hosts-file` (one per line, `#`
+ * comments) and `--inventory` (an Ansible inventory, narrowed by `--limit`), de-duplicated, in
+ * order. Hosts from an inventory bring their own ssh settings (port, user, key, `become`).
  *
- * @param io For reading the hosts file.
+ * @param io For reading the hosts file and the inventory.
  * @param values The parsed options.
- * @returns The hosts (empty when neither option was given).
- * @throws {UsageError} for an empty or option-like host name, an unreadable file.
+ * @returns The hosts (empty when no option names any).
+ * @throws {UsageError} for an empty or option-like host name, an unreadable file, `--limit`
+ *   without `--inventory`, or a limit that leaves no host.
+ * @throws {InventoryError} for an inventory Ansible would not read (its file and line).
  * @example
- * ```ts no-eval
+ * ```ts ignore
  * import { readHosts } from "./hosts.ts";
  * import { denoIo } from "./io.ts";
- * const hosts = readHosts(denoIo(), { host: ["a,root@b"] }); // [{ host: "a" }, { host: "root@b" }]
+ * const hosts = await readHosts(denoIo(), { host: ["a,root@b"] }); // [{ host: "a" }, { host: "root@b" }]
  * ```
  */
-export function readHosts(io: CliIo, values: OptionValues): HostList {
+export async function readHosts(io: CliIo, values: OptionValues): Promise<HostList> {
   const names: string[] = [];
   for (const list of (values.host ?? []) as string[]) names.push(...list.split(","));
   const file = values["hosts-file"] as string | undefined;
   if (file !== undefined) {
-    let text: string;
-    try {
-      text = new TextDecoder().decode(io.readFile(file));
-    } catch (e) {
-      throw new UsageError(`cannot read hosts file ${file}: ${(e as Error).message}`);
-    }
-    for (const line of text.split("\n")) {
+    for (const line of readText(io, file, "hosts file").split("\n")) {
       const name = line.replace(/#.*/, "").trim();
       if (name) names.push(name);
     }
@@ -59,10 +57,35 @@ export function readHosts(io: CliIo, values: OptionValues): HostList {
     if (!/^[^\s@-][^\s@]*(@[^\s@-][^\s@]*)?$/.test(host) || /[\x00-\x1f\x7f]/.test(host)) {
       throw new UsageError(`invalid host: ${JSON.stringify(raw).replace(/[\x7f]/g, "\\u007f")}`);
     }
-    if (!hosts.some((h) => h.host === host)) hosts.push({ host });
+    if (!hosts.some((h) => (h.name ?? h.host) === host)) hosts.push({ host });
   }
-  hosts.prefixed = hosts.length > 1 || file !== undefined;
+  const inventory = values.inventory as string | undefined;
+  const limit = values.limit as string[] | undefined;
+  if (limit !== undefined && inventory === undefined) {
+    throw new UsageError("--limit selects hosts of an --inventory: give one");
+  }
+  if (inventory !== undefined) {
+    const text = readText(io, inventory, "inventory");
+    const parsed = await parseInventory(text, { path: inventory });
+    const selected = selectHosts(parsed, limit);
+    if (selected.length === 0) {
+      throw new UsageError(`no host of ${inventory} matches --limit ${limit?.join(" --limit ")}`);
+    }
+    for (const h of selected) {
+      if (hosts.some((known) => (known.name ?? known.host) === h.name)) continue;
+      hosts.push({ name: h.name, host: h.host, sshArgs: h.sshArgs, sudo: h.sudo || undefined });
+    }
+  }
+  hosts.prefixed = hosts.length > 1 || file !== undefined || inventory !== undefined;
   return hosts;
+}
+
+function readText(io: CliIo, path: string, what: string): string {
+  try {
+    return new TextDecoder().decode(io.readFile(path));
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+  }
 }
 
 /** Splits written text into whole lines, keeping a partial last line for later. */
@@ -195,7 +218,7 @@ function summaryLine(total: number, failedNames: readonly string[]): string {
  * import { denoIo } from "./io.ts";
  * const io = denoIo();
  * const values = { host: ["web1,web2"] };
- * const status = await runOnHosts(io, "initctl", readHosts(io, values), values, (hostIo) => {
+ * const status = await runOnHosts(io, "initctl", await readHosts(io, values), values, (hostIo) => {
  *   hostIo.stdout("hello\n"); // printed as "web1: hello", "web2: hello"
  *   return Promise.resolve({ code: 0 });
  * });

@@ -59,6 +59,21 @@ export const GLOBAL_OPTIONS: readonly OptionSpec[] = [
     daemon: true,
   },
   { long: "hosts-file", arg: "FILE", help: "run on the hosts listed in FILE", daemon: true },
+  {
+    long: "inventory",
+    short: "i",
+    arg: "FILE",
+    help: "run on the hosts of an Ansible inventory (INI, YAML or JSON)",
+    daemon: true,
+  },
+  {
+    long: "limit",
+    short: "l",
+    arg: "PATTERN",
+    multiple: true,
+    help: "with --inventory: hosts matching an Ansible pattern (web*:&prod:!web3)",
+    daemon: true,
+  },
   { long: "parallel", arg: "N", help: "hosts handled at once (default 16)", daemon: true },
   {
     long: "host-timeout",
@@ -257,7 +272,7 @@ export async function main(
     if (values.help) return io.stdout(commandHelp(prog, cmd, GLOBAL_OPTIONS)), 0;
     if (values.version) return io.stdout(`${prog} (@upstart/upstart ${CLI_VERSION})\n`), 0;
     const command = cmd;
-    const hosts = readHosts(io, values);
+    const hosts = await readHosts(io, values);
     if (hosts.length && (!command.daemon || command.local?.(values))) {
       throw new UsageError(`${command.name} runs locally: --host and --hosts-file do not apply`);
     }
