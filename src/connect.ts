@@ -280,7 +280,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
         });
         continue;
       }
-      const host = target.remote?.host;
+      const host = target.remote?.label || target.remote?.host;
       attempt?.succeeded((line) => {
         Deno.stderr.writeSync(stderrEncoder.encode(`${host}: ${line}\n`));
       });

@@ -197,8 +197,9 @@ export async function connectMany<T>(
 ): Promise<HostResult<T>[]> {
   const { parallel, hostTimeout, signal, onResult, ...connect } = options;
   return await forEachHost(hosts, async (host, hostSignal) => {
-    const { name: _, ...remote } = host;
-    const system = await System.connect({ ...connect, ...remote, signal: hostSignal });
+    const { name, ...remote } = host;
+    const label = name ?? remote.label;
+    const system = await System.connect({ ...connect, ...remote, label, signal: hostSignal });
     const stop = () => void system.close();
     hostSignal.addEventListener("abort", stop, { once: true });
     try {

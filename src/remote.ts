@@ -26,6 +26,8 @@ export type RemoteBridge = "auto" | "socat" | "python3" | "python";
 export interface RemoteOptions {
   /** `host` or `user@host`, as ssh takes it. */
   readonly host: string;
+  /** How messages name the host (an inventory's name for it; default `host`). */
+  readonly label?: string;
   /** The ssh program (default `ssh`; searched in `PATH`). */
   readonly sshCommand?: string;
   /** Extra ssh arguments, before the host (`["-p", "2222", "-i", key]`). */
@@ -258,7 +260,7 @@ export function remoteAddress(options: RemoteOptions, capture = ""): string {
     "-c",
     SSH_WRAPPER,
     "sh",
-    host,
+    options.label || host,
     capture || "-",
     sshCommand,
     "-T",

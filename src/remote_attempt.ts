@@ -73,8 +73,12 @@ function readInt(path: string): number | null {
   return text && /^\d+$/.test(text) ? Number(text) : null;
 }
 
-/** Lines that say nothing about a failure (ssh ends its own with CR LF). */
-const NOISE = /^(Warning: Permanently added|Pseudo-terminal will not|debug\d?:|\s*$)/;
+/**
+ * Lines that say nothing about a failure (ssh ends its own with CR LF), nor need saying after a
+ * success: a host-key note, and connections racing to become a host's shared master.
+ */
+const NOISE =
+  /^(Warning: Permanently added|Pseudo-terminal will not|debug\d?:|ControlSocket .* already exists, disabling multiplexing|\s*$)/;
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\x00-\x1f\x7f]/g;
@@ -196,7 +200,7 @@ export class RemoteAttempt {
   succeeded(forward: (line: string) => void): void {
     const lines = this.lines();
     this.release();
-    for (const l of lines) forward(l);
+    for (const l of lines) if (!NOISE.test(l)) forward(l);
   }
 
   /**

@@ -148,6 +148,7 @@ function remoteOptions(values: OptionValues, host: FleetHost): SystemOptions {
   const sshArgs = [...(values["ssh-arg"] as string[] | undefined ?? []), ...(host.sshArgs ?? [])];
   return {
     host: host.host,
+    label: host.name,
     sshCommand: values["ssh-command"] as string | undefined ?? host.sshCommand,
     sshArgs: sshArgs.length ? sshArgs : undefined,
     bridge: (values.bridge as RemoteBridge | undefined) ?? host.bridge,
