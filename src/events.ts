@@ -113,8 +113,10 @@ export type UpstartEventType = UpstartEvent["type"];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EVENT_TYPES } from "@upstart/upstart";
- * console.assert(EVENT_TYPES.includes("StateChanged"));
+ * assert.ok(EVENT_TYPES.includes("StateChanged"));
+ * assert.equal(EVENT_TYPES.length, 9);
  * ```
  */
 export const EVENT_TYPES: readonly UpstartEventType[] = Object.freeze([
@@ -155,12 +157,23 @@ function instanceRef(path: string): InstanceRef | null {
  * @returns The event, or `null` for a signal that is not one of Upstart's.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toUpstartEvent } from "./events.ts";
  * const ev = toUpstartEvent({
- *   sender: null, path: "/com/ubuntu/Upstart/jobs/my_2djob/_", interface: "com.ubuntu.Upstart0_6.Instance",
- *   member: "StateChanged", signature: "s", body: ["running"],
+ *   sender: null,
+ *   path: "/com/ubuntu/Upstart/jobs/my_2djob/_",
+ *   interface: "com.ubuntu.Upstart0_6.Instance",
+ *   member: "StateChanged",
+ *   signature: "s",
+ *   body: ["running"],
  * });
- * console.assert(ev?.type === "StateChanged" && ev.job === "my-job" && ev.state === "running");
+ * assert.deepEqual(ev, {
+ *   type: "StateChanged",
+ *   job: "my-job", // decoded from the path
+ *   instance: "",
+ *   path: "/com/ubuntu/Upstart/jobs/my_2djob/_",
+ *   state: "running",
+ * });
  * ```
  */
 export function toUpstartEvent(signal: SignalMessage): UpstartEvent | null {

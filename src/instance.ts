@@ -115,12 +115,21 @@ function stopped(name: string): InstanceStatus {
  * {@linkcode Job.instances}, {@linkcode Job.instanceFor} or {@linkcode Job.start}.
  *
  * @example Restart an instance and wait until it runs again
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { System } from "@upstart/upstart";
- * await using system = await System.connect();
- * const inst = await (await system.job("ssh")).instance();
- * await inst.waitFor("running", { timeout: 10_000, trigger: () => inst.restart({ wait: false }) });
- * console.log(inst.state, inst.processes);
+ * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+ * const jobDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+ * await using bus = await startPrivateBus();
+ * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+ * await using system = await System.connect({ address: bus.address });
+ *
+ * const inst = await (await system.job("web")).start();
+ * const restart = () => inst.restart({ wait: false });
+ * const status = await inst.waitFor("running", { timeout: 10_000, trigger: restart });
+ * assert.equal(status.state, "running");
+ * await Deno.remove(jobDir, { recursive: true });
  * ```
  */
 export class Instance {
@@ -140,11 +149,22 @@ export class Instance {
    * @param status What is known of it (default: unknown, shown as stopped).
    * @param path Its object path (default: built from the job's path).
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Instance, System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const inst = new Instance(await system.job("tty"), "tty1");
-   * console.log(await inst.status());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/tty.conf`, "instance $TTY\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const tty = await system.job("tty");
+   * await tty.start({ env: { TTY: "tty1" } });
+   * const tty1 = new Instance(tty, "tty1");
+   * assert.equal(tty1.state, "waiting"); // nothing read yet
+   * assert.equal((await tty1.status()).state, "running");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   constructor(job: Job, name: string, status?: InstanceStatus, path?: string) {
@@ -175,11 +195,22 @@ export class Instance {
    *
    * @returns The status.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const inst = await (await system.job("cron")).instance();
-   * console.log((await inst.status()).processes);
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * const inst = await web.start();
+   * assert.equal((await inst.status()).processes[0].type, "main");
+   * await web.stop();
+   * assert.equal((await inst.status()).state, "waiting"); // gone: it has stopped
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async status(): Promise<InstanceStatus> {
@@ -219,12 +250,22 @@ export class Instance {
    *
    * @param options `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @throws {AlreadyStartedError} when it is already started; {JobFailedError} when a waited start fails.
-   * @example
-   * ```ts no-eval
+   * @example Take back a stop while pre-stop runs
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const inst = await (await system.job("tty")).instance("tty1");
-   * await inst.start();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "pre-stop exec sleep 1\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start();
+   * await inst.stop({ wait: false }); // goal stop: pre-stop runs for a second
+   * await inst.start(); // goal start again: it keeps running
+   * assert.equal(inst.state, "running");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   start(options: ControlOptions = {}): Promise<void> {
@@ -237,10 +278,20 @@ export class Instance {
    * @param options `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @throws {AlreadyStoppedError} when it is already stopping; {UnknownInstanceError} when it is gone.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await (await (await system.job("tty")).instance("tty1")).stop();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start();
+   * await inst.stop();
+   * assert.equal(inst.state, "waiting");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   stop(options: ControlOptions = {}): Promise<void> {
@@ -251,11 +302,22 @@ export class Instance {
    * Stops and starts again (`Instance.Restart`).
    *
    * @param options `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
-   * @example
-   * ```ts no-eval
+   * @example A new main process
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await (await (await system.job("cron")).instance()).restart();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start();
+   * const before = inst.processes[0].pid;
+   * await inst.restart();
+   * assert.notEqual(inst.processes[0].pid, before);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   restart(options: ControlOptions = {}): Promise<void> {
@@ -270,11 +332,27 @@ export class Instance {
    *
    * @throws {NotRunningError} when it is not running (or, before 1.10, its main process cannot
    * be signalled); {UnsupportedError} before 1.10 on a daemon reached over ssh.
-   * @example
-   * ```ts no-eval
+   * @example A process that handles SIGHUP keeps running
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await (await (await system.job("rsyslog")).instance()).reload();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, `
+   * script
+   *   trap : HUP # reloads on SIGHUP, as a daemon does
+   *   while sleep 1; do :; done
+   * end script
+   * `);
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start();
+   * const { pid } = inst.processes[0];
+   * await inst.reload();
+   * assert.deepEqual((await inst.status()).processes, [{ type: "main", pid }]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async reload(): Promise<void> {
@@ -314,12 +392,20 @@ export class Instance {
    * @throws {WaitTimeoutError} after `timeout`; `signal.reason` when it aborts; {JobFailedError} or
    * {UnknownInstanceError} when the instance goes away (fails or stops) first.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const job = await system.job("web");
-   * const inst = await job.start({ wait: false });
-   * await inst.waitFor("running", { timeout: 5000 });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start({ wait: false });
+   * const status = await inst.waitFor("running", { timeout: 5000 });
+   * assert.equal(status.processes[0].type, "main");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async waitFor(
@@ -463,11 +549,20 @@ export class Instance {
    *
    * @returns A plain object.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const inst = await (await system.job("cron")).instance();
-   * console.log(JSON.stringify(inst)); // {"job":"cron","name":"","path":...,"goal":"start",...}
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start();
+   * const { job, name, state } = JSON.parse(JSON.stringify(inst));
+   * assert.deepEqual([job, name, state], ["web", "", "running"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   toJSON(): InstanceStatus & { readonly job: string; readonly path: string } {
@@ -558,8 +653,11 @@ class Inbox<T> implements AsyncDisposable {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { failureText } from "@upstart/upstart";
- * console.assert(failureText(256) === "killed by signal 1");
+ * assert.equal(failureText(256), "killed by signal 1");
+ * assert.equal(failureText(1), "exit status 1");
+ * assert.equal(failureText(-1), "could not be spawned");
  * ```
  */
 export function failureText(status: number): string {

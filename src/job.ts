@@ -62,13 +62,22 @@ export function toJobInfo(props: Properties<"job">, fallbackName: string): JobIn
 /**
  * A job. Get one from {@linkcode System.job} or {@linkcode System.openJob}.
  *
- * @example Start a job with an environment and look at its instances
- * ```ts no-eval
+ * @example Start an instance of a job, selected by its environment
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { System } from "@upstart/upstart";
- * await using system = await System.connect();
- * const job = await system.job("web");
- * const inst = await job.start({ env: { PORT: "8080" } });
- * console.log(inst.state, await job.status());
+ * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+ * const jobDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${jobDir}/web.conf`, "instance $PORT\nexec sleep 60\n");
+ * await using bus = await startPrivateBus();
+ * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+ * await using system = await System.connect({ address: bus.address });
+ *
+ * const web = await system.job("web");
+ * const inst = await web.start({ env: { PORT: "8080" } });
+ * assert.equal(inst.name, "8080");
+ * assert.equal(inst.state, "running");
+ * await Deno.remove(jobDir, { recursive: true });
  * ```
  */
 export class Job implements AsyncDisposable {
@@ -86,10 +95,20 @@ export class Job implements AsyncDisposable {
    * @param path The job's object path.
    * @param info Its properties.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Job, System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const job: Job = await system.job("cron");
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * assert.ok(web instanceof Job);
+   * assert.equal(web.path, "/com/ubuntu/Upstart/jobs/web");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   constructor(system: System, path: string, info: JobInfo) {
@@ -144,11 +163,21 @@ export class Job implements AsyncDisposable {
    *
    * @returns The properties.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const job = await system.job("cron");
-   * console.log((await job.refresh()).description);
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, 'description "v2"\nexec sleep 60\n');
+   * await system.reloadConfiguration();
+   * assert.equal((await web.refresh()).description, "v2");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async refresh(): Promise<JobInfo> {
@@ -176,10 +205,23 @@ export class Job implements AsyncDisposable {
    * @returns The condition.
    * @throws {UnsupportedError} before Upstart 0.6.7.
    * @example
-   * ```ts no-eval
-   * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await (await system.job("cron")).startOn());
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { conditionToString, System } from "@upstart/upstart";
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, `
+   * start on started db and runlevel [2345]
+   * exec sleep 60
+   * `);
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const start = await (await system.job("web")).startOn();
+   * assert.equal(start?.type, "and");
+   * assert.equal(conditionToString(start), "started db and runlevel [2345]");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async startOn(): Promise<Condition | null> {
@@ -192,10 +234,20 @@ export class Job implements AsyncDisposable {
    * @returns The condition.
    * @throws {UnsupportedError} before Upstart 0.6.7.
    * @example
-   * ```ts no-eval
-   * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await (await system.job("cron")).stopOn());
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { conditionToString, System } from "@upstart/upstart";
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "stop on runlevel [!2345]\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const stop = await (await system.job("web")).stopOn();
+   * assert.equal(stop?.type, "event");
+   * assert.equal(conditionToString(stop), "runlevel [!2345]");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async stopOn(): Promise<Condition | null> {
@@ -207,10 +259,22 @@ export class Job implements AsyncDisposable {
    *
    * @returns E.g. `[["a"], ["b"], ["/AND"]]`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await (await system.job("cron")).startOnRaw());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, `
+   * start on started db and runlevel [2345]
+   * exec sleep 60
+   * `);
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const raw = await (await system.job("web")).startOnRaw();
+   * assert.deepEqual(raw, [["started", "db"], ["runlevel", "[2345]"], ["/AND"]]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   startOnRaw(): Promise<string[][]> {
@@ -222,10 +286,19 @@ export class Job implements AsyncDisposable {
    *
    * @returns E.g. `[["runlevel", "[!2345]"]]`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await (await system.job("cron")).stopOnRaw());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "stop on runlevel [!2345]\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const raw = await (await system.job("web")).stopOnRaw();
+   * assert.deepEqual(raw, [["runlevel", "[!2345]"]]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   stopOnRaw(): Promise<string[][]> {
@@ -237,10 +310,21 @@ export class Job implements AsyncDisposable {
    *
    * @returns One {@linkcode Instance} per instance, with its status read.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * for (const inst of await (await system.job("tty")).instances()) console.log(inst.name, inst.state);
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/tty.conf`, "instance $TTY\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const tty = await system.job("tty");
+   * for (const TTY of ["tty1", "tty2"]) await tty.start({ env: { TTY } });
+   * const names = (await tty.instances()).map((inst) => inst.name);
+   * assert.deepEqual(names.sort(), ["tty1", "tty2"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async instances(): Promise<Instance[]> {
@@ -261,11 +345,22 @@ export class Job implements AsyncDisposable {
    *
    * @returns The statuses, by instance name.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await (await system.job("ssh")).status());
-   * // [{ name: "", goal: "start", state: "running", processes: [{ type: "main", pid: 812 }] }]
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * assert.deepEqual(await web.status(), []); // stopped
+   * await web.start();
+   * const [{ name, state, processes }] = await web.status();
+   * assert.deepEqual([name, state, processes[0].type], ["", "running", "main"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async status(): Promise<InstanceStatus[]> {
@@ -292,10 +387,21 @@ export class Job implements AsyncDisposable {
    * @returns The instance, with its status read.
    * @throws {UnknownInstanceError} when there is no such instance (the job is stopped).
    * @example
-   * ```ts no-eval
-   * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const tty1 = await (await system.job("tty")).instance("tty1");
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { System, UnknownInstanceError } from "@upstart/upstart";
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/tty.conf`, "instance $TTY\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const tty = await system.job("tty");
+   * await tty.start({ env: { TTY: "tty1" } });
+   * assert.equal((await tty.instance("tty1")).state, "running");
+   * await assert.rejects(tty.instance("tty2"), UnknownInstanceError);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async instance(name = ""): Promise<Instance> {
@@ -313,10 +419,21 @@ export class Job implements AsyncDisposable {
    * @returns The instance, with its status read.
    * @throws {UnknownInstanceError} when it does not exist; {InvalidEnvError} for a bad environment.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const inst = await (await system.job("tty")).instanceFor({ TTY: "tty1" });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/tty.conf`, "instance $TTY\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const tty = await system.job("tty");
+   * await tty.start({ env: { TTY: "tty1" } });
+   * const inst = await tty.instanceFor({ TTY: "tty1" }); // `instance $TTY` expands to tty1
+   * assert.equal(inst.name, "tty1");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async instanceFor(env: Env = {}): Promise<Instance> {
@@ -342,11 +459,20 @@ export class Job implements AsyncDisposable {
    * @returns The started instance.
    * @throws {AlreadyStartedError}; {JobFailedError} when a waited start fails; {InvalidEnvError}.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const inst = await (await system.job("web")).start({ env: { PORT: "8080" } });
-   * console.log(inst.processes);
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const inst = await (await system.job("web")).start();
+   * assert.equal(inst.state, "running");
+   * assert.equal(inst.processes[0].type, "main");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async start(options: JobControlOptions = {}): Promise<Instance> {
@@ -360,10 +486,21 @@ export class Job implements AsyncDisposable {
    * @param options `env` (selects the instance), `wait` (default `true`), `timeout` and `signal`.
    * @throws {UnknownInstanceError} when it is not running; {AlreadyStoppedError} when already stopping.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await (await system.job("web")).stop();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * await web.start();
+   * await web.stop();
+   * assert.deepEqual(await web.status(), []);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async stop(options: JobControlOptions = {}): Promise<void> {
@@ -376,11 +513,22 @@ export class Job implements AsyncDisposable {
    * @param options `env`, `wait` (default `true`), `timeout` and `signal` (stops waiting when it aborts).
    * @returns The instance.
    * @throws {UnknownInstanceError} when it is not running.
-   * @example
-   * ```ts no-eval
+   * @example A new main process
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await (await system.job("web")).restart();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * const before = (await web.start()).processes[0].pid;
+   * const after = (await web.restart()).processes[0].pid;
+   * assert.notEqual(after, before);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async restart(options: JobControlOptions = {}): Promise<Instance> {
@@ -396,11 +544,27 @@ export class Job implements AsyncDisposable {
    * @param options `env` selects the instance.
    * @throws {UnknownInstanceError} when not running; {NotRunningError}; {UnsupportedError}
    * before 1.10 on a daemon reached over ssh.
-   * @example
-   * ```ts no-eval
+   * @example A process that handles SIGHUP keeps running
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await (await system.job("rsyslog")).reload();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, `
+   * script
+   *   trap : HUP # reloads on SIGHUP, as a daemon does
+   *   while sleep 1; do :; done
+   * end script
+   * `);
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * const { pid } = (await web.start()).processes[0];
+   * await web.reload();
+   * assert.equal((await web.status())[0].processes[0].pid, pid);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async reload(options: { readonly env?: Env } = {}): Promise<void> {
@@ -416,10 +580,20 @@ export class Job implements AsyncDisposable {
    * nothing.
    *
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * const ssh = await System.openJob("ssh");
-   * await ssh.close();
+   * import { ConnectionClosedError } from "@upstart/upstart/dbus";
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   *
+   * const web = await System.openJob("web", { address: bus.address });
+   * await web.close(); // closes the connection openJob made
+   * await assert.rejects(web.status(), ConnectionClosedError);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async close(): Promise<void> {
@@ -436,10 +610,22 @@ export class Job implements AsyncDisposable {
    *
    * @returns A plain object.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(JSON.stringify(await system.job("cron"))); // {"name":"cron","path":...}
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, 'description "A web server"\nexec sleep 60\n');
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = JSON.parse(JSON.stringify(await system.job("web")));
+   * assert.equal(web.name, "web");
+   * assert.equal(web.description, "A web server");
+   * assert.equal(web.path, "/com/ubuntu/Upstart/jobs/web");
+   * assert.equal(web.system, undefined); // not the connection
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   toJSON(): JobInfo & { readonly path: string } {

@@ -83,13 +83,22 @@ const byName = <T extends { name: string }>(a: T, b: T) =>
 /**
  * A connection to an Upstart daemon.
  *
- * @example Status of every job, then start one
- * ```ts no-eval
+ * @example Start a job in a sandbox, then read every job's status
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { System } from "@upstart/upstart";
- * await using system = await System.connect();
- * console.log(await system.version());
- * for (const job of await system.statusAll()) console.log(job.name, job.instances);
- * await (await system.job("web")).start({ env: { PORT: "8080" } });
+ * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+ * const jobDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+ * await using bus = await startPrivateBus();
+ * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+ * await using system = await System.connect({ address: bus.address });
+ *
+ * await (await system.job("web")).start();
+ * const [web] = await system.statusAll();
+ * assert.equal(web.name, "web");
+ * assert.equal(web.instances[0].state, "running");
+ * await Deno.remove(jobDir, { recursive: true });
  * ```
  */
 export class System implements AsyncDisposable {
@@ -114,10 +123,17 @@ export class System implements AsyncDisposable {
    * peer-to-peer connection, which has no bus and so no names.
    *
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "system" });
-   * console.log(system.dest); // "com.ubuntu.Upstart"
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * assert.equal(system.dest, "com.ubuntu.Upstart");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   get dest(): string | undefined {
@@ -128,10 +144,24 @@ export class System implements AsyncDisposable {
    * Whether this is a peer-to-peer connection (Upstart's private socket, a user session), as
    * opposed to one through a message bus.
    *
-   * @example
-   * ```ts no-eval
+   * @example On a bus
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ address: "unix:abstract=/com/ubuntu/upstart", peer: true });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * assert.equal(system.isPeer, false);
+   * await Deno.remove(jobDir, { recursive: true });
+   * ```
+   *
+   * @example On Upstart's private socket (needs a real Upstart, as root)
+   * ```ts ignore
+   * import { PRIVATE_ADDRESS, System } from "@upstart/upstart";
+   * await using system = await System.connect({ address: PRIVATE_ADDRESS, peer: true });
    * console.log(system.isPeer); // true
    * ```
    */
@@ -146,12 +176,25 @@ export class System implements AsyncDisposable {
    * @param options `bus`, `address` (+ `peer`), or `host` (+ ssh options); `dest`, `timeout`, `maxPendingCalls`.
    * @returns The connected system.
    * @throws {UpstartNotRunningError} naming everything that was tried.
-   * @example
-   * ```ts no-eval
+   * @example A sandbox, by the address of its bus
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { System } from "@upstart/upstart";
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   *
+   * await using system = await System.connect({ address: bus.address });
+   * assert.deepEqual(system.versionInfo?.numbers, [1, 13, 2]);
+   * await Deno.remove(jobDir, { recursive: true });
+   * ```
+   *
+   * @example As initctl does, and a host over ssh (needs a real Upstart)
+   * ```ts ignore
    * import { System } from "@upstart/upstart";
    * await using local = await System.connect();
    * await using remote = await System.connect({ host: "root@server" });
-   * console.log(await local.version(), await remote.version());
    * ```
    */
   static async connect(options: SystemOptions = {}): Promise<System> {
@@ -183,10 +226,18 @@ export class System implements AsyncDisposable {
    * @returns The job.
    * @throws {UnknownJobError} when there is no such job; {UpstartNotRunningError}.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using ssh = await System.openJob("ssh");
-   * console.log(await ssh.status());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   *
+   * await using web = await System.openJob("web", { address: bus.address });
+   * assert.deepEqual(await web.status(), []); // stopped
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   static async openJob(name: string, options: SystemOptions = {}): Promise<Job> {
@@ -206,10 +257,18 @@ export class System implements AsyncDisposable {
    *
    * @returns E.g. `init (upstart 1.13.2)`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await system.version());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * // Upstart says "init (upstart 1.13.2)"; the sandbox adds its name
+   * assert.equal(await system.version(), "init (upstart 1.13.2) sandbox");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async version(): Promise<string> {
@@ -221,10 +280,17 @@ export class System implements AsyncDisposable {
    *
    * @returns One of {@linkcode LOG_PRIORITIES}.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await system.logPriority());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * assert.equal(await system.logPriority(), "message"); // Upstart's default
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async logPriority(): Promise<LogPriority> {
@@ -238,10 +304,18 @@ export class System implements AsyncDisposable {
    * @param priority One of {@linkcode LOG_PRIORITIES}.
    * @throws {RangeError} for another value; {PermissionDeniedError} when not allowed.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
    * await system.setLogPriority("debug");
+   * assert.equal(await system.logPriority(), "debug");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async setLogPriority(priority: LogPriority): Promise<void> {
@@ -285,10 +359,20 @@ export class System implements AsyncDisposable {
    *
    * @returns The names.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * console.log(await system.jobNames());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * for (const name of ["cron", "avahi-daemon"]) {
+   *   await Deno.writeTextFile(`${jobDir}/${name}.conf`, "exec sleep 60\n");
+   * }
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * assert.deepEqual(await system.jobNames(), ["avahi-daemon", "cron"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async jobNames(): Promise<string[]> {
@@ -302,11 +386,19 @@ export class System implements AsyncDisposable {
    * @returns The job.
    * @throws {UnknownJobError} when there is no such job; `TypeError` for a name no job can have.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * const ssh = await system.job("ssh");
-   * console.log(ssh.description);
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, 'description "A web server"\nexec sleep 60\n');
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const web = await system.job("web");
+   * assert.equal(web.description, "A web server");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async job(name: string): Promise<Job> {
@@ -330,10 +422,22 @@ export class System implements AsyncDisposable {
    * @param options `order`: `"name"` (default) or `"daemon"` (Upstart's own order).
    * @returns The jobs, sorted by name unless `order` is `"daemon"`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * for (const job of await system.jobs()) console.log(job.name, job.description);
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * for (const name of ["web", "db"]) {
+   *   const text = `description "The ${name}"\nexec sleep 60\n`;
+   *   await Deno.writeTextFile(`${jobDir}/${name}.conf`, text);
+   * }
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * const jobs = await system.jobs();
+   * assert.deepEqual(jobs.map((job) => job.description), ["The db", "The web"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async jobs(options: JobsOptions = {}): Promise<Job[]> {
@@ -358,12 +462,23 @@ export class System implements AsyncDisposable {
    *   (default) or `"daemon"` (Upstart's own order, as initctl lists them).
    * @returns The jobs, sorted by name unless `order` is `"daemon"`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * for (const { name, instances } of await system.statusAll()) {
-   *   console.log(name, instances.map((i) => `${i.goal}/${i.state}`).join(", ") || "stop/waiting");
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * for (const name of ["web", "db"]) {
+   *   await Deno.writeTextFile(`${jobDir}/${name}.conf`, "exec sleep 60\n");
    * }
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await (await system.job("web")).start();
+   * const status = await system.statusAll();
+   * const states = status.map((job) => `${job.name} ${job.instances[0]?.state ?? "stopped"}`);
+   * assert.deepEqual(states, ["db stopped", "web running"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async statusAll(options: StatusAllOptions = {}): Promise<JobStatus[]> {
@@ -400,10 +515,20 @@ export class System implements AsyncDisposable {
    * Upstart for an empty name or an env entry it refuses; `TypeError` for a name or env libdbus
    * cannot carry.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * await system.emit("my-event", { KEY: "value" });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "start on my-event\nexec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await system.emit("my-event", { KEY: "value" }); // returns once the jobs it starts run
+   * const [web] = await (await system.job("web")).status();
+   * assert.equal(web.state, "running");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async emit(name: string, env: Env = {}, options: EmitOptions = {}): Promise<void> {
@@ -427,10 +552,19 @@ export class System implements AsyncDisposable {
    * Re-reads every job file (`ReloadConfiguration`, like `initctl reload-configuration`).
    *
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
    * await system.reloadConfiguration();
+   * assert.deepEqual(await system.jobNames(), ["web"]);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async reloadConfiguration(): Promise<void> {
@@ -444,10 +578,18 @@ export class System implements AsyncDisposable {
    * @param scope `{ job, instance }` for a job's environment; default the global one.
    * @returns Its value, or `undefined` when it is not set.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
-   * console.log(await system.getEnv("PATH"));
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * assert.match((await system.getEnv("PATH"))!, /\/usr\/bin/);
+   * assert.equal(await system.getEnv("NOT_SET"), undefined);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async getEnv(name: string, scope: EnvScope = {}): Promise<string | undefined> {
@@ -471,10 +613,18 @@ export class System implements AsyncDisposable {
    * @param vars `{ KEY: "v" }` or `["KEY=v"]`.
    * @param options `replace` (default `true`: overwrite an existing value), and `job`/`instance`.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
    * await system.setEnv({ LANG: "C.UTF-8" });
+   * assert.equal(await system.getEnv("LANG"), "C.UTF-8");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async setEnv(vars: Env, options: EnvScope & { readonly replace?: boolean } = {}): Promise<void> {
@@ -500,10 +650,19 @@ export class System implements AsyncDisposable {
    * @throws {InvalidArgumentError} `No such variable: NAME` only when the environment is empty
    * (Upstart removes an absent variable without complaint otherwise).
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await system.setEnv({ LANG: "C.UTF-8" });
    * await system.unsetEnv("LANG");
+   * assert.equal(await system.getEnv("LANG"), undefined);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async unsetEnv(names: string | readonly string[], scope: EnvScope = {}): Promise<void> {
@@ -523,10 +682,18 @@ export class System implements AsyncDisposable {
    * @param scope `{ job, instance }`, or the global environment.
    * @returns The variables.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
-   * console.log(await system.listEnv());
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await system.setEnv({ LANG: "C.UTF-8" });
+   * assert.equal((await system.listEnv()).LANG, "C.UTF-8");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async listEnv(scope: EnvScope = {}): Promise<Record<string, string>> {
@@ -540,10 +707,19 @@ export class System implements AsyncDisposable {
    *
    * @param scope `{ job, instance }`, or the global environment.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await system.setEnv({ LANG: "C.UTF-8" });
    * await system.resetEnv();
+   * assert.equal(await system.getEnv("LANG"), undefined);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async resetEnv(scope: EnvScope = {}): Promise<void> {
@@ -555,8 +731,8 @@ export class System implements AsyncDisposable {
    * Tells Upstart the log disk is writable, so it flushes buffered job logs
    * (`NotifyDiskWriteable`, Upstart 1.5+).
    *
-   * @example
-   * ```ts no-eval
+   * @example Needs a real Upstart (the sandbox keeps no logs to flush)
+   * ```ts ignore
    * import { System } from "@upstart/upstart";
    * await using system = await System.connect();
    * await system.notifyDiskWriteable();
@@ -572,10 +748,10 @@ export class System implements AsyncDisposable {
    * (`NotifyDBusAddress`, Upstart 1.11+).
    *
    * @param address A D-Bus address.
-   * @example
-   * ```ts no-eval
+   * @example Needs a real `init --user` session
+   * ```ts ignore
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
+   * await using system = await System.connect();
    * await system.notifyDBusAddress(Deno.env.get("DBUS_SESSION_BUS_ADDRESS")!);
    * ```
    */
@@ -589,8 +765,8 @@ export class System implements AsyncDisposable {
    *
    * @param address A D-Bus address (cgmanager's `unix:path=/sys/fs/cgroup/cgmanager/sock`).
    * @throws {UnsupportedError} before 1.13; `TypeError` for an empty address.
-   * @example
-   * ```ts no-eval
+   * @example Needs a real Upstart and cgmanager
+   * ```ts ignore
    * import { System } from "@upstart/upstart";
    * await using system = await System.connect();
    * await system.notifyCGroupManagerAddress("unix:path=/sys/fs/cgroup/cgmanager/sock");
@@ -618,12 +794,21 @@ export class System implements AsyncDisposable {
    * (its private socket and user sessions), so connect again afterwards.
    *
    * @throws {UnsupportedError} before 1.6.1.
-   * @example
-   * ```ts no-eval
+   * @example On a bus the connection stays, and Upstart says when it is back
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * const system = await System.connect();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await using restarts = system.watch({ types: ["Restarted"] });
+   * await restarts.ready; // subscribed first, so the signal cannot be missed
    * await system.reexec();
-   * await system.close();
+   * assert.equal((await restarts.next()).value?.type, "Restarted");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async reexec(): Promise<void> {
@@ -640,11 +825,19 @@ export class System implements AsyncDisposable {
    * @returns The JSON text.
    * @throws {UnsupportedError} before 1.6.1.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
    * const state = JSON.parse(await system.getState());
-   * console.log(Object.keys(state));
+   * assert.equal(state.job_classes[0].name, "web");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async getState(): Promise<string> {
@@ -656,10 +849,10 @@ export class System implements AsyncDisposable {
   /**
    * Ends a user session (`EndSession`, Upstart 1.7+).
    *
-   * @example
-   * ```ts no-eval
+   * @example Needs a real `init --user` session
+   * ```ts ignore
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect({ bus: "user" });
+   * await using system = await System.connect();
    * await system.endSession();
    * ```
    */
@@ -679,13 +872,28 @@ export class System implements AsyncDisposable {
    *   (`next()` then rejects with `signal.reason`).
    * @returns The event stream.
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * await using system = await System.connect();
-   * for await (const ev of system.watch({ types: ["StateChanged"] })) {
-   *   console.log(ev);
-   *   if (ev.type === "StateChanged" && ev.state === "running") break;
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   * await using system = await System.connect({ address: bus.address });
+   *
+   * await using events = system.watch({ types: ["StateChanged"], job: "web" });
+   * await events.ready; // subscribed first, so no state is missed
+   * await (await system.job("web")).start({ wait: false });
+   * const states: string[] = [];
+   * for await (const ev of events) {
+   *   if (ev.type !== "StateChanged") continue;
+   *   states.push(ev.state);
+   *   if (ev.state === "running") break;
    * }
+   * assert.equal(states[0], "starting"); // then pre-start, spawned, post-start...
+   * assert.equal(states.at(-1), "running");
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   watch(options: WatchOptions = {}): EventStream {
@@ -696,10 +904,19 @@ export class System implements AsyncDisposable {
    * Closes the connection.
    *
    * @example
-   * ```ts no-eval
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { System } from "@upstart/upstart";
-   * const system = await System.connect();
+   * import { ConnectionClosedError } from "@upstart/upstart/dbus";
+   * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+   * const jobDir = await Deno.makeTempDir();
+   * await using bus = await startPrivateBus();
+   * await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   *
+   * const system = await System.connect({ address: bus.address });
    * await system.close();
+   * await assert.rejects(system.version(), ConnectionClosedError);
+   * await Deno.remove(jobDir, { recursive: true });
    * ```
    */
   async close(): Promise<void> {

@@ -44,8 +44,10 @@ export interface Feature {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { FEATURES } from "./versions.ts";
- * console.assert(FEATURES["manager.GetEnv"].since === "1.7");
+ * assert.equal(FEATURES["manager.GetEnv"].since, "1.7");
+ * assert.equal(FEATURES["manager.GetJobByName"], undefined); // in every release
  * ```
  */
 export const FEATURES: Readonly<Record<string, Feature>> = Object.freeze(features());
@@ -83,9 +85,11 @@ function features(): Record<string, Feature> {
  * @returns The parsed version, or `null` when it names no version number.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVersion } from "@upstart/upstart";
- * console.assert(parseVersion("init (upstart 1.13.2)")?.numbers.join(".") === "1.13.2");
- * console.assert(parseVersion("init (upstart 0.6.5) sandbox")?.suffix === "sandbox");
+ * assert.deepEqual(parseVersion("init (upstart 1.13.2)")?.numbers, [1, 13, 2]);
+ * assert.equal(parseVersion("init (upstart 0.6.5) sandbox")?.suffix, "sandbox");
+ * assert.equal(parseVersion("init"), null);
  * ```
  */
 export function parseVersion(raw: string): UpstartVersion | null {
@@ -107,8 +111,10 @@ export function parseVersion(raw: string): UpstartVersion | null {
  * @returns Negative when `a` is older than `b`, 0 when equal, positive when newer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { compareVersions } from "@upstart/upstart";
- * console.assert(compareVersions("1.5", "1.13") < 0);
+ * assert.ok(compareVersions("1.5", "1.13") < 0); // numbers, not strings
+ * assert.equal(compareVersions("1.13", "1.13.0"), 0);
  * ```
  */
 export function compareVersions(a: string | UpstartVersion, b: string | UpstartVersion): number {
@@ -135,9 +141,11 @@ function numbers(v: string | UpstartVersion): readonly number[] {
  * @returns `true` when the daemon has it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVersion } from "@upstart/upstart";
  * import { hasFeature } from "./versions.ts";
- * console.assert(!hasFeature(parseVersion("init (upstart 1.5)"), "manager.GetEnv"));
+ * assert.equal(hasFeature(parseVersion("init (upstart 1.5)"), "manager.GetEnv"), false);
+ * assert.equal(hasFeature(parseVersion("init (upstart 1.13.2)"), "manager.GetEnv"), true);
  * ```
  */
 export function hasFeature(version: UpstartVersion | null, key: string): boolean {
@@ -154,13 +162,15 @@ export function hasFeature(version: UpstartVersion | null, key: string): boolean
  * @throws {UnsupportedError} naming the feature, the daemon's version and the release that added it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseVersion, UnsupportedError } from "@upstart/upstart";
  * import { requireFeature } from "./versions.ts";
- * try {
- *   requireFeature(parseVersion("init (upstart 0.6.5)"), "instance.Reload");
- * } catch (e) {
- *   console.assert(e instanceof UnsupportedError && e.since === "1.10");
- * }
+ * const old = parseVersion("init (upstart 0.6.5)");
+ * assert.throws(() => requireFeature(old, "instance.Reload"), (e) => {
+ *   assert.ok(e instanceof UnsupportedError);
+ *   assert.equal(e.since, "1.10");
+ *   return true;
+ * });
  * ```
  */
 export function requireFeature(version: UpstartVersion | null, key: string): void {
