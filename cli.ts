@@ -25,10 +25,25 @@ export { denoIo };
  * @param io Where to read and write (default: the real terminal).
  * @param options `programName` for messages (default `initctl`).
  * @returns The exit status: 0 on success, 1 on failure as initctl, 2 on a usage error of our own commands.
- * @example
- * ```ts no-eval
- * import { main } from "@upstart/upstart/cli";
- * const status = await main(["status", "cron"]);
+ * @example Check a job file in-process, and read what it printed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type CliIo, main } from "@upstart/upstart/cli";
+ * let out = "";
+ * const io: CliIo = {
+ *   stdout: (text) => void (out += text),
+ *   stderr: (text) => void (out += text),
+ *   readFile: (path) => Deno.readFileSync(path),
+ *   env: (name) => Deno.env.get(name),
+ *   stdoutIsTerminal: () => false,
+ *   stderrIsTerminal: () => false,
+ *   interrupt: new AbortController().signal,
+ * };
+ * const file = await Deno.makeTempFile({ suffix: ".conf" });
+ * await Deno.writeTextFile(file, "start on startup\nexec /usr/bin/web\nbogus\n");
+ * assert.equal(await main(["check", file], io), 1);
+ * assert.match(out, /:3: Unknown stanza/);
+ * await Deno.remove(file);
  * ```
  */
 export function main(

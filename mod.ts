@@ -10,12 +10,26 @@
  * is `@upstart/upstart/cli`.
  *
  * @example Start a job and wait until it runs
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { System } from "@upstart/upstart";
- * await using system = await System.connect(); // like initctl
- * const web = await system.job("web");
- * const inst = await web.start({ env: { PORT: "8080" } });
- * console.log(inst.state, inst.processes); // "running" [{ type: "main", pid: 4242 }]
+ * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+ * // An Upstart to talk to: a sandbox serving web.conf (System.connect() with no options reaches
+ * // this machine's Upstart, as initctl does).
+ * const jobDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+ * try {
+ *   await using bus = await startPrivateBus();
+ *   await using _upstart = await Sandbox.start({ jobDir, address: bus.address });
+ *
+ *   await using system = await System.connect({ address: bus.address });
+ *   const web = await system.job("web");
+ *   const inst = await web.start({ env: { PORT: "8080" } }); // returns once it runs
+ *   assert.equal(inst.state, "running");
+ *   assert.equal(inst.processes[0].type, "main");
+ * } finally {
+ *   await Deno.remove(jobDir, { recursive: true });
+ * }
  * ```
  *
  * @example Parse a job file and read its configuration

@@ -64,7 +64,11 @@ const STEPS: readonly Step[] = [
 ];
 
 const enc = new TextEncoder();
-const write = (s: string) => Deno.stdout.writeSync(enc.encode(s));
+/** Writes to standard output, whole. */
+const toStdout = (s: string) => {
+  const bytes = enc.encode(s);
+  for (let done = 0; done < bytes.length;) done += Deno.stdout.writeSync(bytes.subarray(done));
+};
 
 /** Waits (at most 10 s) until `cond` holds. */
 async function until(cond: () => boolean): Promise<boolean> {
@@ -77,7 +81,11 @@ async function until(cond: () => boolean): Promise<boolean> {
 }
 
 /** Runs `initctl ARGS` (this project's cli.ts) against the sandbox; returns its exit status. */
-async function initctl(args: readonly string[], address: string): Promise<number> {
+async function initctl(
+  args: readonly string[],
+  address: string,
+  write: (text: string) => void,
+): Promise<number> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: ["run", "--allow-all", "--quiet", CLI, "--session", ...args],
     env: { DBUS_SESSION_BUS_ADDRESS: address, NO_COLOR: "1" },
@@ -94,14 +102,18 @@ async function initctl(args: readonly string[], address: string): Promise<number
 /**
  * Runs the tour and returns the exit status (0: every step behaved as expected).
  *
+ * @param write Where the transcript goes (default: standard output).
  * @returns 0 or 1.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { demo } from "./demo.ts";
- * Deno.exit(await demo());
+ * let transcript = "";
+ * assert.equal(await demo((text) => transcript += text), 0);
+ * assert.match(transcript, /^\$ initctl --session version\ninit \(upstart 1\.13\.2\) sandbox$/m);
  * ```
  */
-export async function demo(): Promise<number> {
+export async function demo(write: (text: string) => void = toStdout): Promise<number> {
   const logDir = await Deno.makeTempDir({ prefix: "upstart-demo-log-" });
   const bus = await startPrivateBus();
   const logs: string[] = [];
@@ -130,7 +142,7 @@ export async function demo(): Promise<number> {
         continue;
       }
       write(`$ initctl --session ${step.run!.join(" ")}\n`);
-      const status = await initctl(step.run!, bus.address);
+      const status = await initctl(step.run!, bus.address, write);
       if (status !== 0) write(`[exit status ${status}]\n`);
       if (status !== (step.status ?? 0)) {
         write(`# unexpected: the exit status should be ${step.status ?? 0}\n`);

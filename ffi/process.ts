@@ -94,8 +94,9 @@ const WNOHANG = 1;
  * @throws {RangeError} for a pid that is not a positive integer.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reapChild } from "@upstart/upstart/dbus";
- * console.assert(reapChild(1) === "gone"); // init is nobody's child here
+ * assert.equal(reapChild(1), "gone"); // init is nobody's child here
  * ```
  */
 export function reapChild(pid: number): "reaped" | "running" | "gone" {

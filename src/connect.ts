@@ -26,8 +26,9 @@ import { type HostFailureKind, RemoteAttempt } from "./remote_attempt.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PRIVATE_ADDRESS } from "@upstart/upstart";
- * console.assert(PRIVATE_ADDRESS === "unix:abstract=/com/ubuntu/upstart");
+ * assert.equal(PRIVATE_ADDRESS, "unix:abstract=/com/ubuntu/upstart");
  * ```
  */
 export const PRIVATE_ADDRESS = "unix:abstract=/com/ubuntu/upstart";
@@ -91,9 +92,11 @@ function sessionAddress(env: (name: string) => string | undefined): string {
  * @throws {TypeError} for contradictory or invalid options.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { connectTargets } from "./connect.ts";
+ * // As root, with no options, initctl tries Upstart's private socket first:
  * const targets = connectTargets({}, () => undefined, 0);
- * console.assert(targets.map((t) => t.label).join(", ").startsWith("the private socket"));
+ * assert.deepEqual(targets.map((t) => t.address), ["unix:abstract=/com/ubuntu/upstart", "system"]);
  * ```
  */
 export function connectTargets(
@@ -219,12 +222,15 @@ const stderrEncoder = new TextEncoder();
  * @param options The connect options.
  * @returns The connection, the destination to call, and the daemon's version.
  * @throws {UpstartNotRunningError} naming every place tried and why it failed.
- * @example
- * ```ts no-eval
+ * @example When nothing answers
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { connectUpstart } from "./connect.ts";
- * const { connection, version } = await connectUpstart({ bus: "system" });
- * console.log(version);
- * await connection.close();
+ * // Nothing answers there: the error names each place tried and why it failed.
+ * await assert.rejects(connectUpstart({ address: "unix:path=/nonexistent/socket" }), {
+ *   name: "UpstartNotRunningError",
+ *   message: /: the address unix:path=\/nonexistent\/socket: Failed to connect to socket/,
+ * });
  * ```
  */
 export async function connectUpstart(options: ConnectOptions = {}): Promise<UpstartConnection> {

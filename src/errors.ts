@@ -24,7 +24,8 @@ export interface UpstartErrorOptions {
  * import assert from "node:assert/strict";
  * import { UpstartError, UnknownJobError } from "@upstart/upstart";
  * const e = new UnknownJobError("Unknown job: nope");
- * assert.ok(e instanceof UpstartError && e.dbusName === null); // built here, not by the bus
+ * assert.ok(e instanceof UpstartError);
+ * assert.equal(e.dbusName, null); // built here, not by the bus
  * ```
  */
 export class UpstartError extends Error {
@@ -67,7 +68,7 @@ const ACCESS_DENIED = "org.freedesktop.DBus.Error.AccessDenied";
  * ```ts
  * import assert from "node:assert/strict";
  * import { UnknownJobError } from "@upstart/upstart";
- * assert.ok(new UnknownJobError("Unknown job: x").message === "Unknown job: x");
+ * assert.equal(new UnknownJobError("Unknown job: x").message, "Unknown job: x");
  * ```
  */
 export class UnknownJobError extends UpstartError {
@@ -82,7 +83,7 @@ export class UnknownJobError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { UnknownInstanceError } from "@upstart/upstart";
- * assert.ok(new UnknownInstanceError("Unknown instance: 9").name === "UnknownInstanceError");
+ * assert.equal(new UnknownInstanceError("Unknown instance: 9").name, "UnknownInstanceError");
  * ```
  */
 export class UnknownInstanceError extends UpstartError {
@@ -97,7 +98,7 @@ export class UnknownInstanceError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AlreadyStartedError } from "@upstart/upstart";
- * assert.ok(new AlreadyStartedError("Job is already running: svc").name === "AlreadyStartedError");
+ * assert.equal(new AlreadyStartedError("Job is already running: svc").name, "AlreadyStartedError");
  * ```
  */
 export class AlreadyStartedError extends UpstartError {
@@ -112,7 +113,7 @@ export class AlreadyStartedError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AlreadyStoppedError } from "@upstart/upstart";
- * assert.ok(new AlreadyStoppedError("Job has already been stopped: svc") instanceof Error);
+ * assert.equal(new AlreadyStoppedError("Job has already been stopped: svc").name, "AlreadyStoppedError");
  * ```
  */
 export class AlreadyStoppedError extends UpstartError {
@@ -127,7 +128,7 @@ export class AlreadyStoppedError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { NotRunningError } from "@upstart/upstart";
- * assert.ok(new NotRunningError("Job is not running: svc").name === "NotRunningError");
+ * assert.equal(new NotRunningError("Job is not running: svc").name, "NotRunningError");
  * ```
  */
 export class NotRunningError extends UpstartError {
@@ -142,7 +143,7 @@ export class NotRunningError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { JobFailedError } from "@upstart/upstart";
- * assert.ok(new JobFailedError("Job failed to start").name === "JobFailedError");
+ * assert.equal(new JobFailedError("Job failed to start").name, "JobFailedError");
  * ```
  */
 export class JobFailedError extends UpstartError {
@@ -157,7 +158,7 @@ export class JobFailedError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { EventFailedError } from "@upstart/upstart";
- * assert.ok(new EventFailedError("Event failed").name === "EventFailedError");
+ * assert.equal(new EventFailedError("Event failed").name, "EventFailedError");
  * ```
  */
 export class EventFailedError extends UpstartError {
@@ -177,7 +178,8 @@ const PERMISSION_HINT =
  * import assert from "node:assert/strict";
  * import { PermissionDeniedError } from "@upstart/upstart";
  * const e = new PermissionDeniedError("You do not have permission to modify job: ssh");
- * assert.ok(e.message.includes("needs root") && e.dbusMessage?.startsWith("You do not"));
+ * assert.match(e.message, /needs root/); // the hint
+ * assert.equal(e.dbusMessage, "You do not have permission to modify job: ssh");
  * ```
  */
 export class PermissionDeniedError extends UpstartError {
@@ -212,7 +214,7 @@ export class PermissionDeniedError extends UpstartError {
  * import assert from "node:assert/strict";
  * import { InvalidArgumentError } from "@upstart/upstart";
  * const e = new InvalidArgumentError("No such variable: X", { dbusName: "org.freedesktop.DBus.Error.InvalidArgs" });
- * assert.ok(e.dbusName === "org.freedesktop.DBus.Error.InvalidArgs");
+ * assert.equal(e.dbusName, "org.freedesktop.DBus.Error.InvalidArgs");
  * ```
  */
 export class InvalidArgumentError extends UpstartError {
@@ -267,7 +269,7 @@ export interface UpstartNotRunningErrorOptions extends UpstartErrorOptions {
  * import { UpstartNotRunningError } from "@upstart/upstart";
  * const tried = [{ target: "the system bus", reason: "no owner of com.ubuntu.Upstart" }];
  * const e = new UpstartNotRunningError("Upstart is not running", { tried });
- * assert.ok(e.tried[0].target === "the system bus" && e.dbusName === null);
+ * assert.equal(e.tried[0].target, "the system bus");
  * ```
  */
 export class UpstartNotRunningError extends UpstartError {
@@ -310,7 +312,8 @@ export interface UnsupportedErrorOptions extends UpstartErrorOptions {
  *   since: "1.7",
  *   daemonVersion: "init (upstart 1.5)",
  * });
- * assert.ok(e.since === "1.7" && e.name === "UnsupportedError");
+ * assert.equal(e.since, "1.7");
+ * assert.equal(e.name, "UnsupportedError");
  * ```
  */
 export class UnsupportedError extends UpstartError {
@@ -344,7 +347,7 @@ export class UnsupportedError extends UpstartError {
  * ```ts
  * import assert from "node:assert/strict";
  * import { WaitTimeoutError } from "@upstart/upstart";
- * assert.ok(new WaitTimeoutError("Timed out").name === "WaitTimeoutError");
+ * assert.equal(new WaitTimeoutError("Timed out").name, "WaitTimeoutError");
  * ```
  */
 export class WaitTimeoutError extends UpstartError {
@@ -379,6 +382,7 @@ const BY_NAME: Record<string, new (message: string, options: UpstartErrorOptions
  * import { toUpstartError, UnknownJobError } from "@upstart/upstart";
  * const e = toUpstartError(new DBusError("com.ubuntu.Upstart0_6.Error.UnknownJob", "Unknown job: x"));
  * assert.ok(e instanceof UnknownJobError);
+ * assert.equal(e.dbusName, "com.ubuntu.Upstart0_6.Error.UnknownJob");
  * ```
  */
 export function toUpstartError(error: unknown): unknown {

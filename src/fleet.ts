@@ -65,9 +65,11 @@ export interface FleetOptions<T = unknown> {
  * @returns Its kind and one-line message.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { failureOf, HostTimeoutError } from "@upstart/upstart";
  * const failure = failureOf(HostTimeoutError.after("db3", 5000));
- * console.assert(failure.kind === "timeout" && failure.message === "no answer within 5 seconds");
+ * assert.equal(failure.kind, "timeout");
+ * assert.equal(failure.message, "no answer within 5 seconds");
  * ```
  */
 export function failureOf(error: unknown): HostFailure {
@@ -104,11 +106,15 @@ function hostName(host: string | FleetHost): string {
  * @param options Parallelism, the time limit, a signal and a progress callback.
  * @returns One result per host, in the order given.
  * @throws {RangeError} for a `parallel` or `hostTimeout` that is not a positive number.
- * @example
+ * @example One failing host does not stop the others
  * ```ts
+ * import assert from "node:assert/strict";
  * import { forEachHost } from "@upstart/upstart";
- * const results = await forEachHost(["a", "b"], (host) => Promise.resolve(host.host.length));
- * console.assert(results.every((r) => r.ok));
+ * const results = await forEachHost(["web1", "db1"], async (host) => {
+ *   if (host.host === "db1") throw new Error("disk full");
+ *   return "done";
+ * });
+ * assert.deepEqual(results.map((r) => r.ok ? r.value : r.failure.message), ["done", "disk full"]);
  * ```
  */
 export async function forEachHost<T>(
@@ -183,11 +189,8 @@ export async function forEachHost<T>(
  * @example
  * ```ts ignore
  * import { connectMany } from "@upstart/upstart";
- * const results = await connectMany(["web1", "web2"], (system) => system.version(), {
- *   reuse: true,
- *   hostTimeout: 10_000,
- * });
- * for (const r of results) console.log(r.name, r.ok ? r.value : `${r.failure.kind}: ${r.failure.message}`);
+ * const results = await connectMany(["web1", "web2"], (system) => system.version());
+ * for (const r of results) console.log(r.name, r.ok ? r.value : r.failure.message);
  * ```
  */
 export async function connectMany<T>(

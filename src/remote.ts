@@ -57,8 +57,9 @@ export interface RemoteOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { PRIVATE_SOCKET } from "./remote.ts";
- * console.assert(PRIVATE_SOCKET.startsWith("@"));
+ * assert.equal(PRIVATE_SOCKET, "@/com/ubuntu/upstart"); // "@": an abstract socket
  * ```
  */
 export const PRIVATE_SOCKET = "@/com/ubuntu/upstart";
@@ -67,8 +68,9 @@ export const PRIVATE_SOCKET = "@/com/ubuntu/upstart";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SYSTEM_BUS_SOCKET } from "./remote.ts";
- * console.assert(SYSTEM_BUS_SOCKET.endsWith("system_bus_socket"));
+ * assert.equal(SYSTEM_BUS_SOCKET, "/var/run/dbus/system_bus_socket");
  * ```
  */
 export const SYSTEM_BUS_SOCKET = "/var/run/dbus/system_bus_socket";
@@ -81,8 +83,10 @@ export const SYSTEM_BUS_SOCKET = "/var/run/dbus/system_bus_socket";
  * @returns The escaped value.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { escapeAddressValue } from "./remote.ts";
- * console.assert(escapeAddressValue("a b,c") === "a%20b%2cc");
+ * assert.equal(escapeAddressValue("a b,c"), "a%20b%2cc");
+ * assert.equal(escapeAddressValue("/bin/sh"), "/bin/sh");
  * ```
  */
 export function escapeAddressValue(value: string): string {
@@ -101,8 +105,10 @@ export function escapeAddressValue(value: string): string {
  * @returns The quoted word.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { shellQuote } from "./remote.ts";
- * console.assert(shellQuote("it's") === "'it'\\''s'");
+ * assert.equal(shellQuote("it's"), "'it'\\''s'");
+ * assert.equal(shellQuote("$HOME"), "'$HOME'");
  * ```
  */
 export function shellQuote(value: string): string {
@@ -166,8 +172,11 @@ while True:
  * @returns A script for `sh -c`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { bridgeScript } from "./remote.ts";
- * console.assert(bridgeScript("system").includes("socat"));
+ * const script = bridgeScript("system"); // socat, else python3, else python
+ * assert.match(script, /^if command -v socat .* 'UNIX-CONNECT:\/var\/run\/dbus\/system_bus_socket'/m);
+ * assert.match(script, /^if command -v python3 /m);
  * ```
  */
 export function bridgeScript(
@@ -232,9 +241,10 @@ export function bridgeScript(
  * @throws {TypeError} for a host that is empty, starts with `-` or holds whitespace.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { remoteAddress } from "./remote.ts";
  * const address = remoteAddress({ host: "root@server", remoteSocket: "private" });
- * console.assert(address.startsWith("unixexec:path=/bin/sh,argv0=sh,argv1=-c,"));
+ * assert.match(address, /^unixexec:path=\/bin\/sh,argv0=sh,argv1=-c,/);
  * ```
  */
 export function remoteAddress(options: RemoteOptions, capture = ""): string {
@@ -305,8 +315,10 @@ exec 4<&0
  * @returns `"private"` or `"system"`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { defaultRemoteSocket } from "./remote.ts";
- * console.assert(defaultRemoteSocket({ host: "root@h" }) === "private");
+ * assert.equal(defaultRemoteSocket({ host: "root@h" }), "private");
+ * assert.equal(defaultRemoteSocket({ host: "h" }), "system");
  * ```
  */
 export function defaultRemoteSocket(options: RemoteOptions): "private" | "system" {
@@ -321,8 +333,15 @@ export function defaultRemoteSocket(options: RemoteOptions): "private" | "system
  * @returns The `-o` arguments, none without `reuse`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reuseArgs } from "./remote.ts";
- * console.assert(reuseArgs({ host: "h" }).length === 0);
+ * assert.deepEqual(reuseArgs({ host: "h" }), []);
+ * assert.deepEqual(reuseArgs({ host: "h", reuse: true }).slice(0, 4), [
+ *   "-o",
+ *   "ControlMaster=auto",
+ *   "-o",
+ *   "ControlPersist=60",
+ * ]);
  * ```
  */
 export function reuseArgs(options: RemoteOptions): string[] {

@@ -99,9 +99,10 @@ function tidy(line: string): string {
  * @returns The kind, and the reason in words (at most a couple of hundred characters).
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { classifyRemoteFailure } from "./remote_attempt.ts";
- * const failure = classifyRemoteFailure(["ssh: Could not resolve hostname x: Name or service not known"], 255);
- * console.assert(failure.kind === "ssh");
+ * const said = "ssh: Could not resolve hostname x: Name or service not known";
+ * assert.deepEqual(classifyRemoteFailure([said], 255), { kind: "ssh", why: said });
  * ```
  */
 export function classifyRemoteFailure(
@@ -148,10 +149,14 @@ export class RemoteAttempt {
    * @returns The attempt, or `null` when files cannot be written (no `--allow-write`).
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { RemoteAttempt } from "./remote_attempt.ts";
-   * const attempt = RemoteAttempt.create();
-   * console.assert(attempt !== null && attempt.capture.length > 0);
-   * attempt?.succeeded(() => {});
+   * const attempt = RemoteAttempt.create()!; // null only without --allow-write
+   * // What ssh says while connecting, as the ssh wrapper records it:
+   * Deno.writeTextFileSync(attempt.capture, "Warning: remote host identification changed\n");
+   * const said: string[] = [];
+   * attempt.succeeded((line) => said.push(line));
+   * assert.deepEqual(said, ["Warning: remote host identification changed"]);
    * ```
    */
   static create(): RemoteAttempt | null {

@@ -19,8 +19,10 @@ let cached: string | undefined;
  * @throws {Error} naming the directory and what is wrong with it.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sshControlDirectory } from "./ssh_control.ts";
- * console.assert((Deno.lstatSync(sshControlDirectory()).mode! & 0o077) === 0);
+ * const dir = sshControlDirectory();
+ * assert.equal(Deno.lstatSync(dir).mode! & 0o777, 0o700); // ours alone
  * ```
  */
 export function sshControlDirectory(): string {

@@ -23,8 +23,10 @@ export class CliError extends Error {
    * @param code The exit status.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CliError } from "./context.ts";
-   * console.assert(new CliError("Unknown job: x").code === 1);
+   * assert.equal(new CliError("Unknown job: x").code, 1);
+   * assert.equal(new CliError("timed out", 124).code, 124);
    * ```
    */
   constructor(message: string, code = 1) {
@@ -112,17 +114,32 @@ export interface ContextInit {
  * @param init The io, program name, arguments, options and connect options.
  * @returns The context and a function closing what it opened.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { makeContext } from "./context.ts";
- * import { denoIo } from "./io.ts";
+ * import type { CliIo } from "./io.ts";
+ * let out = "", err = "";
+ * const io: CliIo = {
+ *   stdout: (text) => void (out += text),
+ *   stderr: (text) => void (err += text),
+ *   readFile: (path) => Deno.readFileSync(path),
+ *   env: (name) => Deno.env.get(name),
+ *   stdoutIsTerminal: () => false,
+ *   stderrIsTerminal: () => false,
+ *   interrupt: new AbortController().signal,
+ * };
  * const { ctx, close } = makeContext({
- *   io: denoIo(),
+ *   io,
  *   prog: "initctl",
  *   args: [],
- *   opts: {},
+ *   opts: { quiet: true },
  *   userMode: false,
  *   connectOptions: {},
  * });
+ * ctx.print("not shown: -q"); // as initctl's messages
+ * ctx.printJson({ ok: true }); // data is printed even with -q
+ * assert.equal(out, '{\n  "ok": true\n}\n');
+ * await close(); // closes the connection, if ctx.connect() opened one
  * ```
  */
 export function makeContext(init: ContextInit): { ctx: Context; close(): Promise<void> } {

@@ -41,9 +41,11 @@ export interface StatusView {
  * @returns The text, without a trailing newline.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { statusText } from "./format.ts";
  * const s = { name: "2", goal: "start", state: "running", processes: [{ type: "main", pid: 1659 }] };
- * console.assert(statusText("inst", s) === "inst (2) start/running, process 1659");
+ * assert.equal(statusText("inst", s), "inst (2) start/running, process 1659");
+ * assert.equal(statusText("inst", null), "inst stop/waiting");
  * ```
  */
 export function statusText(name: string, status: StatusView | null): string {
@@ -85,9 +87,10 @@ function operandArgs(operand: readonly string[]): string[] {
  * @returns The text, or `null` for an empty condition.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { conditionText } from "./format.ts";
  * const aas = [["a"], ["b"], ["/AND"], ["c", "KEY=val"], ["/OR"]];
- * console.assert(conditionText(aas) === "((a and b) or c KEY=val)");
+ * assert.equal(conditionText(aas), "((a and b) or c KEY=val)");
  * ```
  */
 export function conditionText(aas: readonly (readonly string[])[]): string | null {
@@ -126,9 +129,11 @@ export interface EnumeratedEvent {
  * @returns The events, in the published order.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { enumerateEvents } from "./format.ts";
- * const [e] = enumerateEvents("start on", [["started", "JOB=db", "X=1"]]);
- * console.assert(e.job === "db" && e.env.join() === "X=1");
+ * assert.deepEqual(enumerateEvents("start on", [["started", "JOB=db", "X=1"]]), [
+ *   { stanza: "start on", event: "started", job: "db", env: ["X=1"] },
+ * ]);
  * ```
  */
 export function enumerateEvents(
@@ -161,9 +166,10 @@ export function enumerateEvents(
  * @returns `  start on c (job:, env: KEY=val)`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { enumeratedLine } from "./format.ts";
  * const line = enumeratedLine({ stanza: "start on", event: "c", job: null, env: ["KEY=val"] });
- * console.assert(line === "  start on c (job:, env: KEY=val)");
+ * assert.equal(line, "  start on c (job:, env: KEY=val)");
  * ```
  */
 export function enumeratedLine(e: EnumeratedEvent): string {
@@ -242,9 +248,13 @@ interface Node {
  * @returns The jobs with problems, in order.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkConditions } from "./format.ts";
- * const [c] = checkConditions([{ name: "rl", emits: [], startOn: [["runlevel", "[2345]"]], stopOn: [] }]);
- * console.assert(c.problems[0].name === "runlevel");
+ * // No known job emits runlevel:
+ * const checks = checkConditions([{ name: "rl", emits: [], startOn: [["runlevel", "[2345]"]], stopOn: [] }]);
+ * assert.deepEqual(checks, [
+ *   { name: "rl", problems: [{ stanza: "start on", kind: "event", name: "runlevel" }] },
+ * ]);
  * ```
  */
 export function checkConditions(
@@ -324,9 +334,10 @@ export function checkConditions(
  * @returns The lines.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { checkLines } from "./format.ts";
  * const lines = checkLines({ name: "rl", problems: [{ stanza: "stop on", kind: "event", name: "runlevel" }] });
- * console.assert(lines[1] === "  stop on: unknown event runlevel");
+ * assert.deepEqual(lines, ["rl", "  stop on: unknown event runlevel"]);
  * ```
  */
 export function checkLines(check: JobCheck): string[] {

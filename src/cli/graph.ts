@@ -43,9 +43,11 @@ function namedJob(operand: readonly string[]): string | null {
  * @returns The DOT text.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { graphDot } from "./graph.ts";
  * const dot = graphDot([{ name: "web", emits: [], startOn: [["net-up"]], stopOn: [] }]);
- * console.assert(dot.includes('"event:net-up" -> "job:web"'));
+ * assert.match(dot, /^digraph upstart \{/);
+ * assert.match(dot, /"event:net-up" -> "job:web" \[.*label="start on net-up"\]/);
  * ```
  */
 export function graphDot(

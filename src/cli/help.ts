@@ -15,8 +15,10 @@ import type { OptionSpec } from "./options.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CLI_VERSION } from "./help.ts";
- * console.assert(/^\d+\.\d+\.\d+/.test(CLI_VERSION));
+ * import denoJson from "../../deno.json" with { type: "json" };
+ * assert.equal(CLI_VERSION, denoJson.version);
  * ```
  */
 export const CLI_VERSION: string = denoJson.version;
@@ -61,9 +63,13 @@ function wrap(text: string, width = 78): string[] {
  * @param globals The global options.
  * @returns The text.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { mainHelp } from "./help.ts";
- * console.log(mainHelp("initctl", [], []));
+ * import { COMMANDS, GLOBAL_OPTIONS } from "./main.ts";
+ * const text = mainHelp("initctl", COMMANDS, GLOBAL_OPTIONS);
+ * assert.match(text, /^Usage: initctl \[OPTION\]\.\.\. COMMAND \[OPTION\]\.\.\. \[ARG\]\.\.\.\n/);
+ * assert.match(text, /^Job commands:\n  start +Start a job\.$/m);
  * ```
  */
 export function mainHelp(
@@ -99,11 +105,14 @@ export function mainHelp(
  * @param globals The global options.
  * @returns The text.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { commandHelp } from "./help.ts";
- * import type { Command } from "./context.ts";
- * declare const cmd: Command;
- * console.log(commandHelp("initctl", cmd, []));
+ * import { serviceCommands } from "./commands/service.ts";
+ * const disable = serviceCommands.find((c) => c.name === "disable")!;
+ * const text = commandHelp("initctl", disable, []);
+ * assert.match(text, /^Usage: initctl disable \[OPTION\]\.\.\. JOB\n/);
+ * assert.match(text, /^ +--now +also stop/m);
  * ```
  */
 export function commandHelp(prog: string, cmd: Command, globals: readonly OptionSpec[]): string {

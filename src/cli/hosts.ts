@@ -33,10 +33,13 @@ export interface HostList extends Array<FleetHost> {
  *   without `--inventory`, or a limit that leaves no host.
  * @throws {InventoryError} for an inventory Ansible would not read (its file and line).
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readHosts } from "./hosts.ts";
  * import { denoIo } from "./io.ts";
- * const hosts = await readHosts(denoIo(), { host: ["a,root@b"] }); // [{ host: "a" }, { host: "root@b" }]
+ * const hosts = await readHosts(denoIo(), { host: ["a,root@b", "a"] });
+ * assert.deepEqual([...hosts], [{ host: "a" }, { host: "root@b" }]);
+ * assert.equal(hosts.prefixed, true); // output lines name their host
  * ```
  */
 export async function readHosts(io: CliIo, values: OptionValues): Promise<HostList> {
@@ -214,15 +217,27 @@ function summaryLine(total: number, failedNames: readonly string[]): string {
  * @returns The exit status.
  * @throws {UsageError} for bad options, or when the command finds its arguments wrong.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { readHosts, runOnHosts } from "./hosts.ts";
- * import { denoIo } from "./io.ts";
- * const io = denoIo();
+ * import type { CliIo } from "./io.ts";
+ * let out = "", err = "";
+ * const io: CliIo = {
+ *   stdout: (text) => void (out += text),
+ *   stderr: (text) => void (err += text),
+ *   readFile: (path) => Deno.readFileSync(path),
+ *   env: (name) => Deno.env.get(name),
+ *   stdoutIsTerminal: () => false,
+ *   stderrIsTerminal: () => false,
+ *   interrupt: new AbortController().signal,
+ * };
  * const values = { host: ["web1,web2"] };
  * const status = await runOnHosts(io, "initctl", await readHosts(io, values), values, (hostIo) => {
- *   hostIo.stdout("hello\n"); // printed as "web1: hello", "web2: hello"
+ *   hostIo.stdout("hello\n"); // a command's output, on one host
  *   return Promise.resolve({ code: 0 });
  * });
+ * assert.equal(status, 0);
+ * assert.equal(out, "web1: hello\nweb2: hello\n");
  * ```
  */
 export async function runOnHosts(

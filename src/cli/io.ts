@@ -53,9 +53,12 @@ function writeAll(file: { writeSync(p: Uint8Array): number }, text: string): voi
  *
  * @returns A fresh io.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { denoIo } from "./io.ts";
- * denoIo().stdout("hello\n");
+ * const io = denoIo();
+ * io.stdout("hello\n"); // to the process's standard output
+ * assert.equal(io.env("PATH"), Deno.env.get("PATH"));
  * ```
  */
 export function denoIo(): CliIo {

@@ -11,8 +11,9 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { JOB_EVENTS } from "./job_events.ts";
- * console.assert(JOB_EVENTS.includes("started"));
+ * assert.deepEqual(JOB_EVENTS, ["starting", "started", "stopping", "stopped"]);
  * ```
  */
 export const JOB_EVENTS: readonly string[] = ["starting", "started", "stopping", "stopped"];
@@ -26,9 +27,11 @@ export const JOB_EVENTS: readonly string[] = ["starting", "started", "stopping",
  * @returns The job name, or `null`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { jobNameOf } from "./job_events.ts";
- * console.assert(jobNameOf(0, "db") === "db" && jobNameOf(1, "JOB=web") === "web");
- * console.assert(jobNameOf(1, "db") === null);
+ * assert.equal(jobNameOf(0, "db"), "db"); // started db
+ * assert.equal(jobNameOf(1, "JOB=web"), "web");
+ * assert.equal(jobNameOf(1, "db"), null);
  * ```
  */
 export function jobNameOf(index: number, arg: string): string | null {

@@ -231,10 +231,22 @@ function connectOptions(io: CliIo, v: OptionValues): Chosen {
  * @param options The program name for messages.
  * @returns The exit status.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./main.ts";
- * import { denoIo } from "./io.ts";
- * Deno.exit(await main(["status", "cron"], denoIo()));
+ * import type { CliIo } from "./io.ts";
+ * let out = "", err = "";
+ * const io: CliIo = {
+ *   stdout: (text) => void (out += text),
+ *   stderr: (text) => void (err += text),
+ *   readFile: (path) => Deno.readFileSync(path),
+ *   env: (name) => Deno.env.get(name),
+ *   stdoutIsTerminal: () => false,
+ *   stderrIsTerminal: () => false,
+ *   interrupt: new AbortController().signal,
+ * };
+ * assert.equal(await main(["frobnicate"], io), 1); // a usage error, as initctl's
+ * assert.equal(err, "initctl: invalid command: frobnicate\nTry `initctl --help' for more information.\n");
  * ```
  */
 export async function main(

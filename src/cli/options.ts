@@ -41,8 +41,11 @@ export class UsageError extends Error {
    * @param message What was wrong, in initctl's words where initctl has them.
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { UsageError } from "./options.ts";
-   * console.assert(new UsageError("missing job name").message === "missing job name");
+   * const e = new UsageError("missing job name");
+   * assert.equal(e.name, "UsageError");
+   * assert.equal(e.message, "missing job name");
    * ```
    */
   constructor(message: string) {
@@ -70,9 +73,10 @@ export interface ParsedOptions {
  * @throws {UsageError} for an unknown option, a missing or unexpected value.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseOptions } from "./options.ts";
  * const p = parseOptions(["svc", "-n", "N=1"], [{ long: "no-wait", short: "n", help: "" }]);
- * console.assert(p.values["no-wait"] === true && p.args.join(" ") === "svc N=1");
+ * assert.deepEqual(p, { values: { "no-wait": true }, args: ["svc", "N=1"] });
  * ```
  */
 export function parseOptions(

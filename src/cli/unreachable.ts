@@ -52,11 +52,12 @@ function attemptText(attempt: ConnectAttempt, via: InitctlVia): string | null {
  * @returns The text after `initctl: `.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { UpstartNotRunningError } from "../errors.ts";
  * import { unreachableMessage } from "./unreachable.ts";
  * const tried = [{ target: "the system bus", reason: "Connection refused" }];
  * const e = new UpstartNotRunningError("Upstart is not running", { tried });
- * console.assert(unreachableMessage(e, "system") === "Unable to connect to system bus: Connection refused");
+ * assert.equal(unreachableMessage(e, "system"), "Unable to connect to system bus: Connection refused");
  * ```
  */
 export function unreachableMessage(e: UpstartNotRunningError, via: InitctlVia): string {

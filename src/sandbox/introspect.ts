@@ -47,9 +47,11 @@ const TAIL = `  <interface name="org.freedesktop.DBus.Properties">
  * @returns The XML text.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { libnihIntrospectXml } from "./introspect.ts";
  * const xml = libnihIntrospectXml("/com/ubuntu/Upstart", [], ["jobs"]);
- * console.assert(xml.includes('<node name="/com/ubuntu/Upstart">'));
+ * assert.match(xml, /^<!DOCTYPE node .*\n.*\n<node name="\/com\/ubuntu\/Upstart">\n/);
+ * assert.match(xml, /  <node name="jobs"\/>\n<\/node>\n$/);
  * ```
  */
 export function libnihIntrospectXml(
@@ -75,9 +77,11 @@ export function libnihIntrospectXml(
  * @returns The interface definition to export with the object.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { introspectable } from "./introspect.ts";
  * const def = introspectable("/com/ubuntu/Upstart", [], () => ["jobs"]);
- * console.assert(def.name === "org.freedesktop.DBus.Introspectable");
+ * assert.equal(def.name, "org.freedesktop.DBus.Introspectable");
+ * assert.deepEqual(Object.keys(def.methods ?? {}), ["Introspect"]);
  * ```
  */
 export function introspectable(

@@ -111,9 +111,24 @@ function denoSandboxIo(): SandboxIo {
  * JOBDIR is required).
  * @returns 0 after a clean stop, 1 when the sandbox could not start, 2 on a usage error.
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { main } from "./main.ts";
- * Deno.exit(await main(["examples/jobs"]));
+ * const jobDir = await Deno.makeTempDir();
+ * const stop = new AbortController();
+ * let out = "";
+ * const io = {
+ *   stdout: (text: string) => {
+ *     out += text;
+ *     stop.abort(); // the address line: it is serving, so stop it
+ *   },
+ *   stderr: () => {},
+ *   env: () => undefined,
+ *   interrupt: stop.signal,
+ * };
+ * assert.equal(await main([jobDir], io), 0);
+ * assert.match(out, /^DBUS_SESSION_BUS_ADDRESS=unix:path=/);
+ * await Deno.remove(jobDir);
  * ```
  */
 export async function main(

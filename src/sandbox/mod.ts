@@ -5,15 +5,24 @@
  * `dbus-daemon` for it (nothing is read from beside these modules: they run from JSR, a bundle
  * or any URL). From a shell: `deno run -A jsr:@upstart/upstart/cli sandbox [JOBDIR]`.
  *
- * @example Run a job in a sandbox and drive it through the typed API
- * ```ts ignore
+ * @example Check, without Upstart, which events start a job
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
  * import { System } from "@upstart/upstart";
- * await using bus = await startPrivateBus();
- * await using sandbox = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
- * await using system = await System.connect({ address: bus.address });
- * const web = await system.job("web");
- * await web.start();
+ * const jobDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${jobDir}/deploy.conf`, "start on deploy ENV=staging\nexec sleep 60\n");
+ * try {
+ *   await using bus = await startPrivateBus();
+ *   await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+ *   await using system = await System.connect({ address: bus.address });
+ *   await system.emit("deploy", { ENV: "prod" });
+ *   assert.deepEqual(sandbox.status("deploy"), []); // not for prod
+ *   await system.emit("deploy", { ENV: "staging" }); // returns once the jobs it starts run
+ *   assert.equal(sandbox.status("deploy")[0].state, "running");
+ * } finally {
+ *   await Deno.remove(jobDir, { recursive: true });
+ * }
  * ```
  *
  * @module

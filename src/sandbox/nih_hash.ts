@@ -21,8 +21,10 @@ const encoder = new TextEncoder();
  * @returns Its bin, 0 to 16.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nihHashBin } from "./nih_hash.ts";
- * console.assert(nihHashBin("svc") === 1);
+ * assert.equal(nihHashBin("svc"), 1);
+ * assert.equal(nihHashBin("sub/dir"), 6);
  * ```
  */
 export function nihHashBin(name: string): number {
@@ -41,9 +43,10 @@ export function nihHashBin(name: string): number {
  * @returns A new array in Upstart's walk order.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { nihHashBin, nihHashOrder } from "./nih_hash.ts";
  * const jobs = ["sub/dir", "svc"].map((name) => ({ name, hashBin: nihHashBin(name) }));
- * console.assert(nihHashOrder(jobs)[0].name === "svc");
+ * assert.deepEqual(nihHashOrder(jobs).map((j) => j.name), ["svc", "sub/dir"]); // bin 1, then bin 6
  * ```
  */
 export function nihHashOrder<T extends { readonly hashBin: number }>(items: Iterable<T>): T[] {

@@ -72,10 +72,14 @@ export interface PrivateBusOptions {
  * @returns The bus, once it listens.
  * @throws {Error} When `dbus-daemon` is not installed or exits before listening.
  * @example Starting and stopping a private bus
- * ```ts no-eval
- * import { startPrivateBus } from "./private_bus.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { startPrivateBus } from "@upstart/upstart/sandbox";
+ * import { Connection } from "@upstart/upstart/dbus";
  * await using bus = await startPrivateBus();
- * console.log(`DBUS_SESSION_BUS_ADDRESS=${bus.address}`);
+ * assert.match(bus.address, /^unix:path=/); // what DBUS_SESSION_BUS_ADDRESS would be
+ * await using conn = await Connection.open(bus.address);
+ * assert.match(conn.uniqueName!, /^:1\.\d+$/);
  * ```
  */
 export async function startPrivateBus(options: PrivateBusOptions = {}): Promise<PrivateBus> {

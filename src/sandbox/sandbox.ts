@@ -74,10 +74,22 @@ const RANK: Record<string, number> = {
  * An Upstart-compatible sandbox serving `com.ubuntu.Upstart` on a bus.
  *
  * @example Serving a job directory on a private bus
- * ```ts no-eval
- * import { Sandbox } from "./sandbox.ts";
- * await using sb = await Sandbox.start({ jobDir: "examples/jobs", address: "unix:path=/tmp/bus" });
- * console.log(sb.jobNames());
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
+ * const jobDir = await Deno.makeTempDir();
+ * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+ * await Deno.writeTextFile(`${jobDir}/bad.conf`, "exec sleep 60\nbogus\n");
+ * try {
+ *   await using bus = await startPrivateBus();
+ *   await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+ *   assert.deepEqual(sandbox.jobNames(), ["web"]);
+ *   assert.deepEqual(sandbox.messages, [
+ *     { level: "error", message: `${jobDir}/bad.conf:2: Unknown stanza` },
+ *   ]);
+ * } finally {
+ *   await Deno.remove(jobDir, { recursive: true });
+ * }
  * ```
  */
 export class Sandbox implements AsyncDisposable {
@@ -287,11 +299,20 @@ export class Sandbox implements AsyncDisposable {
    *
    * @returns Their names, in the order `GetAllJobs` lists them.
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
-   * await using bus = await startPrivateBus();
-   * await using sb = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
-   * console.log(sb.jobNames()); // ["web", "worker"]
+   * const jobDir = await Deno.makeTempDir();
+   * try {
+   *   await using bus = await startPrivateBus();
+   *   await using sandbox = await Sandbox.start({ jobDir, address: bus.address, watch: false });
+   *   assert.deepEqual(sandbox.jobNames(), []);
+   *   await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   *   sandbox.rescan(); // what the watcher would do
+   *   assert.deepEqual(sandbox.jobNames(), ["web"]);
+   * } finally {
+   *   await Deno.remove(jobDir, { recursive: true });
+   * }
    * ```
    */
   jobNames(): string[] {
@@ -304,11 +325,23 @@ export class Sandbox implements AsyncDisposable {
    * @param job The job name.
    * @returns Each instance's name, goal, state and processes (empty when none, or no such job).
    * @example
-   * ```ts ignore
+   * ```ts
+   * import assert from "node:assert/strict";
    * import { Sandbox, startPrivateBus } from "@upstart/upstart/sandbox";
-   * await using bus = await startPrivateBus();
-   * await using sb = await Sandbox.start({ jobDir: "./jobs", address: bus.address });
-   * console.log(sb.status("web")); // [] until it starts; then [{ name: "", state: "running", ... }]
+   * import { System } from "@upstart/upstart";
+   * const jobDir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${jobDir}/web.conf`, "exec sleep 60\n");
+   * try {
+   *   await using bus = await startPrivateBus();
+   *   await using sandbox = await Sandbox.start({ jobDir, address: bus.address });
+   *   await using system = await System.connect({ address: bus.address });
+   *   assert.deepEqual(sandbox.status("web"), []);
+   *   await (await system.job("web")).start();
+   *   const [web] = sandbox.status("web");
+   *   assert.deepEqual([web.goal, web.state, web.processes[0].type], ["start", "running", "main"]);
+   * } finally {
+   *   await Deno.remove(jobDir, { recursive: true });
+   * }
    * ```
    */
   status(job: string): SandboxInstanceStatus[] {

@@ -39,8 +39,15 @@ export interface InstanceJson {
  * @returns The JSON object.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { instanceJson } from "./_shared.ts";
- * console.assert(instanceJson("svc", null).state === "waiting");
+ * assert.deepEqual(instanceJson("svc", null), {
+ *   job: "svc",
+ *   name: "",
+ *   goal: "stop",
+ *   state: "waiting",
+ *   processes: [],
+ * });
  * ```
  */
 export function instanceJson(job: string, s: InstanceStatus | null, name = ""): InstanceJson {
@@ -75,11 +82,14 @@ export interface JobTarget {
  * @returns The target.
  * @throws {UsageError} `missing job name`.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { jobTarget } from "./_shared.ts";
- * import type { Context } from "../context.ts";
- * declare const ctx: Context;
- * const { job, env } = jobTarget(ctx);
+ * import { makeContext } from "../context.ts";
+ * import { denoIo } from "../io.ts";
+ * const args = ["web", "PORT=80"];
+ * const { ctx } = makeContext({ io: denoIo(), prog: "initctl", args, opts: {}, userMode: false, connectOptions: {} });
+ * assert.deepEqual(jobTarget(ctx), { job: "web", env: ["PORT=80"], instance: null });
  * ```
  */
 export function jobTarget(ctx: Context): JobTarget {
@@ -99,8 +109,10 @@ export function jobTarget(ctx: Context): JobTarget {
  * @throws {CliError} `Env must be KEY=VALUE pairs`.
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { envPairs } from "./_shared.ts";
- * console.assert(envPairs(["A=1"]).length === 1);
+ * assert.deepEqual(envPairs(["A=1", "B="]), ["A=1", "B="]);
+ * assert.throws(() => envPairs(["A"]), { name: "CliError", message: "Env must be KEY=VALUE pairs" });
  * ```
  */
 export function envPairs(env: readonly string[]): string[] {
@@ -116,11 +128,17 @@ export function envPairs(env: readonly string[]): string[] {
  * @param ctx The command's context.
  * @returns 0.
  * @example
- * ```ts no-eval
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { done } from "./_shared.ts";
- * import type { Context } from "../context.ts";
- * declare const ctx: Context;
- * const status = done(ctx); // 0, and `{}` on stdout with --json
+ * import { makeContext } from "../context.ts";
+ * import type { CliIo } from "../io.ts";
+ * let out = "";
+ * const io = { stdout: (text: string) => void (out += text) } as CliIo; // all that done() uses
+ * const opts = { json: true };
+ * const { ctx } = makeContext({ io, prog: "initctl", args: [], opts, userMode: false, connectOptions: {} });
+ * assert.equal(done(ctx), 0);
+ * assert.equal(out, "{}\n");
  * ```
  */
 export function done(ctx: Context): number {

@@ -27,8 +27,15 @@ export interface SessionInfo {
  * @param alive Whether a pid is a live process.
  * @returns The sessions, by pid, and the stale files skipped.
  * @example
- * ```ts no-eval
- * const { sessions } = readSessions("/run/user/1000", () => true);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readSessions } from "./daemon.ts";
+ * const runtimeDir = await Deno.makeTempDir();
+ * await Deno.mkdir(`${runtimeDir}/upstart/sessions`, { recursive: true });
+ * await Deno.writeTextFile(`${runtimeDir}/upstart/sessions/1234.session`, "UPSTART_SESSION=unix:abstract=/x\n");
+ * const { sessions } = readSessions(runtimeDir, (pid) => pid === 1234);
+ * assert.deepEqual(sessions, [{ pid: 1234, address: "unix:abstract=/x" }]);
+ * await Deno.remove(runtimeDir, { recursive: true });
  * ```
  */
 export function readSessions(

@@ -22,8 +22,9 @@ import { instanceJson, interruptedStatus } from "./_shared.ts";
  * @returns `StateChanged svc (1) running`, `EventEmitted started JOB=svc INSTANCE=`...
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { eventText } from "./watch.ts";
- * console.assert(eventText({ type: "JobAdded", job: "svc", path: "/x" }) === "JobAdded svc");
+ * assert.equal(eventText({ type: "JobAdded", job: "svc", path: "/x" }), "JobAdded svc");
  * ```
  */
 export function eventText(ev: UpstartEvent): string {
