@@ -10,7 +10,7 @@
 
 import { writeFileAtomic } from "./jobfile/_atomic.ts";
 import { checkDirectory } from "./jobfile/install.ts";
-import { type RemoteOptions, reuseArgs, shellQuote } from "./remote.ts";
+import { assertSshHost, type RemoteOptions, reuseArgs, shellQuote } from "./remote.ts";
 
 /** Files on one host. */
 export interface HostFiles {
@@ -270,13 +270,7 @@ async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promi
  */
 export function remoteFiles(options: RemoteOptions): HostFiles {
   const { host, sshCommand = "ssh", sshArgs = [], sudo = false } = options;
-  if (typeof host !== "string" || host === "" || host.startsWith("-") || /[\s\0]/.test(host)) {
-    throw new TypeError(
-      `Invalid host ${
-        JSON.stringify(host)
-      }: expected "host" or "user@host" (no spaces, no leading -)`,
-    );
-  }
+  assertSshHost(host);
   const run = async (
     op: keyof typeof SCRIPTS,
     path: string,

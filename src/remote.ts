@@ -231,6 +231,30 @@ export function bridgeScript(
 }
 
 /**
+ * Refuses a host ssh would misread: empty, holding white space or NUL, or starting with `-`
+ * (ssh would take it as an option: `-oProxyCommand=...` runs a command here).
+ *
+ * @param host The host, as given.
+ * @throws {TypeError} naming it.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { assertSshHost } from "./remote.ts";
+ * assertSshHost("root@db1");
+ * assert.throws(() => assertSshHost("-oProxyCommand=sh"), TypeError);
+ * ```
+ */
+export function assertSshHost(host: string): void {
+  if (typeof host !== "string" || host === "" || host.startsWith("-") || /[\s\0]/.test(host)) {
+    throw new TypeError(
+      `Invalid host ${
+        JSON.stringify(host)
+      }: expected "host" or "user@host" (no spaces, no leading -)`,
+    );
+  }
+}
+
+/**
  * The libdbus `unixexec:` address that reaches a remote Upstart through ssh.
  *
  * @param options The host, ssh command and arguments, `sudo`, the far-side socket and bridge.
@@ -249,13 +273,7 @@ export function bridgeScript(
  */
 export function remoteAddress(options: RemoteOptions, capture = ""): string {
   const { host, sshCommand = "ssh", sshArgs = [], sudo = false } = options;
-  if (typeof host !== "string" || host === "" || host.startsWith("-") || /[\s\0]/.test(host)) {
-    throw new TypeError(
-      `Invalid host ${
-        JSON.stringify(host)
-      }: expected "host" or "user@host" (no spaces, no leading -)`,
-    );
-  }
+  assertSshHost(host);
   if (typeof sshCommand !== "string" || sshCommand === "" || sshCommand.includes("\0")) {
     throw new TypeError(`Invalid ssh command ${JSON.stringify(sshCommand)}`);
   }

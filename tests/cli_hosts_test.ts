@@ -2,21 +2,12 @@ import assert from "node:assert/strict";
 import { startSandbox } from "./support/sandbox.ts";
 import { cli, cliProcess, fakeIo, maskPids } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
-
-// Stands in for ssh: runs the far-side command locally; host "down" is unreachable.
-const FAKE_SSH = `#!/bin/sh
-shift
-host="$1"; shift
-case "$host" in *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;; esac
-exec sh -c "$1"
-`;
+import { writeFakeSsh } from "./support/fake_ssh.ts";
 
 async function setup() {
   const sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n", other: "exec sleep 1000\n" } });
   const dir = await Deno.makeTempDir();
-  const ssh = `${dir}/ssh`;
-  await Deno.writeTextFile(ssh, FAKE_SSH);
-  await Deno.chmod(ssh, 0o755);
+  const ssh = await writeFakeSsh(dir);
   const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
   return {
     sb,

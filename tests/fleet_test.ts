@@ -9,44 +9,16 @@ import { cli, fakeIo } from "./support/cli_io.ts";
 import { startSandbox } from "./support/sandbox.ts";
 import { startBus } from "./support/bus.ts";
 import { fleetInProcess } from "./support/children.ts";
+import { writeFakeSsh } from "./support/fake_ssh.ts";
 import { main } from "../src/cli/main.ts";
 import { connectMany, forEachHost } from "../src/fleet.ts";
 import { HostTimeoutError, HostUnreachableError } from "../src/host_errors.ts";
 import { System } from "../src/system.ts";
 
-// Stands in for ssh: runs the far-side command here. Hosts named for how they fail.
-const FAKE_SSH = `#!/bin/sh
-opts=
-while :; do
-  case "$1" in
-    -p|-i|-o|-F|-l) opts="$opts $1 $2"; shift 2;;
-    -*) shift;;
-    *) break;;
-  esac
-done
-host="$1"; shift
-[ -n "$FAKE_SSH_LOG" ] && echo "$host$opts" >>"$FAKE_SSH_LOG"
-case "$host" in
-  *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;;
-  *nokey*) echo "$host: Permission denied (publickey)." >&2; exit 255;;
-  *nosudo*) echo "sudo: a password is required" >&2; exit 1;;
-  *nobridge*) echo "upstart bridge: none of socat, python3, python found on $host" >&2; exit 127;;
-  *hang*) exec sleep 61.7;;
-esac
-exec sh -c "$1"
-`;
-
-async function fakeSsh(dir: string): Promise<string> {
-  const ssh = `${dir}/ssh`;
-  await Deno.writeTextFile(ssh, FAKE_SSH);
-  await Deno.chmod(ssh, 0o755);
-  return ssh;
-}
-
 async function setup() {
   const sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
   const dir = await Deno.makeTempDir({ prefix: "upstart-fleet-" });
-  const ssh = await fakeSsh(dir);
+  const ssh = await writeFakeSsh(dir);
   const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
   return {
     sb,

@@ -1,15 +1,36 @@
 /**
- * A stand-in for ssh that runs the far-side command here (for tests without an sshd): it takes
- * `-T`, then the host, then the command as ssh would, and any host whose name contains `down`
- * is unreachable, with ssh's own message and status 255.
+ * A stand-in for ssh that runs the far-side command here (for tests without an sshd). It skips
+ * ssh's options (recording `-p`, `-i`, `-o`, `-F`, `-l` with their values), takes the host, then
+ * the command, as ssh would; with `$FAKE_SSH_LOG` set it appends `HOST OPTIONS` to that file.
+ * Hosts named for a failure fail that way:
+ *
+ * - `*down*`: ssh cannot connect (its own message, status 255);
+ * - `*nokey*`: the key is refused (255);
+ * - `*nosudo*`: sudo wants a password;
+ * - `*nobridge*`: no socat or python on the host (127);
+ * - `*hang*`: never answers (`sleep 61.7`, a duration no other test uses).
  *
  * @module
  */
 
 const FAKE_SSH = `#!/bin/sh
-shift
+opts=
+while :; do
+  case "$1" in
+    -p|-i|-o|-F|-l) opts="$opts $1 $2"; shift 2;;
+    -*) shift;;
+    *) break;;
+  esac
+done
 host="$1"; shift
-case "$host" in *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;; esac
+[ -n "$FAKE_SSH_LOG" ] && echo "$host$opts" >>"$FAKE_SSH_LOG"
+case "$host" in
+  *down*) echo "ssh: connect to host $host port 22: Connection refused" >&2; exit 255;;
+  *nokey*) echo "$host: Permission denied (publickey)." >&2; exit 255;;
+  *nosudo*) echo "sudo: a password is required" >&2; exit 1;;
+  *nobridge*) echo "upstart bridge: none of socat, python3, python found on $host" >&2; exit 127;;
+  *hang*) exec sleep 61.7;;
+esac
 exec sh -c "$1"
 `;
 

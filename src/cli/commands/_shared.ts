@@ -6,7 +6,10 @@
  */
 
 import type { InstanceStatus } from "../../instance.ts";
+import { UpstartError } from "../../errors.ts";
+import type { System } from "../../system.ts";
 import { CliError, type Context } from "../context.ts";
+import { escapeField } from "../escape.ts";
 import { type OptionSpec, UsageError } from "../options.ts";
 
 /** `-n/--no-wait`, as start, stop, restart and emit take it. */
@@ -149,4 +152,42 @@ export function done(ctx: Context): number {
 /** The shell's status for a command ended by a signal: 128 + its number (SIGTERM 143, else 130). */
 export function interruptedStatus(signal: AbortSignal): number {
   return signal.reason === "SIGTERM" ? 143 : 130;
+}
+
+/**
+ * After a job file was written: asks Upstart to reload its configuration (it may not watch the
+ * directory, or be too old to). A failure is said with what was written and what to run later.
+ *
+ * @param ctx The command's context.
+ * @param system The connection, or `null` when told not to reload (`--no-reload`).
+ * @param what The file written, for the message.
+ * @param verb What happened to it (`written`, `changed`).
+ * @returns Whether Upstart reloaded.
+ * @throws {CliError} when the reload failed.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { reloadAfterWrite } from "./_shared.ts";
+ * import type { Context } from "../context.ts";
+ * assert.equal(await reloadAfterWrite({} as Context, null, "/etc/init/web.conf", "written"), false);
+ * ```
+ */
+export async function reloadAfterWrite(
+  ctx: Context,
+  system: System | null,
+  what: string,
+  verb: string,
+): Promise<boolean> {
+  if (system === null) return false;
+  try {
+    await system.reloadConfiguration();
+  } catch (e) {
+    if (e instanceof Deno.errors.NotCapable) throw e;
+    const why = e instanceof UpstartError ? e.dbusMessage ?? e.message : (e as Error).message;
+    throw new CliError(
+      `${escapeField(what)} was ${verb} but Upstart did not reload its configuration: ${why} ` +
+        `(run \`${ctx.prog} reload-configuration' once it can)`,
+    );
+  }
+  return true;
 }

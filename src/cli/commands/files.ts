@@ -21,10 +21,10 @@ import {
   validateJobName,
   writeFileAtomic,
 } from "../../jobfile/mod.ts";
-import { UpstartError } from "../../errors.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { UsageError } from "../options.ts";
 import { graphDot, type GraphJob } from "../graph.ts";
+import { reloadAfterWrite } from "./_shared.ts";
 
 /** A loaded job file, or why it could not be loaded. */
 type Loaded = { doc: JobDocument; error: null } | { doc: null; error: string };
@@ -330,18 +330,7 @@ export const fileCommands: Command[] = [
       if (!ctx.json && ctx.opts.quiet !== true) {
         for (const p of result.warnings) ctx.io.stderr(problemLine(result.path, p) + "\n");
       }
-      if (system !== null) {
-        try {
-          await system.reloadConfiguration();
-        } catch (e) {
-          if (e instanceof Deno.errors.NotCapable) throw e;
-          const why = e instanceof UpstartError ? e.dbusMessage ?? e.message : (e as Error).message;
-          throw new CliError(
-            `${result.path} was written but Upstart did not reload its configuration: ${why} ` +
-              `(run \`${ctx.prog} reload-configuration' once it can)`,
-          );
-        }
-      }
+      await reloadAfterWrite(ctx, system, result.path, "written");
       if (ctx.json) {
         ctx.printJson({
           path: result.path,

@@ -13,8 +13,12 @@
  * @module
  */
 
-import { AlreadyStartedError, AlreadyStoppedError, UnknownInstanceError } from "../../errors.ts";
-import { UnknownJobError, UpstartError } from "../../errors.ts";
+import {
+  AlreadyStartedError,
+  AlreadyStoppedError,
+  UnknownInstanceError,
+  UnknownJobError,
+} from "../../errors.ts";
 import { type HostFiles, HostFilesError, localFiles, remoteFiles } from "../../host_files.ts";
 import { JobDirectory, JobFileNotFoundError } from "../../job_directory.ts";
 import type { Instance } from "../../instance.ts";
@@ -23,6 +27,7 @@ import { JobCheckError, type JobProblem, ParseError } from "../../jobfile/mod.ts
 import { escapeField, escapeOutput } from "../escape.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { type OptionSpec, UsageError } from "../options.ts";
+import { reloadAfterWrite } from "./_shared.ts";
 
 const DIR: OptionSpec = {
   long: "dir",
@@ -93,21 +98,6 @@ async function reachUpstart(ctx: Context): Promise<System | null> {
   return ctx.opts["no-reload"] === true ? null : await ctx.connect();
 }
 
-async function reload(ctx: Context, system: System | null, what: string): Promise<boolean> {
-  if (system === null) return false;
-  try {
-    await system.reloadConfiguration();
-  } catch (e) {
-    if (e instanceof Deno.errors.NotCapable) throw e;
-    const why = e instanceof UpstartError ? e.dbusMessage ?? e.message : (e as Error).message;
-    throw new CliError(
-      `${escapeField(what)} was changed but Upstart did not reload its configuration: ${why} ` +
-        `(run \`${ctx.prog} reload-configuration' once it can)`,
-    );
-  }
-  return true;
-}
-
 async function instancesOf(system: System, name: string): Promise<Instance[]> {
   try {
     return await (await system.job(name)).instances();
@@ -166,7 +156,9 @@ async function enableOrDisable(ctx: Context, action: "enable" | "disable"): Prom
   const system = await reachUpstart(ctx);
   const r = await guard(() => action === "disable" ? dir.disable(name) : dir.enable(name));
   const job = escapeField(name);
-  const reloaded = r.changed ? await reload(ctx, system, r.job.override) : false;
+  const reloaded = r.changed
+    ? await reloadAfterWrite(ctx, system, r.job.override, "changed")
+    : false;
   let status = 0;
   const out: string[] = [];
   if (r.before === "bad") {
@@ -417,7 +409,7 @@ export const serviceCommands: Command[] = [
             continue;
           }
           if (ctx.opts.quiet !== true) ctx.io.stderr(problemLines(path, result.warnings));
-          const reloaded = await reload(ctx, system, path);
+          const reloaded = await reloadAfterWrite(ctx, system, path, "changed");
           if (ctx.json) ctx.printJson({ job: name, path, removed: result.removed, reloaded });
           else {ctx.print(
               result.removed
@@ -464,7 +456,7 @@ export const serviceCommands: Command[] = [
         stopped = await stopAll(system, name);
       }
       const removed = await guard(() => dir.remove(name));
-      await reload(ctx, system, at.conf);
+      await reloadAfterWrite(ctx, system, at.conf, "changed");
       if (ctx.json) ctx.printJson({ job: name, removed, stopped });
       else for (const p of removed) ctx.print(`Removed ${escapeField(p)}`);
       return 0;
