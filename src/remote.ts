@@ -205,14 +205,16 @@ export function bridgeScript(
     ? (socatSafe ? ["socat", "python3", "python"] : ["python3", "python"])
     : [bridge];
   const lines = [
-    // The uid as libdbus's EXTERNAL mechanism spells it: the decimal digits, hex-encoded.
-    `u=$(printf %s "$(id -u)" | od -An -tx1 | tr -d ' \\n')`,
+    // The uid as libdbus's EXTERNAL mechanism spells it: the decimal digits, hex-encoded (the
+    // digit d is the byte 0x3d), in the shell itself: a process fewer per digit tool.
+    `n=$(id -u); u=; while [ -n "$n" ]; do r=\${n#?}; u=\${u}3\${n%"$r"}; n=$r; done`,
     // The rewriter feeds the bridge through a fifo and is killed when the bridge ends, so that
     // nothing keeps the client's socket open once the far side has gone (the client sees EOF).
     `d=$(mktemp -d 2>/dev/null) || { d=/tmp/upstart-bridge.$$; mkdir -m 700 "$d"; } || exit 1`,
     `mkfifo "$d/in" || exit 1`,
     "exec 3<&0",
-    `{ head -n 1 >/dev/null; printf '\\000AUTH EXTERNAL %s\\r\\n' "$u"; exec cat; } <&3 >"$d/in" &`,
+    // \`read\` takes the line byte by byte, so nothing after it is swallowed.
+    `{ IFS= read -r l; printf '\\000AUTH EXTERNAL %s\\r\\n' "$u"; exec cat; } <&3 >"$d/in" &`,
     "c=$!",
     `run() { "$@" <"$d/in"; s=$?; kill $c 2>/dev/null; rm -rf "$d"; exit $s; }`,
   ];
