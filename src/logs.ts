@@ -174,7 +174,7 @@ export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
  * @returns The bytes, or `null`.
  * @throws {LogReadError} For a `.gz` file that does not decompress.
  * @example
- * ```ts no-eval
+ * ```ts ignore
  * import { localFiles } from "./host_files.ts";
  * import { logFiles, readLogFile } from "./logs.ts";
  * const [first] = await logFiles(localFiles(), "/var/log/upstart", "cron.log");
@@ -340,7 +340,11 @@ export async function readLog(
     count += lines.length;
   }
   const lines = chunks.flat();
-  return { files: all, lines: lines.length > want ? lines.slice(lines.length - want) : lines, position };
+  return {
+    files: all,
+    lines: lines.length > want ? lines.slice(lines.length - want) : lines,
+    position,
+  };
 }
 
 function sameStart(data: Uint8Array, offset: number, tail: Uint8Array): boolean {
@@ -390,7 +394,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * @param options `signal` to stop, `intervalMs`.
  * @returns Lines and file changes, until `signal` aborts.
  * @example
- * ```ts no-eval
+ * ```ts ignore
  * import { localFiles } from "./host_files.ts";
  * import { followLog, readLog } from "./logs.ts";
  * const files = localFiles();

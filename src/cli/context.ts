@@ -47,7 +47,15 @@ export interface Command {
   /** A paragraph for `COMMAND --help`. */
   readonly help: string;
   /** Its group in the command list. */
-  readonly group: "Job" | "Event" | "Environment" | "Daemon" | "Job file" | "Watching";
+  readonly group:
+    | "Job"
+    | "Event"
+    | "Environment"
+    | "Daemon"
+    | "Service"
+    | "Job file"
+    | "Watching"
+    | "Shell";
   /** Its own options. */
   readonly options: readonly OptionSpec[];
   /** Whether it talks to Upstart (and so can run on `--host`s). */

@@ -26,8 +26,10 @@ const GROUPS: Command["group"][] = [
   "Event",
   "Environment",
   "Daemon",
+  "Service",
   "Watching",
   "Job file",
+  "Shell",
 ];
 
 function optionLines(specs: readonly OptionSpec[]): string[] {

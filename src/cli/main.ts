@@ -14,6 +14,8 @@ import { daemonCommands } from "./commands/daemon.ts";
 import { envCommands } from "./commands/env.ts";
 import { fileCommands } from "./commands/files.ts";
 import { jobCommands } from "./commands/jobs.ts";
+import { logCommands } from "./commands/logs.ts";
+import { completionCommand } from "./completion.ts";
 import { watchCommands } from "./commands/watch.ts";
 import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
@@ -97,8 +99,10 @@ export const COMMANDS: readonly Command[] = [
   ...daemonCommands,
   ...envCommands,
   ...configCommands,
+  ...logCommands,
   ...watchCommands,
   ...fileCommands,
+  completionCommand(() => ({ commands: COMMANDS, globals: GLOBAL_OPTIONS })),
 ];
 
 /** Options of {@linkcode main}. */
@@ -111,7 +115,7 @@ export interface MainOptions {
 }
 
 /** Commands of our own (not initctl's): their usage errors exit 2. */
-const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file"]);
+const OWN_GROUPS = new Set<Command["group"]>(["Service", "Watching", "Job file", "Shell"]);
 
 function findCommand(name: string): Command | "help" | undefined {
   if (name === "help") return "help";
