@@ -354,9 +354,9 @@ function sameStart(data: Uint8Array, offset: number, tail: Uint8Array): boolean 
   return true;
 }
 
-/** What {@linkcode followLog} yields: a line, or a change of file. */
+/** What {@linkcode followLog} yields: the new lines of one look at the file, or a change of file. */
 export type FollowItem =
-  | { readonly kind: "line"; readonly text: string }
+  | { readonly kind: "lines"; readonly lines: readonly string[] }
   | { readonly kind: "rotated" | "truncated" | "removed"; readonly path: string };
 
 /** Options of {@linkcode followLog}. */
@@ -400,7 +400,7 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * const files = localFiles();
  * const log = await readLog(files, "/var/log/upstart", "cron.log", { lines: 10, completeOnly: true });
  * for await (const item of followLog(files, log.position)) {
- *   if (item.kind === "line") console.log(item.text);
+ *   if (item.kind === "lines") for (const line of item.lines) console.log(line);
  * }
  * ```
  */
@@ -435,7 +435,7 @@ export async function* followLog(
       if (data === null || offset === 0 || !sameStart(data, offset, tail)) continue;
       const { lines, partial } = splitLogLines(data.subarray(offset));
       if (partial.length) lines.push(new TextDecoder().decode(partial));
-      for (const text of lines) yield { kind: "line", text } as const;
+      if (lines.length) yield { kind: "lines", lines } as const;
       return;
     }
   };
@@ -473,6 +473,6 @@ export async function* followLog(
     const { lines, partial } = splitLogLines(data.subarray(offset));
     offset = data.length - partial.length;
     tail = data.slice(Math.max(0, offset - TAIL_BYTES), offset);
-    for (const text of lines) yield { kind: "line", text };
+    if (lines.length) yield { kind: "lines", lines };
   }
 }

@@ -121,11 +121,11 @@ async function logs(ctx: Context): Promise<number> {
       intervalMs: files.host === null ? 250 : 1000,
     })
   ) {
-    if (item.kind === "line") {
-      out.line(item.text);
+    if (item.kind === "lines") {
+      for (const l of item.lines) out.line(l);
+      out.flush();
       continue;
     }
-    out.flush();
     if (item.kind === "truncated") notice(`${item.path}: file truncated`);
     else if (item.kind === "rotated") notice(`${item.path}: file replaced (rotated)`);
     else notice(`${item.path}: file removed; waiting for it to come back`);
@@ -155,7 +155,7 @@ export const logCommands: Command[] = [
       {
         long: "since",
         arg: "TIME",
-        help: "skip files last written before TIME (2026-12-01 10:00, -2h, today)",
+        help: 'skip files last written before TIME: 2026-12-01 10:00, today, "2h ago", --since=-2h',
       },
       {
         long: "log-dir",
