@@ -302,6 +302,7 @@ function fish(table: CommandTable, name: string, fn: string): string {
     "                set take 1",
     "        end",
     "    end",
+    `    command -q ${name}; or return`,
     `    ${name} $conn list 2>/dev/null | string replace -r '\\s.*' '' | sort -u`,
     "end",
     "",
