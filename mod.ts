@@ -82,3 +82,28 @@ export type { RemoteBridge, RemoteOptions, RemoteSocket } from "./src/remote.ts"
 export * from "./src/errors.ts";
 export * from "./src/names.ts";
 export * from "./src/versions.ts";
+
+// Job logs (`console log`), read on any host through `HostFiles`.
+export {
+  followLog,
+  gunzip,
+  logFileName,
+  logFiles,
+  LogReadError,
+  readLog,
+  readLogFile,
+  sessionLogDir,
+  splitLogLines,
+  SYSTEM_LOG_DIR,
+} from "./src/logs.ts";
+export type {
+  FollowItem,
+  FollowOptions,
+  LogContent,
+  LogFile,
+  LogPosition,
+  ReadLogOptions,
+} from "./src/logs.ts";
+// Also exported by the job-directory work (src/host_files.ts): keep one copy of these two lines.
+export { localFiles } from "./src/host_files.ts";
+export type { HostFiles } from "./src/host_files.ts";
