@@ -347,6 +347,38 @@ export async function readLog(
   };
 }
 
+/**
+ * A file's bytes from `from` on (`base` says where they start). `HostFiles` reads whole files; on
+ * this machine only the new part is read, so following a large local log stays cheap.
+ */
+async function readFrom(
+  files: HostFiles,
+  path: string,
+  from: number,
+): Promise<{ data: Uint8Array; base: number } | null> {
+  if (files.host !== null || from === 0) {
+    const data = await files.read(path);
+    return data === null ? null : { data, base: 0 };
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+  try {
+    const { size } = await file.stat();
+    if (size < from) return { data: await new Response(file.readable).bytes(), base: 0 };
+    await file.seek(from, Deno.SeekMode.Start);
+    return { data: await new Response(file.readable).bytes(), base: from };
+  } finally {
+    try {
+      file.close();
+    } catch { /* closed by reading its stream to the end */ }
+  }
+}
+
 function sameStart(data: Uint8Array, offset: number, tail: Uint8Array): boolean {
   if (data.length < offset) return false;
   const start = offset - tail.length;
@@ -385,9 +417,9 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * are written, across rotation (the file renamed, compressed or removed, and made again) and
  * truncation (`copytruncate`). A rotated file's last lines, written after the previous look, are
  * read from `JOB.log.1` or `JOB.log.1.gz` when it still has them. It polls the file's size and
- * modification time, and reads it again only when they change; `HostFiles` reads whole files, so
- * each change costs a read of the whole current file (on a remote host, one ssh round trip per
- * look and the file's size per change).
+ * modification time, and reads it again only when they change: on this machine only the new bytes
+ * (and a few before them, to tell a replaced file); on a remote host, where `HostFiles` reads whole
+ * files, the whole current file per change (and one ssh round trip per look).
  *
  * @param files The host's files.
  * @param position Where to start ({@linkcode readLog}'s `position`).
@@ -415,7 +447,7 @@ export async function* followLog(
   let offset = position.offset;
   let tail = position.tail;
   let seen: { size: number; mtimeMs: number } | null = null;
-  let gone = false;
+  let gone = position.offset === 0; // nothing read yet: a missing file is "not yet", not "removed"
 
   /** The lines a rotated file gained after `offset`, when it is the file we were reading. */
   const drainRotated = async function* () {
@@ -459,20 +491,23 @@ export async function* followLog(
       await sleep(interval, signal);
       continue;
     }
-    const data = await files.read(path);
-    if (data === null) continue; // removed between the stat and the read: seen next time
+    let got = await readFrom(files, path, Math.max(0, offset - tail.length));
+    if (got === null) continue; // removed between the stat and the read: seen next time
     seen = { size: st.size, mtimeMs: st.mtimeMs };
-    if (!sameStart(data, offset, tail)) {
+    if (!sameStart(got.data, offset - got.base, tail)) {
       // Another file now, or this one cut short: what was read no longer matches.
-      const shorter = data.length < offset;
+      const shorter = got.base + got.data.length < offset;
+      if (got.base > 0) got = await readFrom(files, path, 0);
+      if (got === null) continue;
       yield* drainRotated();
       yield { kind: shorter ? "truncated" : "rotated", path };
       offset = 0;
       tail = new Uint8Array();
     }
-    const { lines, partial } = splitLogLines(data.subarray(offset));
-    offset = data.length - partial.length;
-    tail = data.slice(Math.max(0, offset - TAIL_BYTES), offset);
+    const { data, base } = got;
+    const { lines, partial } = splitLogLines(data.subarray(offset - base));
+    offset = base + data.length - partial.length;
+    tail = data.slice(Math.max(0, offset - base - TAIL_BYTES), offset - base);
     if (lines.length) yield { kind: "lines", lines };
   }
 }

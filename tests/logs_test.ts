@@ -287,6 +287,7 @@ Deno.test("-f: a log that does not exist yet is waited for", async () => {
   } finally {
     assert.equal(await f.stop(), 0);
   }
+  assert.equal(f.err(), ""); // never there, so never "removed"
 });
 
 Deno.test("followLog drains the rotated file when logrotate compressed it (JOB.log.1.gz)", async () => {
@@ -402,4 +403,33 @@ Deno.test("sandbox: a symlink in place of the log is never written through", asy
   } finally {
     await Deno.remove(target);
   }
+});
+
+Deno.test("followLog through whole-file reads (the remote path): appends, truncation, replacement", async () => {
+  await using d = await logDir({ "r.log": "a\r\n" });
+  // Real files, read the way a remote HostFiles reads them: whole, with no ranged read.
+  const files = { ...localFiles(), host: "elsewhere" };
+  const log = await readLog(files, d.dir, "r.log", { completeOnly: true });
+  const stop = new AbortController();
+  const seen: string[] = [];
+  const run = (async () => {
+    for await (
+      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
+    ) {
+      seen.push(...(item.kind === "lines" ? item.lines : [`<${item.kind}>`]));
+    }
+  })();
+  const path = `${d.dir}/r.log`;
+  await Deno.writeTextFile(path, "b\r\n", { append: true });
+  await until(() => seen.includes("b"), "an appended line");
+  await Deno.truncate(path, 0);
+  await until(() => seen.includes("<truncated>"), "the truncation");
+  await Deno.writeTextFile(path, "c\r\n", { append: true });
+  await until(() => seen.includes("c"), "a line after truncation");
+  await Deno.writeTextFile(`${path}.new`, "d".repeat(100) + "\r\n");
+  await Deno.rename(`${path}.new`, path);
+  await until(() => seen.includes("d".repeat(100)), "the replacement's line");
+  stop.abort();
+  await run;
+  assert.deepEqual(seen, ["b", "<truncated>", "c", "<rotated>", "d".repeat(100)]);
 });
