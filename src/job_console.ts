@@ -10,7 +10,16 @@ import { applyOverride } from "./jobfile/override.ts";
 import { validateJobName } from "./jobfile/install.ts";
 import type { JobConfig } from "./jobfile/types.ts";
 
-/** The system init's job directory. */
+/**
+ * The system init's job directory.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SYSTEM_CONF_DIR } from "./job_console.ts";
+ * assert.equal(`${SYSTEM_CONF_DIR}/cron.conf`, "/etc/init/cron.conf");
+ * ```
+ */
 export const SYSTEM_CONF_DIR = "/etc/init";
 
 /**

@@ -14,7 +14,16 @@
 
 import type { HostFiles } from "./host_files.ts";
 
-/** Where the system init writes job logs. */
+/**
+ * Where the system init writes job logs (`JOB_LOGDIR` in Upstart's `paths.h`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logFileName, SYSTEM_LOG_DIR } from "./logs.ts";
+ * assert.equal(`${SYSTEM_LOG_DIR}/${logFileName("cron")}`, "/var/log/upstart/cron.log");
+ * ```
+ */
 export const SYSTEM_LOG_DIR = "/var/log/upstart";
 
 /**

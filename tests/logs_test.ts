@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { localFiles } from "../src/host_files.ts";
 import { followLog, logFileName, logFiles, readLog, splitLogLines } from "../src/logs.ts";
-import { cli, fakeIo } from "./support/cli_io.ts";
+import { cli, cliProcess, fakeIo } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
 import { until } from "./support/poll.ts";
 import { startSandbox } from "./support/sandbox.ts";
@@ -432,4 +432,14 @@ Deno.test("followLog through whole-file reads (the remote path): appends, trunca
   stop.abort();
   await run;
   assert.deepEqual(seen, ["b", "<truncated>", "c", "<rotated>", "d".repeat(100)]);
+});
+
+Deno.test("permissions: logs needs only --allow-read, completion nothing (as the README says)", async () => {
+  await using d = await logDir({ "web.log": "hi\r\n" });
+  const r = await cliProcess(["logs", "web", "--log-dir", d.dir], {}, ["--allow-read"]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(r.out, "hi\n");
+  const c = await cliProcess(["completion", "fish"], {}, []);
+  assert.equal(c.code, 0, c.err);
+  assert.match(c.out, /^# fish completion for upstart/);
 });

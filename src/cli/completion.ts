@@ -13,7 +13,16 @@ import type { OptionSpec } from "./options.ts";
 import { UsageError } from "./options.ts";
 import { type CommandTable, firstArgument, optionNames, takesPath } from "./table.ts";
 
-/** The shells {@linkcode completionScript} writes for. */
+/**
+ * The shells {@linkcode completionScript} writes for.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { SHELLS } from "./completion.ts";
+ * assert.ok(SHELLS.includes("fish"));
+ * ```
+ */
 export const SHELLS = ["bash", "zsh", "fish"] as const;
 
 /** A shell {@linkcode completionScript} writes for. */

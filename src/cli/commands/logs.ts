@@ -134,7 +134,16 @@ async function logs(ctx: Context): Promise<number> {
   return 0;
 }
 
-/** The log command. */
+/**
+ * The log command (`logs`), for the CLI's command table.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { logCommands } from "./logs.ts";
+ * assert.equal(logCommands[0].usage, "JOB [INSTANCE]");
+ * ```
+ */
 export const logCommands: Command[] = [
   {
     name: "logs",
