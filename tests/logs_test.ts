@@ -179,6 +179,22 @@ Deno.test("a job that does not log, or has not yet: one line saying so", async (
   assert.match((await run("x\x1b[2Jy")).out, /^x\\x1b\[2Jy: no log yet/);
   const f = await cli(["logs", "quiet", "-f", "--log-dir", d.dir, "--dir", d.dir]);
   assert.equal(f.code, 0);
+  // --json: a JSON line, never plain text.
+  const j = await cli(["logs", "quiet", "--json", "--log-dir", d.dir, "--dir", d.dir]);
+  assert.deepEqual(JSON.parse(j.out), {
+    job: "quiet",
+    instance: "",
+    log: null,
+    console: "none",
+    jobFile: `${d.dir}/quiet.conf`,
+  });
+  const fresh = await cli(["logs", "fresh", "--json", "--log-dir", d.dir, "--dir", d.dir]);
+  assert.deepEqual(JSON.parse(fresh.out), {
+    job: "fresh",
+    instance: "",
+    log: null,
+    path: `${d.dir}/fresh.log`,
+  });
   // A log written before the console changed is still shown.
   await Deno.writeTextFile(`${d.dir}/quiet.log`, "old output\r\n");
   assert.equal((await run("quiet")).out, "old output\n");

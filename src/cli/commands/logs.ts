@@ -79,7 +79,10 @@ async function noLog(
     : [SYSTEM_CONF_DIR];
   const found = await jobConsole(files, confDirs, job);
   if (found !== null && found.console !== "log") {
-    ctx.print(`${name}: no log: its console is ${found.console} (${found.path})`);
+    if (ctx.json) {
+      const doc = { job, instance, log: null, console: found.console, jobFile: found.path };
+      ctx.io.stdout(JSON.stringify(doc) + "\n");
+    } else ctx.print(`${name}: no log: its console is ${found.console} (${found.path})`);
     return true; // it never will have one
   }
   let also = "";
@@ -90,7 +93,10 @@ async function noLog(
       .filter((n) => n.startsWith(prefix) && n.endsWith(".log")).sort();
     if (instances.length) also = `; instance logs: ${instances.join(", ")}`;
   }
-  ctx.print(`${name}: no log yet (${log.position.path})${also}`);
+  if (ctx.json) {
+    // One JSON line like the others, so a consumer of --json never meets plain text.
+    ctx.io.stdout(JSON.stringify({ job, instance, log: null, path: log.position.path }) + "\n");
+  } else ctx.print(`${name}: no log yet (${log.position.path})${also}`);
   return false;
 }
 
@@ -150,7 +156,7 @@ export const logCommands: Command[] = [
     usage: "JOB [INSTANCE]",
     summary: "Show a job's console log output.",
     help:
-      "Prints what JOB (or its INSTANCE) wrote under `console log' (Upstart's default), from Upstart's log files: /var/log/upstart/JOB.log (JOB-INSTANCE.log for an instance; `/' in names becomes `_') for the system init, $XDG_CACHE_HOME/upstart for a session init (--user), or --log-dir. Files rotated by logrotate (JOB.log.2.gz, JOB.log.1, JOB.log-DATE) come first, oldest first. Prints every line unless -n; -f prints the last 10 and then follows the log as it grows, across rotation and truncation, until Ctrl-C. The files hold no timestamps: --since skips whole files last written before TIME and shows the others in full. The pty's CR before each line end is dropped and control characters are escaped (\\x1b); --json prints one {\"line\": ...} object per line. A job whose console is none, output or owner, or which has written nothing yet, gets one line saying so (status 0).",
+      "Prints what JOB (or its INSTANCE) wrote under `console log' (Upstart's default), from Upstart's log files: /var/log/upstart/JOB.log (JOB-INSTANCE.log for an instance; `/' in names becomes `_') for the system init, $XDG_CACHE_HOME/upstart for a session init (--user), or --log-dir. Files rotated by logrotate (JOB.log.2.gz, JOB.log.1, JOB.log-DATE) come first, oldest first. Prints every line unless -n; -f prints the last 10 and then follows the log as it grows, across rotation and truncation, until Ctrl-C. The files hold no timestamps: --since skips whole files last written before TIME and shows the others in full. The pty's CR before each line end is dropped and control characters are escaped (\\x1b); --json prints one {\"line\": ...} object per line (and one {\"log\": null, ...} object when there is no log). A job whose console is none, output or owner, or which has written nothing yet, gets one line saying so (status 0).",
     group: "Service",
     streaming: true,
     options: [
