@@ -162,6 +162,90 @@ Deno.test("completion zsh and fish: every command is in the script, and it parse
   }
 });
 
+/**
+ * Runs the zsh script's function for `line` outside a completion widget: `_describe`, `compadd`
+ * and `_files` (which exist only inside one) print what they were given, and `words`/`CURRENT`
+ * are set as zsh sets them.
+ */
+async function zshComplete(script: string, line: string, path: string): Promise<string[]> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.writeTextFile(`${dir}/c.zsh`, script);
+    const program = `
+compdef() { :; }
+source "$1"
+_describe() { print -rl -- "\${(@P)\${@[-1]}}" | cut -d: -f1; }
+compadd() { if [[ $1 == -a ]]; then print -rl -- "\${(@P)2}"; else shift; print -rl -- "$@"; fi; }
+_files() { print -- "<files>"; }
+words=(upstart \${(s: :)2}); [[ $2 == *" " ]] && words+=("")
+CURRENT=\${#words}
+_upstart
+`;
+    const out = await new Deno.Command("zsh", {
+      args: ["-c", program, "zsh", `${dir}/c.zsh`, line],
+      env: { PATH: `${path}:${Deno.env.get("PATH")}`, HOME: dir },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(new TextDecoder().decode(out.stderr), "");
+    return new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).sort();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test({
+  name: "completion zsh: the function offers commands, options, files and the sandbox's jobs",
+  ignore: !has("zsh"),
+  async fn() {
+    const script = (await cli(["completion", "zsh"])).out;
+    await using bin = await wrapperBin();
+    await using sb = await startSandbox({
+      jobs: { web: "exec sleep 60\n", "net/db": "exec sleep 60\n" },
+    });
+    const at = `--address ${sb.address}`;
+    assert.ok((await zshComplete(script, "st", bin.dir)).includes("status"));
+    assert.deepEqual(await zshComplete(script, `${at} start `, bin.dir), ["net/db", "web"]);
+    assert.deepEqual(await zshComplete(script, `logs ${at} `, bin.dir), ["net/db", "web"]);
+    assert.deepEqual(await zshComplete(script, `${at} start web `, bin.dir), []);
+    assert.deepEqual(await zshComplete(script, "completion ", bin.dir), ["bash", "fish", "zsh"]);
+    assert.deepEqual(await zshComplete(script, "logs --log-dir ", bin.dir), ["<files>"]);
+    assert.deepEqual(await zshComplete(script, "logs -n ", bin.dir), []);
+    const options = await zshComplete(script, "logs --f", bin.dir);
+    assert.ok(options.includes("--follow") && options.includes("--address"));
+    assert.ok(!options.includes("--no-wait"));
+  },
+});
+
+Deno.test({
+  name: "completion fish: complete -C offers the sandbox's jobs through the CLI on $PATH",
+  ignore: !has("fish"),
+  async fn() {
+    const script = (await cli(["completion", "fish"])).out;
+    await using bin = await wrapperBin();
+    await using sb = await startSandbox({
+      jobs: { web: "exec sleep 60\n", "net/db": "exec sleep 60\n" },
+    });
+    const dir = await Deno.makeTempDir();
+    try {
+      await Deno.writeTextFile(`${dir}/c.fish`, script);
+      const ask = (line: string) =>
+        new Deno.Command("fish", {
+          args: ["-c", `source $argv[1]; complete -C $argv[2]`, `${dir}/c.fish`, line],
+          env: { PATH: `${bin.dir}:${Deno.env.get("PATH")}`, HOME: dir },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+      const out = await ask(`upstart --address ${sb.address} stop `);
+      assert.equal(new TextDecoder().decode(out.stderr), "");
+      const offered = new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).sort();
+      assert.deepEqual(offered, ["net/db", "web"]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
 Deno.test("completion: --name for another command name; bad shells and names are refused", async () => {
   const r = await cli(["completion", "bash", "--name", "upstart-cli"]);
   assert.match(r.out, /complete -F _upstart_cli upstart-cli\n/);

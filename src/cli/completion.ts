@@ -234,7 +234,7 @@ ${fn}() {
   done
   prev=\${words[CURRENT-1]}
   cur=\${words[CURRENT]}
-  if (( CURRENT > 2 )) && [[ $valued == *" $prev "* ]]; then
+  if (( CURRENT > 2 )) && [[ -n $prev && $valued == *" $prev "* ]]; then
     case $prev in
       (${
     withArg([...globals, ...table.commands.flatMap((c) => c.options)], true).join("|") || "--"
