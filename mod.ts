@@ -227,3 +227,22 @@ export type {
   UnparsedNode,
 } from "./src/jobfile/cst.ts";
 export type * from "./src/jobfile/types.ts";
+
+// Job logs (`console log`), read here or on a host through `HostFiles`.
+export {
+  followLog,
+  logFileName,
+  logFiles,
+  LogReadError,
+  readLog,
+  sessionLogDir,
+  SYSTEM_LOG_DIR,
+} from "./src/logs.ts";
+export type {
+  FollowItem,
+  FollowOptions,
+  LogContent,
+  LogFile,
+  LogPosition,
+  ReadLogOptions,
+} from "./src/logs.ts";

@@ -138,7 +138,9 @@ export async function demo(write: (text: string) => void = toStdout): Promise<nu
       if (step.say) write(`\n# ${step.say}\n`);
       if (step.cat) {
         write(`$ cat $LOGDIR/${step.cat}\n`);
-        write(await Deno.readTextFile(`${logDir}/${step.cat}`).catch(() => ""));
+        // Logs end lines in CR LF, as Upstart's pty writes them: shown as a terminal shows them.
+        const text = await Deno.readTextFile(`${logDir}/${step.cat}`).catch(() => "");
+        write(text.replaceAll("\r\n", "\n"));
         continue;
       }
       write(`$ initctl --session ${step.run!.join(" ")}\n`);

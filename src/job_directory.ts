@@ -19,6 +19,8 @@ import { checkJob, type JobProblem } from "./jobfile/check.ts";
 import { MAX_JOB_FILE_BYTES, parseJob } from "./jobfile/document.ts";
 import { type Enablement, enablement, withManual, withoutManual } from "./jobfile/enablement.ts";
 import { JobCheckError, validateJobName } from "./jobfile/install.ts";
+import { applyOverride } from "./jobfile/override.ts";
+import type { JobConfig } from "./jobfile/types.ts";
 
 /** A job's files: the `.conf` found first, and the override beside it (which may not exist). */
 export interface JobLocation {
@@ -277,6 +279,35 @@ export class JobDirectory {
       throw new RangeError(`${path} is too large: over ${MAX_JOB_FILE_BYTES} bytes`);
     }
     return bytes;
+  }
+
+  /**
+   * A job's configuration as Upstart loads it: its `.conf` with the override applied.
+   *
+   * @param name The job name.
+   * @returns The configuration, and the `.conf` it came from; `config` is `null` when Upstart
+   *   would load no job from them (an error in either file).
+   * @throws {JobFileNotFoundError} when no source holds it.
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { JobDirectory } from "@upstart/upstart";
+   * const dir = await Deno.makeTempDir();
+   * await Deno.writeTextFile(`${dir}/web.conf`, "console log\nexec web\n");
+   * await Deno.writeTextFile(`${dir}/web.override`, "console none\n");
+   * assert.equal((await new JobDirectory(dir).config("web")).config?.console, "none");
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async config(
+    name: string,
+  ): Promise<{ readonly conf: string; readonly config: JobConfig | null }> {
+    const job = await this.read(name);
+    const { config } = applyOverride(job.confBytes, job.overrideBytes ?? new Uint8Array(), {
+      confFilename: job.conf,
+      overrideFilename: job.override,
+    });
+    return { conf: job.conf, config };
   }
 
   /**

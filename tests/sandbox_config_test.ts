@@ -205,9 +205,9 @@ Deno.test("console log writes <logdir>/<job>.log and <job>-<instance>.log", asyn
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/t`);
   await sb.call("Start", "asb", [["N=a/b"], true], `${JOBS}/i`);
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "hello from t\n");
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "hello from t\r\n"); // the pty's CR LF, as Upstart writes it
   const log = await Deno.readTextFile(`${sb.sandbox.logDir}/i-a_b.log`);
-  assertEquals(log.split("\n").sort(), ["", "one", "two"]);
+  assertEquals(log.split("\r\n").sort(), ["", "one", "two"]);
 });
 
 /** Waits until the job's log contains `text` (a job writes a marker once its traps are set). */
@@ -234,7 +234,7 @@ Deno.test("kill signal and kill timeout: SIGKILL follows when the process ignore
   await using rec = await sb.record();
   await sb.call("Start", "asb", [[], true], `${JOBS}/stubborn`);
   // The signal must not arrive before the shell has set its trap (a race real Upstart has too).
-  await waitForLog(log, "ready\n");
+  await waitForLog(log, "ready\r\n");
   await sb.call("Stop", "asb", [[], true], `${JOBS}/stubborn`);
   const usr1 = sb.sandbox.messages.findIndex((l) =>
     /Sending USR1 signal to stubborn main process/.test(l.message)
@@ -250,7 +250,7 @@ Deno.test("kill signal and kill timeout: SIGKILL follows when the process ignore
     ),
   );
   // The trap ran (dash may also report the `sleep` child that USR1 killed).
-  assert((await waitForLog(log, "got-usr1\n")).startsWith("ready\n"));
+  assert((await waitForLog(log, "got-usr1\r\n")).startsWith("ready\r\n"));
   const stopping = rec.seen.find((m) => m.member === "EventEmitted" && m.body[0] === "stopping")!;
   assertEquals(stopping.body[1], ["JOB=stubborn", "INSTANCE=", "RESULT=ok"]);
 });
@@ -265,13 +265,13 @@ Deno.test("Reload sends the reload signal; NotRunning when there is no main proc
     },
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/r`);
-  await waitForLog(`${sb.sandbox.logDir}/r.log`, "ready\n");
+  await waitForLog(`${sb.sandbox.logDir}/r.log`, "ready\r\n");
   await sb.call("Reload", "", [], `${JOBS}/r/_`);
-  assert(await waitForLog(`${sb.sandbox.logDir}/r.log`, "reloaded\n"));
+  assert(await waitForLog(`${sb.sandbox.logDir}/r.log`, "reloaded\r\n"));
   await sb.call("Start", "asb", [[], true], `${JOBS}/usr2`);
-  await waitForLog(`${sb.sandbox.logDir}/usr2.log`, "ready\n");
+  await waitForLog(`${sb.sandbox.logDir}/usr2.log`, "ready\r\n");
   await sb.call("Reload", "", [], `${JOBS}/usr2/_`);
-  assert(await waitForLog(`${sb.sandbox.logDir}/usr2.log`, "got-usr2\n"));
+  assert(await waitForLog(`${sb.sandbox.logDir}/usr2.log`, "got-usr2\r\n"));
   // Still running: a trapped reload signal does not stop the job.
   const state = await sb.client.getProperty({
     destination: "com.ubuntu.Upstart",

@@ -16,7 +16,7 @@ Deno.test("script runs through /bin/sh -e: the first failing command fails the j
     sb.call("Start", "asb", [[], true], `${JOBS}/t`),
     (e: DBusError) => e.name === "com.ubuntu.Upstart0_6.Error.JobFailed",
   );
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "before\n");
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "before\r\n");
   const stopped = await rec.until((m) => stoppedEnv(m, "t"));
   assertEquals(stopped.body[1], [
     "JOB=t",
@@ -33,7 +33,7 @@ Deno.test("exec with shell characters goes through /bin/sh -e", async () => {
     jobs: { shell: "task\nexec echo $((6 * 7)) > /dev/stdout\n" },
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/shell`);
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/shell.log`), "42\n");
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/shell.log`), "42\r\n");
 });
 
 Deno.test("env, export, Start's environment and UPSTART_JOB/UPSTART_INSTANCE reach the job and its events", async () => {
@@ -47,7 +47,7 @@ Deno.test("env, export, Start's environment and UPSTART_JOB/UPSTART_INSTANCE rea
   await sb.call("Start", "asb", [["A=override", "C=3"], true], `${JOBS}/e`);
   assertEquals(
     await Deno.readTextFile(`${sb.sandbox.logDir}/e.log`),
-    "A=override B=two words C=3 job=e inst=[]\n",
+    "A=override B=two words C=3 job=e inst=[]\r\n",
   );
   const starting = await rec.until((m) => m.member === "EventEmitted" && m.body[0] === "starting");
   assertEquals(starting.body[1], ["JOB=e", "INSTANCE=", "A=override", "C=3"]);
@@ -62,8 +62,8 @@ Deno.test("chdir sets the working directory (default /)", async () => {
   });
   await sb.call("Start", "asb", [[], true], `${JOBS}/here`);
   await sb.call("Start", "asb", [[], true], `${JOBS}/root`);
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/here.log`), `${dir}\n`);
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/root.log`), "/\n");
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/here.log`), `${dir}\r\n`);
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/root.log`), "/\r\n");
   await Deno.remove(dir);
 });
 
@@ -130,7 +130,7 @@ Deno.test("EmitEvent with wait returns once the jobs it started have finished; t
   });
   await sb.call("EmitEvent", "sasb", ["go", ["X=1"], true]);
   // Returned only after the task ran to its end.
-  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "X=1 events=go\n");
+  assertEquals(await Deno.readTextFile(`${sb.sandbox.logDir}/t.log`), "X=1 events=go\r\n");
   assertEquals((await sb.call("GetEnv", "ass", [["svc", ""], "X"]))[0], "1");
   assertEquals((await sb.call("GetEnv", "ass", [["svc", ""], "UPSTART_EVENTS"]))[0], "go");
   assertEquals((await sb.call("GetAllInstances", "", [], `${JOBS}/t`))[0], []);

@@ -57,7 +57,8 @@ export interface Command {
     | "Job file"
     | "Watching"
     | "Service"
-    | "Sandbox";
+    | "Sandbox"
+    | "Shell";
   /** Its own options. */
   readonly options: readonly OptionSpec[];
   /** Whether it talks to Upstart (and so can run on `--host`s). */

@@ -23,7 +23,8 @@ import type { OptionSpec } from "./options.ts";
  */
 export const CLI_VERSION: string = denoJson.version;
 
-const GROUPS: Command["group"][] = [
+/** The command groups, in the order help and the man page list them. */
+export const COMMAND_GROUPS: readonly Command["group"][] = [
   "Job",
   "Event",
   "Environment",
@@ -32,6 +33,7 @@ const GROUPS: Command["group"][] = [
   "Watching",
   "Job file",
   "Sandbox",
+  "Shell",
 ];
 
 function optionLines(specs: readonly OptionSpec[]): string[] {
@@ -83,7 +85,7 @@ export function mainHelp(
     "watching, job-file tools and many hosts at once.",
     "",
   ];
-  for (const group of GROUPS) {
+  for (const group of COMMAND_GROUPS) {
     out.push(`${group} commands:`);
     for (const c of commands.filter((c) => c.group === group)) {
       out.push(

@@ -16,6 +16,8 @@ import { fileCommands } from "./commands/files.ts";
 import { jobCommands } from "./commands/jobs.ts";
 import { serviceCommands } from "./commands/service.ts";
 import { sandboxCommands } from "./commands/sandbox.ts";
+import { logCommands } from "./commands/logs.ts";
+import { completionCommand } from "./completion.ts";
 import { watchCommands } from "./commands/watch.ts";
 import { CliError, type Command, makeContext } from "./context.ts";
 import { CLI_VERSION, commandHelp, mainHelp } from "./help.ts";
@@ -132,9 +134,11 @@ export const COMMANDS: readonly Command[] = [
   ...envCommands,
   ...configCommands,
   ...serviceCommands,
+  ...logCommands,
   ...watchCommands,
   ...fileCommands,
   ...sandboxCommands,
+  completionCommand(() => ({ commands: COMMANDS, globals: GLOBAL_OPTIONS })),
 ];
 
 /** Options of {@linkcode main}. */
@@ -147,7 +151,13 @@ export interface MainOptions {
 }
 
 /** Commands of our own (not initctl's): their usage errors exit 2. */
-const OWN_GROUPS = new Set<Command["group"]>(["Watching", "Job file", "Service", "Sandbox"]);
+const OWN_GROUPS = new Set<Command["group"]>([
+  "Service",
+  "Watching",
+  "Job file",
+  "Sandbox",
+  "Shell",
+]);
 
 function findCommand(name: string): Command | "help" | undefined {
   if (name === "help") return "help";

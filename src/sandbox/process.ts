@@ -194,17 +194,68 @@ export function spawnJobProcess(req: SpawnRequest): RunningProcess {
 /** How long an exit waits for its `console log` pipe to close after the process has gone. */
 const PIPE_GRACE_MS = 500;
 
-/** Appends a stream to the log file, opened when the first output arrives (as Upstart does). */
+/**
+ * The log file's mode, as Upstart makes it: `LOG_DEFAULT_MODE` (0740) under `LOG_DEFAULT_UMASK`
+ * (0117), whatever the process's own umask.
+ */
+const LOG_MODE = 0o640;
+
+/**
+ * Opens the log to append, as Upstart's `log_file_open`: created when absent with {@linkcode
+ * LOG_MODE}, and never through a symlink (`O_NOFOLLOW`; checked with `lstat` first, as Deno has no
+ * such flag).
+ */
+async function openLog(path: string): Promise<Deno.FsFile> {
+  const st = await Deno.lstat(path).catch(() => null);
+  if (st?.isSymlink) throw new Error(`${path} is a symlink`);
+  try {
+    const file = await Deno.open(path, { append: true, createNew: true, mode: LOG_MODE });
+    // A umask stricter than 0117 took bits away: put them back (Deno has no fchmod; the file is
+    // the one just created, in the log directory Upstart owns).
+    if (((await file.stat()).mode ?? LOG_MODE) % 0o1000 !== LOG_MODE) {
+      await Deno.chmod(path, LOG_MODE).catch(() => {});
+    }
+    return file;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    return await Deno.open(path, { append: true });
+  }
+}
+
+/** The pty's `ONLCR`: Upstart logs through a pty, so each `\n` reaches the file as `\r\n`. */
+function onlcr(chunk: Uint8Array): Uint8Array {
+  let n = 0;
+  for (const b of chunk) if (b === 10) n++;
+  if (n === 0) return chunk;
+  const out = new Uint8Array(chunk.length + n);
+  let j = 0;
+  for (const b of chunk) {
+    if (b === 10) out[j++] = 13;
+    out[j++] = b;
+  }
+  return out;
+}
+
+/**
+ * Appends a stream to the log file as Upstart does: opened when the first output arrives, with
+ * `\n` written as `\r\n`, and opened again when the file has been removed (logrotate renamed and
+ * compressed it: its link count is 0), so the next output starts a new file.
+ */
 async function pump(stream: ReadableStream<Uint8Array>, path: string | null): Promise<void> {
   let file: Deno.FsFile | null = null;
   try {
     for await (const chunk of stream) {
       if (path === null) continue;
-      file ??= await Deno.open(path, { append: true, create: true, mode: 0o640 });
-      await file.write(chunk);
+      if (file !== null && (await file.stat()).nlink === 0) {
+        file.close();
+        file = null;
+      }
+      file ??= await openLog(path);
+      const data = onlcr(chunk);
+      for (let done = 0; done < data.length;) done += await file.write(data.subarray(done));
     }
   } catch {
-    /* the log directory vanished: output is lost, as when Upstart cannot log */
+    /* the log directory vanished, or the log is a symlink: output is lost, as when Upstart cannot log */
   } finally {
     file?.close();
   }

@@ -19,8 +19,8 @@ import {
   UnknownInstanceError,
   UnknownJobError,
 } from "../../errors.ts";
-import { type HostFiles, HostFilesError, localFiles, remoteFiles } from "../../host_files.ts";
-import { JobDirectory, JobFileNotFoundError } from "../../job_directory.ts";
+import { HostFilesError } from "../../host_files.ts";
+import { JobFileNotFoundError } from "../../job_directory.ts";
 import type { Instance } from "../../instance.ts";
 import type { System } from "../../system.ts";
 import { JobCheckError, type JobProblem, ParseError } from "../../jobfile/mod.ts";
@@ -28,42 +28,13 @@ import { escapeField, escapeOutput } from "../escape.ts";
 import { CliError, type Command, type Context } from "../context.ts";
 import { type OptionSpec, UsageError } from "../options.ts";
 import { reloadAfterWrite } from "./_shared.ts";
+import { DIR_OPTION, jobDirectory } from "./_files.ts";
 
-const DIR: OptionSpec = {
-  long: "dir",
-  arg: "DIR",
-  multiple: true,
-  help: "job directory (repeatable, first wins; default /etc/init, or the session's)",
-};
 const NO_RELOAD: OptionSpec = {
   long: "no-reload",
   help: "do not ask Upstart to reload its configuration (and do not reach it)",
 };
 const NOW: OptionSpec = { long: "now", help: "also stop (disable) or start (enable) it now" };
-
-/** The files of the host the command runs on: `--host`'s over ssh, else this machine's. */
-function hostFiles(ctx: Context): HostFiles {
-  const c = ctx.connectOptions;
-  if (c.host === undefined) return localFiles();
-  return remoteFiles({ host: c.host, sshCommand: c.sshCommand, sshArgs: c.sshArgs, sudo: c.sudo });
-}
-
-/** `--dir`, else the session's sources in user mode (this machine only), else `/etc/init`. */
-function jobDirectory(ctx: Context): JobDirectory {
-  const files = hostFiles(ctx);
-  const dirs = ctx.opts.dir as string[] | undefined;
-  if (dirs !== undefined) {
-    const bad = dirs.find((d) => !d.startsWith("/"));
-    if (bad !== undefined) {
-      throw new UsageError(`invalid --dir value: ${escapeField(bad)}: expected an absolute path`);
-    }
-    return new JobDirectory(dirs, { files });
-  }
-  if (ctx.userMode && files.host === null) {
-    return JobDirectory.session((n) => ctx.io.env(n), { files });
-  }
-  return JobDirectory.system({ files });
-}
 
 function jobNames(ctx: Context, one = false): readonly string[] {
   if (ctx.args.length === 0) throw new UsageError("missing job name");
@@ -230,7 +201,7 @@ export const serviceCommands: Command[] = [
     help:
       "Appends manual to JOB.override (created when absent), after everything else in it, so that it turns off every start on before it; other stanzas and comments stay byte for byte, and the file is replaced atomically. Does nothing when the job is already disabled or has no start on (static). Then asks Upstart to reload its configuration (Upstart is reached first; --no-reload skips it). With --now, also stops its running instances. systemctl disable [--now].",
     group: "Service",
-    options: [NOW, DIR, NO_RELOAD],
+    options: [NOW, DIR_OPTION, NO_RELOAD],
     daemon: true,
     run: (ctx) => enableOrDisable(ctx, "disable"),
   },
@@ -241,7 +212,7 @@ export const serviceCommands: Command[] = [
     help:
       "Removes every manual from JOB.override, keeping the rest byte for byte, and deletes the override when nothing but blank lines would be left. Does nothing when the job is not disabled. A manual in the .conf itself is not touched: the job then stays disabled, which is reported (exit 1). Then asks Upstart to reload its configuration (unless --no-reload). With --now, also starts it. systemctl enable [--now].",
     group: "Service",
-    options: [NOW, DIR, NO_RELOAD],
+    options: [NOW, DIR_OPTION, NO_RELOAD],
     daemon: true,
     run: (ctx) => enableOrDisable(ctx, "enable"),
   },
@@ -252,7 +223,7 @@ export const serviceCommands: Command[] = [
     help:
       "Prints enabled, disabled (a start on that manual turns off), static (no start on at all) or bad (Upstart loads no job from its files) for each JOB, from its .conf and .override merged as Upstart merges them. Exits 0 when at least one is enabled, 1 otherwise. Reads only the job files: Upstart need not run. systemctl is-enabled.",
     group: "Service",
-    options: [DIR],
+    options: [DIR_OPTION],
     daemon: true,
     async run(ctx) {
       const dir = jobDirectory(ctx);
@@ -318,7 +289,7 @@ export const serviceCommands: Command[] = [
     help:
       "Prints each JOB's .conf and then its .override (when there is one), each under a # PATH line, with a blank line between files, as systemctl cat. Control characters are shown escaped (\\x1b); --json gives the exact text. Reads only the job files.",
     group: "Service",
-    options: [DIR],
+    options: [DIR_OPTION],
     daemon: true,
     async run(ctx) {
       const dir = jobDirectory(ctx);
@@ -354,7 +325,7 @@ export const serviceCommands: Command[] = [
     options: [
       { long: "override", help: "edit JOB.override (the default)" },
       { long: "full", help: "edit JOB.conf itself" },
-      DIR,
+      DIR_OPTION,
       NO_RELOAD,
     ],
     daemon: true,
@@ -430,7 +401,7 @@ export const serviceCommands: Command[] = [
     help:
       "Deletes JOB.conf and JOB.override, then asks Upstart to reload its configuration, so that the job is gone. A job with a running instance is refused unless --stop, which stops its instances first. systemctl has no such command: it is rm of the unit file and systemctl daemon-reload.",
     group: "Service",
-    options: [{ long: "stop", help: "stop its running instances first" }, DIR],
+    options: [{ long: "stop", help: "stop its running instances first" }, DIR_OPTION],
     daemon: true,
     async run(ctx) {
       const [name] = jobNames(ctx, true);
