@@ -121,12 +121,8 @@ Deno.test("after ssh itself failed, the next socket is not tried", async () => {
     "root@down2: the private socket over ssh: ssh: connect to host root@down2 port 22: Connection refused",
   );
   // The log proves ssh ran once only.
-  Deno.env.set("FAKE_SSH_LOG", log);
-  try {
-    await System.connect({ host: "root@down3", sshCommand: s.ssh }).catch(() => {});
-  } finally {
-    Deno.env.delete("FAKE_SSH_LOG");
-  }
+  const logging = await writeFakeSsh(await Deno.makeTempDir({ dir: s.dir }), log);
+  await System.connect({ host: "root@down3", sshCommand: logging }).catch(() => {});
   assert.equal(await Deno.readTextFile(log), "root@down3\n");
 });
 
@@ -244,9 +240,10 @@ web
 db
 `,
   );
-  Deno.env.set("FAKE_SSH_LOG", log);
-  try {
-    const r = await cli([...s.args, "-i", ini, "-l", "prod:!web2*", "version"]);
+  const logging = await writeFakeSsh(await Deno.makeTempDir({ dir: s.dir }), log);
+  {
+    const args = ["--ssh-command", logging, "--remote-socket", s.socket];
+    const r = await cli([...args, "-i", ini, "-l", "prod:!web2*", "version"]);
     assert.equal(r.code, 0, r.err);
     assert.deepEqual(r.out.trimEnd().split("\n").map((l) => l.split(":")[0]).sort(), [
       "db1",
@@ -259,8 +256,6 @@ db
       "web1.example.com -p 2222",
       "web3.example.com -p 2222",
     ]);
-  } finally {
-    Deno.env.delete("FAKE_SSH_LOG");
   }
   // YAML, read through the lazily loaded parser; the host's name keys the JSON.
   const yml = `${s.dir}/hosts.yml`;

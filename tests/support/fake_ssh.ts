@@ -1,7 +1,7 @@
 /**
  * A stand-in for ssh that runs the far-side command here (for tests without an sshd). It skips
  * ssh's options (recording `-p`, `-i`, `-o`, `-F`, `-l` with their values), takes the host, then
- * the command, as ssh would; with `$FAKE_SSH_LOG` set it appends `HOST OPTIONS` to that file.
+ * the command, as ssh would; given a log file, it appends `HOST OPTIONS` to it.
  * Hosts named for a failure fail that way:
  *
  * - `*down*`: ssh cannot connect (its own message, status 255);
@@ -34,10 +34,14 @@ esac
 exec sh -c "$1"
 `;
 
-/** Writes the stand-in into `dir` (hidden, executable) and returns its path. */
-export async function writeFakeSsh(dir: string): Promise<string> {
+/**
+ * Writes the stand-in into `dir` (hidden, executable) and returns its path; with `log`, each run
+ * appends its host and options there (a file of this stand-in's own: tests run side by side).
+ */
+export async function writeFakeSsh(dir: string, log?: string): Promise<string> {
   const path = `${dir}/.fake-ssh`;
-  await Deno.writeTextFile(path, FAKE_SSH);
+  const logLine = log === undefined ? "" : `FAKE_SSH_LOG='${log.replaceAll("'", `'\\''`)}'\n`;
+  await Deno.writeTextFile(path, FAKE_SSH.replace("\n", "\n" + logLine));
   await Deno.chmod(path, 0o755);
   return path;
 }
