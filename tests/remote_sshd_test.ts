@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { System } from "../src/system.ts";
 import { fleetInProcess } from "./support/children.ts";
+import { until } from "./support/poll.ts";
 import { startBus } from "./support/bus.ts";
 import { UpstartNotRunningError } from "../src/errors.ts";
 import { cli, cliProcess, hasControl, maskPids } from "./support/cli_io.ts";
@@ -25,6 +26,12 @@ const JOBS = {
   svc: "exec sleep 1000\n",
   other: "exec sleep 1000\n",
   "task-a": "task\nexec true\n",
+};
+
+/** Jobs for the service commands over ssh. */
+const SERVICE_JOBS = {
+  "on-go": "start on go\nexec sleep 1000\n",
+  talker: "task\nconsole log\nexec echo hello from far\n",
 };
 
 /** A sandbox, an sshd in front of it, and the CLI arguments that reach the one through the other. */
@@ -367,4 +374,51 @@ test("50 connections through sshd, then no zombie and no ssh left", async () => 
   });
   assert.deepEqual(run.results, Array(50).fill("ok"));
   assert.deepEqual(run.left, []);
+});
+
+test("service commands and logs over a real ssh: disable, emit, enable, cat, is-enabled, logs", async () => {
+  await using f = await far();
+  for (const [name, text] of Object.entries(SERVICE_JOBS)) await f.sb.writeJob(name, text);
+  const h = ["-H", "h1", ...f.args, "--ssh-reuse"];
+  const dir = ["--dir", f.sb.jobDir];
+  const runtime = await Deno.makeTempDir({ prefix: "upstart-runtime-" });
+  const env = { XDG_RUNTIME_DIR: runtime };
+  try {
+    let r = await cliProcess([...h, "is-enabled", "on-go", ...dir], env);
+    assert.deepEqual([r.code, r.out], [0, "enabled\n"], r.err);
+    r = await cliProcess([...h, "disable", "on-go", ...dir], env);
+    assert.equal(r.code, 0, r.err);
+    assert.equal(await Deno.readTextFile(`${f.sb.jobDir}/on-go.override`), "manual\n");
+    r = await cliProcess([...h, "emit", "go"], env);
+    assert.equal(r.code, 0, r.err);
+    r = await cliProcess([...h, "status", "on-go"], env);
+    assert.equal(r.out, "on-go stop/waiting\n", "disabled: the event did not start it");
+    r = await cliProcess([...h, "cat", "on-go", ...dir], env);
+    assert.ok(r.out.includes(`# ${f.sb.jobDir}/on-go.conf\nstart on go\n`), r.out);
+    assert.ok(r.out.includes(`# ${f.sb.jobDir}/on-go.override\nmanual\n`), r.out);
+    r = await cliProcess([...h, "enable", "on-go", ...dir], env);
+    assert.equal(r.code, 0, r.err);
+    await assert.rejects(Deno.stat(`${f.sb.jobDir}/on-go.override`), Deno.errors.NotFound);
+    r = await cliProcess([...h, "emit", "go"], env);
+    r = await cliProcess([...h, "is-active", "on-go"], env);
+    assert.deepEqual([r.code, r.out], [0, "active\n"]);
+    // The task's console log, read on the far side.
+    r = await cliProcess([...h, "start", "talker"], env);
+    assert.equal(r.code, 0, r.err);
+    const logDir = f.sb.sandbox.logDir!;
+    await until(
+      async () => (await Deno.stat(`${logDir}/talker.log`).catch(() => null)) !== null,
+      "the task's log",
+    );
+    r = await cliProcess([...h, "logs", "talker", "--log-dir", logDir], env);
+    assert.deepEqual([r.code, r.out], [0, "hello from far\n"], r.err);
+    // One ssh connection carried all of it.
+    assert.equal(await f.sshd.acceptedConnections(), 1);
+    await new Deno.Command("ssh", {
+      args: [...f.sshd.sshArgs, "-o", `ControlPath=${runtime}/upstart-ssh/%C`, "-O", "exit", "h1"],
+      stderr: "null",
+    }).output();
+  } finally {
+    await Deno.remove(runtime, { recursive: true });
+  }
 });
