@@ -10,6 +10,7 @@ import { startSandbox } from "./support/sandbox.ts";
 import { startBus } from "./support/bus.ts";
 import { fleetInProcess } from "./support/children.ts";
 import { writeFakeSsh } from "./support/fake_ssh.ts";
+import { until } from "./support/poll.ts";
 import { main } from "../src/cli/main.ts";
 import { connectMany, forEachHost } from "../src/fleet.ts";
 import { HostTimeoutError, HostUnreachableError } from "../src/host_errors.ts";
@@ -274,4 +275,19 @@ db
   r = await cli([...s.args, "-i", ini, "version"]);
   assert.equal(r.code, 1);
   assert.match(r.err, /^initctl: \S*hosts\.ini:2: /);
+});
+
+Deno.test("Ctrl-C ends watch on many hosts as on one (status 0), nothing reported as failed", async () => {
+  await using s = await setup();
+  for (const hosts of ["w1", "w1,w2"]) {
+    const f = fakeIo();
+    const running = main([...s.args, "-H", hosts, "-v", "watch"], f.io);
+    await until(
+      () => f.err().split("Watching").length > hosts.split(",").length,
+      "the subscriptions: " + f.err(),
+    );
+    f.interrupt();
+    assert.equal(await running, 0, f.err());
+    assert.doesNotMatch(f.err(), /failed \(|no answer/);
+  }
 });

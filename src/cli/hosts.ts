@@ -257,7 +257,9 @@ export async function runOnHosts(
     const [result] = await forEachHost(
       hosts,
       (host, signal) => run(io, remoteOptions(values, host), signal),
-      { hostTimeout, signal: io.interrupt },
+      // Ctrl-C is the command's to handle (watch exits 130): io.interrupt is not read here,
+      // so that a command that does not read it is simply ended by the signal, as before.
+      { hostTimeout },
     );
     if (result.ok) {
       const { code, error } = result.value;
@@ -281,11 +283,11 @@ export async function runOnHosts(
   // hosts already running have finished, and no further host is started.
   let usageError: UsageError | null = null;
   const stopAll = new AbortController();
-  io.interrupt.addEventListener("abort", () => stopAll.abort(io.interrupt.reason), { once: true });
   const outputs = new Map<string, { out: string; err: string; muted: boolean }>();
   const fleet = await forEachHost(hosts, async (host, signal) => {
     const name = host.name ?? host.host;
     const buffers = { out: "", err: "", muted: false };
+    let interrupt: AbortSignal | undefined;
     outputs.set(name, buffers);
     signal.addEventListener("abort", () => buffers.muted = true, { once: true });
     const emit = (write: () => void) => {
@@ -309,7 +311,10 @@ export async function runOnHosts(
       env: (n) => io.env(n),
       stderrIsTerminal: () => false, // progress lines would interleave
       stdoutIsTerminal: () => false,
-      interrupt: signal,
+      // Ctrl-C (read only by a command that handles it), or this host's time being up.
+      get interrupt() {
+        return interrupt ??= AbortSignal.any([io.interrupt, signal]);
+      },
     };
     try {
       const result = await run(hostIo, remoteOptions(values, host), signal);
