@@ -115,7 +115,8 @@ function check(what: string, r: { code: number; out: string; err: string }, pref
 }
 
 // --ssh-reuse keeps its control sockets under $XDG_RUNTIME_DIR: a directory of the bench's own.
-const runtimeDir = await Deno.makeTempDir({ prefix: "upstart-bench-fleet-runtime-" });
+// (Short: a control socket's path must fit in 107 bytes.)
+const runtimeDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "ufb-" });
 await using _runtime = {
   [Symbol.asyncDispose]: () => Deno.remove(runtimeDir, { recursive: true }),
 };

@@ -11,7 +11,8 @@ let cached: string | undefined;
 
 /**
  * The directory for ssh's control sockets, created when missing: `$XDG_RUNTIME_DIR/upstart-ssh`
- * when that is set (a per-user tmpfs), else `upstart-ssh-UID` in the temporary directory. It is
+ * when that is set (a per-user tmpfs), else `upstart-ssh-UID` in the temporary directory (or in
+ * `/tmp`, when the others are too long for a socket's path). It is
  * refused unless it is a real directory (not a symlink) owned by this user with no access for
  * anyone else: in a shared `/tmp` someone else could have made it first.
  *
@@ -29,10 +30,18 @@ export function sshControlDirectory(): string {
   if (cached !== undefined) return cached;
   const uid = processUid(); // through libc: Deno.uid() would need --allow-sys
   const runtime = Deno.env.get("XDG_RUNTIME_DIR");
-  const base = runtime?.startsWith("/")
-    ? runtime
-    : (Deno.env.get("TMPDIR")?.startsWith("/") ? Deno.env.get("TMPDIR")! : "/tmp");
-  const dir = runtime?.startsWith("/") ? `${base}/upstart-ssh` : `${base}/upstart-ssh-${uid}`;
+  const tmp = Deno.env.get("TMPDIR")?.startsWith("/") ? Deno.env.get("TMPDIR")! : "/tmp";
+  const candidates = [
+    ...(runtime?.startsWith("/") ? [`${runtime}/upstart-ssh`] : []),
+    `${tmp}/upstart-ssh-${uid}`,
+    `/tmp/upstart-ssh-${uid}`,
+  ];
+  // A socket's path has room for 107 bytes, and ssh makes the socket as `%C` (40 hex digits)
+  // plus a temporary suffix of 17 before renaming it: a longer directory fails every connect.
+  const dir = candidates.find((d) => new TextEncoder().encode(d).length + 1 + 40 + 17 <= 107);
+  if (dir === undefined) {
+    throw new Error(`No ssh control directory short enough for a socket among ${candidates}`);
+  }
   try {
     Deno.mkdirSync(dir, { mode: 0o700 });
   } catch (e) {

@@ -284,7 +284,7 @@ for (const c of UNREACHABLE) {
 
 test("--ssh-reuse: the second command to a host makes no new ssh connection", async () => {
   await using f = await far();
-  const runtime = await Deno.makeTempDir({ prefix: "upstart-runtime-" });
+  const runtime = await Deno.makeTempDir({ dir: "/tmp", prefix: "ur-" }); // short: sockets in it
   try {
     const env = { XDG_RUNTIME_DIR: runtime };
     const args = ["-H", "h1", "--ssh-reuse", "--ssh-persist", "30", ...f.args, "list"];
@@ -304,6 +304,23 @@ test("--ssh-reuse: the second command to a host makes no new ssh connection", as
     assert.equal(refused.code, 1);
     assert.match(refused.err, /Refusing the ssh control directory .*mode 777 lets others in/);
     await Deno.chmod(`${runtime}/upstart-ssh`, 0o700);
+    // A runtime directory too long for a socket's path: the temporary directory instead.
+    const long = `${runtime}/${"x".repeat(60)}`;
+    await Deno.mkdir(long);
+    const fallback = await cliProcess(args, { XDG_RUNTIME_DIR: long, TMPDIR: runtime });
+    assert.equal(fallback.code, 0, fallback.err);
+    assert.equal((await Deno.lstat(`${runtime}/upstart-ssh-${Deno.uid()}`)).mode! & 0o777, 0o700);
+    await new Deno.Command("ssh", {
+      args: [
+        ...f.sshd.sshArgs,
+        "-o",
+        `ControlPath=${runtime}/upstart-ssh-${Deno.uid()}/%C`,
+        "-O",
+        "exit",
+        "h1",
+      ],
+      stderr: "null",
+    }).output();
     const master = new Deno.Command("ssh", {
       args: [...f.sshd.sshArgs, "-o", `ControlPath=${runtime}/upstart-ssh/%C`, "-O", "exit", "h1"],
       stderr: "null",
@@ -381,7 +398,7 @@ test("service commands and logs over a real ssh: disable, emit, enable, cat, is-
   for (const [name, text] of Object.entries(SERVICE_JOBS)) await f.sb.writeJob(name, text);
   const h = ["-H", "h1", ...f.args, "--ssh-reuse"];
   const dir = ["--dir", f.sb.jobDir];
-  const runtime = await Deno.makeTempDir({ prefix: "upstart-runtime-" });
+  const runtime = await Deno.makeTempDir({ dir: "/tmp", prefix: "ur-" }); // short: sockets in it
   const env = { XDG_RUNTIME_DIR: runtime };
   try {
     let r = await cliProcess([...h, "is-enabled", "on-go", ...dir], env);
