@@ -4,13 +4,27 @@
  * for each what ssh needs (`host`, `sshArgs`, `sudo`: the `RemoteOptions` of
  * `System.connect()`).
  *
- * @example Connect to every web server of an inventory
- * ```ts no-eval
+ * @example Pick the web servers of an inventory, each with what ssh needs
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseInventory, selectHosts } from "@upstart/upstart";
+ * const inventory = await parseInventory(
+ *   "[web]\nweb[1:3] ansible_port=2222\n\n[all:vars]\nansible_user=deploy\n",
+ *   { format: "ini" },
+ * );
+ * const hosts = selectHosts(inventory, "web:!web3");
+ * assert.deepEqual(hosts.map((h) => [h.name, h.host, h.sshArgs]), [
+ *   ["web1", "deploy@web1", ["-p", "2222"]],
+ *   ["web2", "deploy@web2", ["-p", "2222"]],
+ * ]);
+ * ```
+ *
+ * @example Connect to each (needs the hosts)
+ * ```ts ignore
  * import { readInventory, selectHosts, System } from "@upstart/upstart";
- * const inventory = await readInventory("hosts.ini");
- * for (const { name, host, sshArgs, sudo } of selectHosts(inventory, "web:!web3")) {
+ * for (const { host, sshArgs, sudo } of selectHosts(await readInventory("hosts.ini"), "web")) {
  *   await using system = await System.connect({ host, sshArgs, sudo });
- *   console.log(name, (await system.statusAll()).length);
+ *   console.log(host, (await system.statusAll()).length);
  * }
  * ```
  *
