@@ -213,7 +213,7 @@ rows.push([
 ]);
 if (reuse) {
   rows.push([
-    "(b') cli.ts ... --ssh-reuse (a warm master per alias, as 50 hosts)",
+    `(b') cli.ts ... --ssh-reuse (a warm master per alias, as ${HOSTS} hosts)`,
     median(b2).toFixed(0),
     "",
     "",
