@@ -14,6 +14,7 @@
  * @module
  */
 
+import { processUid } from "../ffi/mod.ts";
 import { sshControlDirectory } from "./ssh_control.ts";
 
 /** Where the far side connects to. */
@@ -50,6 +51,11 @@ export interface RemoteOptions {
   readonly reuse?: boolean;
   /** With `reuse`: seconds an idle master stays up (default 60). */
   readonly controlPersist?: number;
+  /**
+   * The uid libdbus claims when it authenticates (default: this process's): when the far side
+   * runs as the same uid, the bridge needs no rewriting of the claim. `null`: always rewrite.
+   */
+  readonly localUid?: number | null;
 }
 
 /**
@@ -182,6 +188,7 @@ while True:
 export function bridgeScript(
   socket: RemoteSocket = "system",
   bridge: RemoteBridge = "auto",
+  localUid: number | null = null,
 ): string {
   const path = socketPath(socket);
   if (!["auto", "socat", "python3", "python"].includes(bridge)) {
@@ -204,10 +211,27 @@ export function bridgeScript(
   const candidates = bridge === "auto"
     ? (socatSafe ? ["socat", "python3", "python"] : ["python3", "python"])
     : [bridge];
-  const lines = [
+  const bridgeCommand = (c: string) =>
+    c === "socat"
+      ? `socat - ${shellQuote(socat)}`
+      : `${c} -c ${shellQuote(PYTHON_BRIDGE)} ${shellQuote(path)}`;
+  const lines = ["n=$(id -u)"];
+  if (localUid !== null) {
+    if (!Number.isInteger(localUid) || localUid < 0) {
+      throw new RangeError(`Invalid local uid ${localUid}`);
+    }
+    // The same uid on both sides: libdbus's claim holds as it is, so the bridge takes the
+    // channel itself (no rewriter, no fifo: four processes fewer per connection).
+    lines.push(`if [ "$n" = ${localUid} ]; then`);
+    for (const c of candidates) {
+      lines.push(`  if command -v ${c} >/dev/null 2>&1; then exec ${bridgeCommand(c)}; fi`);
+    }
+    lines.push("fi");
+  }
+  lines.push(
     // The uid as libdbus's EXTERNAL mechanism spells it: the decimal digits, hex-encoded (the
     // digit d is the byte 0x3d), in the shell itself: a process fewer per digit tool.
-    `n=$(id -u); u=; while [ -n "$n" ]; do r=\${n#?}; u=\${u}3\${n%"$r"}; n=$r; done`,
+    `u=; while [ -n "$n" ]; do r=\${n#?}; u=\${u}3\${n%"$r"}; n=$r; done`,
     // The rewriter feeds the bridge through a fifo and is killed when the bridge ends, so that
     // nothing keeps the client's socket open once the far side has gone (the client sees EOF).
     `d=$(mktemp -d 2>/dev/null) || { d=/tmp/upstart-bridge.$$; mkdir -m 700 "$d"; } || exit 1`,
@@ -217,12 +241,9 @@ export function bridgeScript(
     `{ IFS= read -r l; printf '\\000AUTH EXTERNAL %s\\r\\n' "$u"; exec cat; } <&3 >"$d/in" &`,
     "c=$!",
     `run() { "$@" <"$d/in"; s=$?; kill $c 2>/dev/null; rm -rf "$d"; exit $s; }`,
-  ];
+  );
   for (const c of candidates) {
-    const run = c === "socat"
-      ? `run socat - ${shellQuote(socat)}`
-      : `run ${c} -c ${shellQuote(PYTHON_BRIDGE)} ${shellQuote(path)}`;
-    lines.push(`if command -v ${c} >/dev/null 2>&1; then ${run}; fi`);
+    lines.push(`if command -v ${c} >/dev/null 2>&1; then run ${bridgeCommand(c)}; fi`);
   }
   lines.push(
     `kill $c 2>/dev/null; rm -rf "$d"`,
@@ -282,7 +303,11 @@ export function remoteAddress(options: RemoteOptions, capture = ""): string {
   if (!Array.isArray(sshArgs) || sshArgs.some((a) => typeof a !== "string" || a.includes("\0"))) {
     throw new TypeError("Invalid ssh arguments: expected an array of strings without NUL");
   }
-  const script = bridgeScript(options.remoteSocket ?? "system", options.bridge ?? "auto");
+  const script = bridgeScript(
+    options.remoteSocket ?? "system",
+    options.bridge ?? "auto",
+    options.localUid === undefined ? processUid() : options.localUid,
+  );
   const command = `${sudo ? "sudo -n " : ""}sh -c ${shellQuote(script)}`;
   // ssh runs under a local sh that sorts its standard error (see SSH_WRAPPER).
   const argv = [
