@@ -81,7 +81,13 @@ Deno.test("completion bash: loads, registers, offers commands, options, files an
 
   await using bin = await wrapperBin();
   await using sb = await startSandbox({
-    jobs: { web: "exec sleep 60\n", "net/db": "exec sleep 60\n", cron: "task\nexec true\n" },
+    jobs: {
+      web: "exec sleep 60\n",
+      "net/db": "exec sleep 60\n",
+      cron: "task\nexec true\n",
+      // A name the shell would expand: offered as it is, never evaluated.
+      "x$((6*7))": "exec sleep 60\n",
+    },
   });
   const at = `--address ${sb.address}`;
   assert.deepEqual(await complete(r.out, "upstart st", bin.dir), ["start", "status", "stop"]);
@@ -91,6 +97,7 @@ Deno.test("completion bash: loads, registers, offers commands, options, files an
     "cron",
     "net/db",
     "web",
+    "x$((6*7))",
   ]);
   assert.deepEqual(await complete(r.out, `upstart logs ${at} w`, bin.dir), ["web"]);
   // Only the first argument is a job; KEY=VALUE after it is not completed.
@@ -249,7 +256,7 @@ Deno.test({
 Deno.test("completion: --name for another command name; bad shells and names are refused", async () => {
   const r = await cli(["completion", "bash", "--name", "upstart-cli"]);
   assert.match(r.out, /complete -F _upstart_cli upstart-cli\n/);
-  assert.match(r.out, /\$\(upstart-cli "\$\{conn\[@\]\}" list/);
+  assert.match(r.out, /<\(upstart-cli "\$\{conn\[@\]\}" list/);
   const bad = await cli(["completion", "tcsh"]);
   assert.equal(bad.code, 2);
   assert.match(bad.err, /invalid shell: tcsh: expected bash, zsh or fish/);

@@ -157,8 +157,11 @@ ${fn}() {
   ((\${#args[@]} == 0)) || return 0
   case "$cmd" in
     ${byArgument(table, "job").join("|")})
-      mapfile -t COMPREPLY < <(compgen -W "$(${name} "\${conn[@]}" list 2>/dev/null |
-        while read -r job _; do printf '%s\\n' "$job"; done | sort -u)" -- "$cur")
+      # Never through compgen -W, which expands the words again: a job named $(...) would run.
+      local job
+      while read -r job _; do
+        [[ $job == "$cur"* ]] && COMPREPLY+=("$job")
+      done < <(${name} "\${conn[@]}" list 2>/dev/null | sort -u)
       ;;
     ${byArgument(table, "file").join("|") || "--"})
       compopt -o filenames 2>/dev/null
