@@ -5,7 +5,9 @@
  */
 
 import assert from "node:assert/strict";
-import { cli, fakeIo } from "./support/cli_io.ts";
+import { cli, CLI_PERMISSIONS, fakeIo } from "./support/cli_io.ts";
+
+const CLI = new URL("../cli.ts", import.meta.url).pathname;
 import { startSandbox } from "./support/sandbox.ts";
 import { startBus } from "./support/bus.ts";
 import { fleetInProcess } from "./support/children.ts";
@@ -289,5 +291,30 @@ Deno.test("Ctrl-C ends watch on many hosts as on one (status 0), nothing reporte
     f.interrupt();
     assert.equal(await running, 0, f.err());
     assert.doesNotMatch(f.err(), /failed \(|no answer/);
+  }
+});
+
+Deno.test("Ctrl-C on a local command that does not handle it ends it by the signal, as before", async () => {
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "uh-" });
+  const hang = Deno.listen({ transport: "unix", path: `${dir}/hang.sock` });
+  const held: Deno.Conn[] = [];
+  (async () => {
+    for await (const c of hang) held.push(c); // accepted, never answered
+  })().catch(() => {});
+  try {
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", ...CLI_PERMISSIONS, CLI, "--address", `unix:path=${dir}/hang.sock`, "list"],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGINT");
+    const out = await child.output();
+    assert.equal(out.signal, "SIGINT", new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stderr), "");
+  } finally {
+    hang.close();
+    for (const c of held) c.close();
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -325,7 +325,9 @@ export async function main(
         await close();
       }
     };
-    if (hosts.length === 0) return (await run(io, {}, io.interrupt)).code;
+    // Locally nothing aborts a run from outside: Ctrl-C is the command's to handle (only a
+    // command that reads io.interrupt listens for it; any other is ended by the signal).
+    if (hosts.length === 0) return (await run(io, {}, new AbortController().signal)).code;
     return await runOnHosts(io, prog, hosts, values, run, command.streaming === true);
   } catch (e) {
     if (e instanceof UsageError) return usage(e);
