@@ -248,6 +248,8 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
   let remoteKind: HostFailureKind | null = null;
   targets: for (const target of connectTargets(options)) {
     for (const peer of target.peer === null ? [false, true] : [target.peer]) {
+      // Before anything starts: an attempt begun here would be left running.
+      options.signal?.throwIfAborted();
       const attempt = target.remote ? RemoteAttempt.create() : null;
       const remote = target.remote !== undefined;
       let connection: Connection;
@@ -291,15 +293,25 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
         Deno.stderr.writeSync(stderrEncoder.encode(`${host}: ${line}\n`));
       });
       try {
-        const version = await connection.getProperty({
-          destination: peer ? undefined : dest,
-          path: UPSTART_PATH,
-          interface: UPSTART_INTERFACE,
-          name: "version",
-        });
+        // Aborted meanwhile (a host's time is up): closing ends the probe at once.
+        const stop = () => void connection.close();
+        options.signal?.addEventListener("abort", stop, { once: true });
+        let version: unknown;
+        try {
+          version = await connection.getProperty({
+            destination: peer ? undefined : dest,
+            path: UPSTART_PATH,
+            interface: UPSTART_INTERFACE,
+            name: "version",
+          });
+        } finally {
+          options.signal?.removeEventListener("abort", stop);
+        }
+        options.signal?.throwIfAborted();
         return { connection, dest: peer ? undefined : dest, target, version: String(version) };
       } catch (e) {
         await connection.close();
+        if (options.signal?.aborted) throw options.signal.reason;
         // Upstart is there but the policy forbids even reading it: not a "not running".
         const typed = toUpstartError(e);
         if (typed instanceof PermissionDeniedError) throw typed;

@@ -203,6 +203,10 @@ export async function connectMany<T>(
     const { name, ...remote } = host;
     const label = name ?? remote.label;
     const system = await System.connect({ ...connect, ...remote, label, signal: hostSignal });
+    if (hostSignal.aborted) {
+      await system.close(); // its time ran out as it connected: fn must not run
+      throw hostSignal.reason;
+    }
     const stop = () => void system.close();
     hostSignal.addEventListener("abort", stop, { once: true });
     try {

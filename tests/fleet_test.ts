@@ -318,3 +318,22 @@ Deno.test("Ctrl-C on a local command that does not handle it ends it by the sign
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("connecting with a signal already aborted starts nothing and leaks nothing", async () => {
+  await using s = await setup();
+  const why = new Error("already");
+  for (
+    const options of [{ address: "unix:path=/nonexistent/socket" }, {
+      host: "a1",
+      sshCommand: s.ssh,
+      remoteSocket: s.socket,
+    }]
+  ) {
+    await assert.rejects(
+      System.connect({ ...options, signal: AbortSignal.abort(why) }),
+      (e) => e === why,
+    );
+  }
+  // No unhandled rejection, no connection left: the test's sanitizers would say so.
+  await new Promise((r) => setTimeout(r, 200));
+});
