@@ -831,3 +831,16 @@ Deno.test("the yaml package's need for --allow-env passes through as a permissio
   const allowed = await runDeno(LAZY_SCRIPT, ["--allow-read", "--allow-env"]);
   assert.equal(allowed.stdout, "1\nyaml\n", allowed.stderr);
 });
+
+Deno.test("a YAML alias bomb (each alias naming the one before twice) is refused at once", async () => {
+  const lines = ["all:", "  children:", "    x0: &a0 {hosts: {h0: null}}"];
+  for (let k = 1; k <= 26; k++) {
+    lines.push(`    x${k}: &a${k} {children: {p${k}: *a${k - 1}, q${k}: *a${k - 1}}}`);
+  }
+  const started = performance.now();
+  await assert.rejects(
+    parseInventory(lines.join("\n") + "\n", { format: "yaml", path: "bomb.yml" }),
+    (e) => e instanceof InventoryError && /Too many aliases/.test(e.message),
+  );
+  assert.ok(performance.now() - started < 5000);
+});

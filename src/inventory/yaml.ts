@@ -82,7 +82,8 @@ function parseWith(
     offset === undefined ? null : lines.linePos(offset).line;
   const error = doc.errors[0];
   if (error) fail({ path, line: lineOf(error.pos[0]) }, `Invalid YAML: ${error.message}`);
-  return parseStructured(tree({ yaml, doc, lineOf, path }, doc.contents), path, "yaml");
+  const cx = { yaml, doc, lineOf, path, aliases: { used: 0 } };
+  return parseStructured(tree(cx, doc.contents), path, "yaml");
 }
 
 interface Context {
@@ -90,6 +91,8 @@ interface Context {
   readonly doc: YamlDocument;
   readonly lineOf: (offset: number | undefined) => number | null;
   readonly path: string;
+  /** Aliases followed so far in the whole walk: each one walks its target again. */
+  readonly aliases: { used: number };
 }
 
 function lineOf(cx: Context, node: unknown): number | null {
@@ -98,6 +101,14 @@ function lineOf(cx: Context, node: unknown): number | null {
 
 function tree(cx: Context, node: unknown, seen: ReadonlySet<unknown> = new Set()): TreeNode {
   const { yaml, doc } = cx;
+  // A few nested aliases, each naming the one before twice, make an exponential walk (a 1 KB
+  // "billion laughs"): the walk, not only toJS, has a budget.
+  if (yaml.isAlias(node) && ++cx.aliases.used > MAX_ALIAS_COUNT) {
+    fail(
+      { path: cx.path, line: lineOf(cx, node) },
+      `Too many aliases followed (over ${MAX_ALIAS_COUNT}): an alias bomb?`,
+    );
+  }
   const target = yaml.isAlias(node) ? node.resolve(doc) : node;
   // An alias's line is where it is used: what an error there is about.
   const line = lineOf(cx, node) ?? lineOf(cx, target);
