@@ -337,3 +337,23 @@ Deno.test("connecting with a signal already aborted starts nothing and leaks not
   // No unhandled rejection, no connection left: the test's sanitizers would say so.
   await new Promise((r) => setTimeout(r, 200));
 });
+
+Deno.test("-i and --hosts-file refuse what is not a small text file: /dev/zero, a FIFO, binary", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
+    await Deno.writeFile(
+      `${dir}/binary.ini`,
+      new Uint8Array([0x5b, 0x77, 0x5d, 0x0a, 0x68, 0xff, 0x0a]),
+    );
+    for (const file of ["/dev/zero", `${dir}/fifo`, `${dir}/binary.ini`]) {
+      for (const option of ["-i", "--hosts-file"]) {
+        const r = await cli([option, file, "list"]);
+        assert.equal(r.code, 1, `${option} ${file}`);
+        assert.match(r.err, /regular file|UTF-8/, `${option} ${file}: ${r.err}`);
+      }
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

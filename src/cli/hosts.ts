@@ -9,7 +9,7 @@
 
 import { failureOf, type FleetHost, forEachHost, type HostFailure } from "../fleet.ts";
 import { HostUnreachableError } from "../host_errors.ts";
-import { parseInventory, selectHosts } from "../inventory/mod.ts";
+import { readInventory, selectHosts } from "../inventory/mod.ts";
 import type { SystemOptions } from "../system.ts";
 import type { RemoteBridge } from "../remote.ts";
 import type { CliIo } from "./io.ts";
@@ -68,8 +68,8 @@ export async function readHosts(io: CliIo, values: OptionValues): Promise<HostLi
     throw new UsageError("--limit selects hosts of an --inventory: give one");
   }
   if (inventory !== undefined) {
-    const text = readText(io, inventory, "inventory");
-    const parsed = await parseInventory(text, { path: inventory });
+    // The library's reader: a regular file, bounded, UTF-8 (not /dev/zero, a FIFO, binary).
+    const parsed = await readInventory(inventory);
     const selected = selectHosts(parsed, limit);
     if (selected.length === 0) {
       throw new UsageError(`no host of ${inventory} matches --limit ${limit?.join(" --limit ")}`);
@@ -83,11 +83,19 @@ export async function readHosts(io: CliIo, values: OptionValues): Promise<HostLi
   return hosts;
 }
 
+/** A hosts file is short: more than this is not one. */
+const MAX_HOSTS_FILE_BYTES = 4 << 20;
+
 function readText(io: CliIo, path: string, what: string): string {
   try {
-    return new TextDecoder().decode(io.readFile(path));
+    // Checked first: reading a FIFO would block, /dev/zero would never end.
+    const info = Deno.statSync(path);
+    if (!info.isFile) throw new Error("not a regular file");
+    if (info.size > MAX_HOSTS_FILE_BYTES) throw new Error(`over ${MAX_HOSTS_FILE_BYTES} bytes`);
+    return new TextDecoder("utf-8", { fatal: true }).decode(io.readFile(path));
   } catch (e) {
-    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
+    const why = e instanceof TypeError ? "not UTF-8 text" : (e as Error).message;
+    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
   }
 }
 
