@@ -11,6 +11,7 @@
 import { writeFileAtomic } from "./jobfile/_atomic.ts";
 import { checkDirectory } from "./jobfile/install.ts";
 import { assertSshHost, type RemoteOptions, reuseArgs, shellQuote } from "./remote.ts";
+import { lastMeaningfulLine } from "./remote_attempt.ts";
 
 /** Files on one host. */
 export interface HostFiles {
@@ -228,13 +229,21 @@ const SCRIPTS = {
     `case $f in .|..) continue;; esac; [ -e "$f" ] || [ -h "$f" ] || continue; ` +
     `printf '%s\\000' "$f"; done`,
   remove: `[ -e "$1" ] || [ -h "$1" ] || exit ${MISSING}; exec rm -f -- "$1"`,
-  // $2 is the mode, or "" to keep the old file's (0644 for a new one). The temporary file is
-  // hidden and not *.conf, so Upstart never loads it; it is removed on any failure.
-  write: `set -e; d=$(dirname -- "$1"); t=$(mktemp "$d/.upstart-XXXXXX"); ` +
-    `trap 'rm -f "$t"' EXIT; cat >"$t"; m=$2; ` +
-    `if [ -z "$m" ]; then m=$(stat -L -c %a -- "$1" 2>/dev/null) || m=644; ` +
-    `chown "$(stat -L -c %u:%g -- "$1" 2>/dev/null)" "$t" 2>/dev/null || true; fi; ` +
-    `chmod "$m" "$t"; mv -f -- "$t" "$1"; trap - EXIT`,
+  // $2 is the mode, or "" to keep the old regular file's mode and owner (0644 for a new one, or
+  // for a symlink, which is replaced, never written through). As locally (jobfile/_atomic.ts):
+  // the new file is made in a private staging directory beside the target (hidden, not *.conf:
+  // Upstart never loads it) and renamed over it; a directory others may write to without the
+  // sticky bit is refused (they could swap what we chmod or chown); so is a target that is a
+  // directory, which mv would write into.
+  write:
+    `set -e; if [ -d "$1" ] && [ ! -h "$1" ]; then echo "$1 is a directory" >&2; exit 1; fi; ` +
+    `d=$(dirname -- "$1"); ` +
+    `if [ -n "$(find "$d" -maxdepth 0 -perm /022 ! -perm -1000)" ]; then ` +
+    `echo "refusing $d: others may write to it" >&2; exit 1; fi; ` +
+    `s=$(mktemp -d "$d/.upstart-XXXXXX"); trap 'rm -rf "$s"' EXIT; cat >"$s/new"; m=$2; ` +
+    `if [ -z "$m" ]; then m=644; if [ -f "$1" ] && [ ! -h "$1" ]; then ` +
+    `m=$(stat -c %a -- "$1"); chown "$(stat -c %u:%g -- "$1")" "$s/new" 2>/dev/null || true; ` +
+    `fi; fi; chmod "$m" "$s/new"; mv -f -- "$s/new" "$1"`,
 };
 
 /** Reads a stream into memory, failing past `limit` bytes. */
@@ -268,8 +277,10 @@ async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promi
  * console.log(new TextDecoder().decode((await files.read("/etc/init/ssh.conf"))!));
  * ```
  */
-export function remoteFiles(options: RemoteOptions): HostFiles {
-  const { host, sshCommand = "ssh", sshArgs = [], sudo = false } = options;
+export function remoteFiles(
+  options: RemoteOptions & { readonly signal?: AbortSignal },
+): HostFiles {
+  const { host, sshCommand = "ssh", sshArgs = [], sudo = false, signal } = options;
   assertSshHost(host);
   const run = async (
     op: keyof typeof SCRIPTS,
@@ -278,6 +289,7 @@ export function remoteFiles(options: RemoteOptions): HostFiles {
     input?: Uint8Array,
   ): Promise<Uint8Array | null> => {
     checkPath(path);
+    signal?.throwIfAborted();
     const command = `${sudo ? "sudo -n " : ""}sh -c ${shellQuote(SCRIPTS[op])} sh ` +
       [path, ...extra].map(shellQuote).join(" ");
     let child: Deno.ChildProcess;
@@ -292,6 +304,13 @@ export function remoteFiles(options: RemoteOptions): HostFiles {
       if (e instanceof Deno.errors.NotCapable) throw e;
       throw new HostFilesError(host, op, path, `cannot run ${sshCommand}: ${(e as Error).message}`);
     }
+    // A host whose time is up (or Ctrl-C): its ssh is stopped, never left to finish a write.
+    const stop = () => {
+      try {
+        child.kill();
+      } catch { /* already gone */ }
+    };
+    signal?.addEventListener("abort", stop, { once: true });
     const writing = input
       ? (async () => {
         const w = child.stdin.getWriter();
@@ -314,7 +333,10 @@ export function remoteFiles(options: RemoteOptions): HostFiles {
       } catch { /* already gone */ }
     }
     await writing;
-    const [status, err] = await Promise.all([child.status, errText]);
+    const [status, err] = await Promise.all([child.status, errText]).finally(() =>
+      signal?.removeEventListener("abort", stop)
+    );
+    signal?.throwIfAborted();
     if (overflow || out.length > MAX_HOST_FILE_BYTES) {
       throw op === "read" ? tooLarge(path, MAX_HOST_FILE_BYTES + 1) : new HostFilesError(
         host,
@@ -325,8 +347,8 @@ export function remoteFiles(options: RemoteOptions): HostFiles {
     }
     if (status.code === MISSING && op !== "write") return null;
     if (status.code !== 0) {
-      const lines = new TextDecoder().decode(err).split("\n").map((l) => l.trim()).filter(Boolean);
-      const last = lines.at(-1) ??
+      // ssh's or the far side's own words, made safe for a terminal.
+      const last = lastMeaningfulLine(new TextDecoder().decode(err).split("\n")) ??
         (status.code === 255 ? "ssh failed" : `exit status ${status.code}`);
       throw new HostFilesError(host, op, path, last);
     }

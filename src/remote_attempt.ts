@@ -90,6 +90,24 @@ function tidy(line: string): string {
 }
 
 /**
+ * The last line of ssh's or a far-side command's standard error that says something (not a
+ * host-key note, not blank), made safe and short for a one-line message.
+ *
+ * @param lines The lines.
+ * @returns The line, or `undefined` when none says anything.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lastMeaningfulLine } from "./remote_attempt.ts";
+ * assert.equal(lastMeaningfulLine(["cat: x: No such file\x1b[31m\r", ""]), "cat: x: No such file\\x1b[31m");
+ * ```
+ */
+export function lastMeaningfulLine(lines: readonly string[]): string | undefined {
+  const last = lines.filter((l) => !NOISE.test(l)).at(-1);
+  return last === undefined ? undefined : tidy(last);
+}
+
+/**
  * Sorts a failed connection over ssh into a kind and the words that explain it, from what ssh
  * and the bridge wrote and how ssh exited.
  *

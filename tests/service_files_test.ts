@@ -104,15 +104,36 @@ Deno.test("a file over the limit is refused, never read whole", async () => {
   });
 });
 
-Deno.test("local writes refuse a directory other users may write to", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    await Deno.chmod(dir, 0o777);
+Deno.test("writes, here and over ssh, refuse a directory other users may write to", async () => {
+  await withFiles(async (files, dir) => {
+    const open = `${dir}/open`;
+    await Deno.mkdir(open);
+    await Deno.chmod(open, 0o777);
     await assert.rejects(
-      localFiles().writeAtomic(`${dir}/a.conf`, enc.encode("x")),
-      /writable by other users/,
+      files.writeAtomic(`${open}/a.conf`, enc.encode("x")),
+      /writable by other users|others may write to it/,
     );
-    assert.deepEqual([...Deno.readDirSync(dir)], []);
+    assert.deepEqual([...Deno.readDirSync(open)], []);
+  });
+});
+
+Deno.test("a write to a path that is a directory fails, and leaves nothing inside it", async () => {
+  await withFiles(async (files, dir) => {
+    await Deno.mkdir(`${dir}/job.conf`);
+    await assert.rejects(files.writeAtomic(`${dir}/job.conf`, enc.encode("x")));
+    assert.deepEqual([...Deno.readDirSync(`${dir}/job.conf`)], []);
+  });
+});
+
+Deno.test("over ssh, an aborted signal stops the ssh and rejects with its reason", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "host-files-" });
+  try {
+    const ssh = await writeFakeSsh(dir);
+    const why = new Error("time is up");
+    const files = remoteFiles({ host: "hang1", sshCommand: ssh, signal: AbortSignal.timeout(300) });
+    const started = Date.now();
+    await assert.rejects(files.read(`${dir}/x`), (e) => e instanceof DOMException || e === why);
+    assert.ok(Date.now() - started < 5000);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -34,6 +34,7 @@ export const DIR_OPTION: OptionSpec = {
  */
 export function hostFiles(ctx: Context): HostFiles {
   const c = ctx.connectOptions;
+  // With the run's signal: a host whose time is up has its ssh stopped.
   return c.host === undefined ? localFiles() : remoteFiles({ ...c, host: c.host });
 }
 
