@@ -333,11 +333,11 @@ export function remoteAddress(options: RemoteOptions, capture = ""): string {
  * empty argument), then ssh's argv):
  * runs ssh in the background with stdin and stdout left as they are (the D-Bus socket) and
  * sorts its standard error (ssh's own, and the far-side bridge's) line by line: into the
- * capture file while that exists (the connection is being set up: the lines explain a
- * failure), else onto our stderr prefixed with `$1: `, so a fleet's messages say where they
+ * capture file until `CAPTURE.done` appears (the connection is being set up: the lines explain
+ * a failure), then onto our stderr prefixed with `$1: `, so a fleet's messages say where they
  * come from. With a capture path it also records its own pid (`.pid`: libdbus never waits for
- * it), ssh's (`.ssh`: to stop a hung one) and, while the capture file exists, ssh's exit status
- * (`.exit`: 255 is ssh's own failure).
+ * it), ssh's (`.ssh`: to stop a hung one) and ssh's exit status (`.exit`: 255 is ssh's own
+ * failure). The files are removed once the wrapper has exited and been collected.
  */
 const SSH_WRAPPER = `h=$1; f=$2; shift 2; [ "$f" != - ] || f=
 [ -z "$f" ] || echo $$ >"$f.pid"
@@ -345,9 +345,9 @@ exec 4<&0
 { { "$@" <&4 4<&- 2>&1 >&3 3>&- &
     [ -z "$f" ] || echo $! >"$f.ssh"
     wait $!; s=$?
-    [ -e "$f" ] && echo $s >"$f.exit"
+    [ -z "$f" ] || echo $s >"$f.exit"
   } 2>/dev/null | while IFS= read -r l || [ -n "$l" ]; do
-    if [ -e "$f" ]; then printf '%s\\n' "$l" >>"$f"
+    if [ -n "$f" ] && [ ! -e "$f.done" ]; then printf '%s\\n' "$l" >>"$f"
     else printf '%s: %s\\n' "$h" "$l" >&2; fi
   done
 } 3>&1`;

@@ -41,16 +41,21 @@ function captureDirectory(): string {
   return directory;
 }
 
-const waiting = new Set<number>();
+/** Children still to collect, and what to do once each is collected. */
+const waiting = new Map<number, () => void>();
 let reaper: ReturnType<typeof setInterval> | undefined;
 
-/** Collects `pid` once it exits, polling without keeping the process alive. */
-function reapLater(pid: number): void {
-  if (reapChild(pid) !== "running") return;
-  waiting.add(pid);
+/** Collects `pid` once it exits, polling without keeping the process alive; then `done()`. */
+function reapLater(pid: number, done: () => void): void {
+  if (reapChild(pid) !== "running") return done();
+  waiting.set(pid, done);
   if (reaper !== undefined) return;
   const timer = setInterval(() => {
-    for (const p of waiting) if (reapChild(p) !== "running") waiting.delete(p);
+    for (const [p, then] of waiting) {
+      if (reapChild(p) === "running") continue;
+      waiting.delete(p);
+      then();
+    }
     if (waiting.size === 0) {
       clearInterval(reaper);
       reaper = undefined;
@@ -203,15 +208,25 @@ export class RemoteAttempt {
     if (pid !== null) signalProcess(pid, 15);
   }
 
-  /** Ends the records: later stderr lines go to ours, the wrapper is reaped when it exits. */
+  /**
+   * Ends the records: later stderr lines go to ours (the wrapper sees `.done`); the files go
+   * once the wrapper has exited and been collected, so that nothing it writes late recreates
+   * them.
+   */
   private release(): void {
+    try {
+      Deno.writeFileSync(`${this.capture}.done`, new Uint8Array());
+    } catch { /* the directory is gone: the process is ending */ }
+    const remove = () => {
+      for (const suffix of ["", ".pid", ".ssh", ".exit", ".done"]) {
+        try {
+          Deno.removeSync(this.capture + suffix);
+        } catch { /* not written */ }
+      }
+    };
     const pid = readInt(`${this.capture}.pid`);
-    for (const suffix of ["", ".pid", ".ssh", ".exit"]) {
-      try {
-        Deno.removeSync(this.capture + suffix);
-      } catch { /* not written */ }
-    }
-    if (pid !== null) reapLater(pid);
+    if (pid === null) remove();
+    else reapLater(pid, remove);
   }
 
   /**
