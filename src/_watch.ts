@@ -33,9 +33,10 @@ export function watchEvents(client: Client, options: WatchOptions = {}): EventSt
   let stream: Promise<SignalStream> | null = null;
   let closed = false;
 
-  /** Subscribes, once. */
+  /** Subscribes, once (never after close: that subscription would never end). */
   const open = (): Promise<SignalStream> => {
     if (stream) return stream;
+    if (closed) return Promise.reject(new TypeError("The event stream is closed"));
     // Every signal Upstart sends (the client adds `sender` on a bus); toUpstartEvent drops the
     // rest. No `path_namespace` key: the dbus-daemon of Ubuntu 12.04 (1.4) and RHEL 6 (1.2)
     // predates it and would refuse the whole match rule.

@@ -235,18 +235,19 @@ export function bridgeScript(
     // The rewriter feeds the bridge through a fifo and is killed when the bridge ends, so that
     // nothing keeps the client's socket open once the far side has gone (the client sees EOF).
     `d=$(mktemp -d 2>/dev/null) || { d=/tmp/upstart-bridge.$$; mkdir -m 700 "$d"; } || exit 1`,
+    // Removed however the script ends (a hangup when ssh goes, a failed mkfifo).
+    `trap 'kill $c 2>/dev/null; rm -rf "$d"' EXIT; trap 'exit 129' HUP; trap 'exit 143' TERM`,
     `mkfifo "$d/in" || exit 1`,
     "exec 3<&0",
     // \`read\` takes the line byte by byte, so nothing after it is swallowed.
     `{ IFS= read -r l; printf '\\000AUTH EXTERNAL %s\\r\\n' "$u"; exec cat; } <&3 >"$d/in" &`,
     "c=$!",
-    `run() { "$@" <"$d/in"; s=$?; kill $c 2>/dev/null; rm -rf "$d"; exit $s; }`,
+    `run() { "$@" <"$d/in"; exit $?; }`,
   );
   for (const c of candidates) {
     lines.push(`if command -v ${c} >/dev/null 2>&1; then run ${bridgeCommand(c)}; fi`);
   }
   lines.push(
-    `kill $c 2>/dev/null; rm -rf "$d"`,
     `echo "upstart bridge: none of ${candidates.join(", ")} found on $(uname -n)" >&2`,
     "exit 127",
   );

@@ -309,7 +309,12 @@ export async function runOnHosts(
       } catch {
         doc = { line: l };
       }
-      emit(() => io.stdout(JSON.stringify({ host: name, ...(doc as object) }) + "\n"));
+      // The host last, so the command's own "host" field cannot hide it; a line that is not an
+      // object is kept whole.
+      const fields = doc !== null && typeof doc === "object" && !Array.isArray(doc)
+        ? doc
+        : { value: doc };
+      emit(() => io.stdout(JSON.stringify({ ...fields, host: name }) + "\n"));
     });
     const stderr = lineWriter((l) => emit(() => io.stderr(`${name}: ${l}\n`)));
     const hostIo: CliIo = {
