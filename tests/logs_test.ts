@@ -484,3 +484,9 @@ Deno.test("permissions: logs needs only --allow-read, completion nothing (as the
   assert.equal(c.code, 0, c.err);
   assert.match(c.out, /^# fish completion for upstart/);
 });
+
+Deno.test("a relative --log-dir is a usage error", async () => {
+  const r = await cli(["logs", "web", "--log-dir", "logs"]);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /invalid --log-dir value: logs: expected an absolute path/);
+});

@@ -99,7 +99,12 @@ async function logs(ctx: Context): Promise<number> {
   const since = ctx.opts.since === undefined ? undefined : parseSince(ctx.opts.since as string);
   const follow = ctx.opts.follow === true;
   const files = hostFiles(ctx);
-  const dir = (ctx.opts["log-dir"] as string | undefined) ??
+  const given = ctx.opts["log-dir"] as string | undefined;
+  if (given !== undefined && !given.startsWith("/")) {
+    // On a host, relative to what? Said plainly rather than as a bare path error.
+    throw new UsageError(`invalid --log-dir value: ${given}: expected an absolute path`);
+  }
+  const dir = given ??
     (ctx.userMode ? sessionLogDir((n) => ctx.io.env(n)) : SYSTEM_LOG_DIR);
   const name = logFileName(job, instance);
   const log = await readLog(files, dir, name, { lines, since, completeOnly: follow });
