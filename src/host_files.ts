@@ -19,6 +19,8 @@ export interface HostFiles {
   readonly host: string | null;
   /** The file's bytes, or null when it does not exist. */
   read(path: string): Promise<Uint8Array | null>;
+  /** At most `max` bytes from `offset` on (fewer at the end), or null when it does not exist. */
+  readRange(path: string, offset: number, max: number): Promise<Uint8Array | null>;
   /** Size, mtime and kind, or null when missing (follows symlinks). */
   stat(path: string): Promise<{ size: number; mtimeMs: number; isFile: boolean } | null>;
   /** Entry names of a directory, or null when it does not exist. */
@@ -135,6 +137,30 @@ function dirOf(path: string): string {
 export function localFiles(): HostFiles {
   return {
     host: null,
+    async readRange(path, offset, max) {
+      checkPath(path);
+      checkRange(offset, max);
+      let file: Deno.FsFile;
+      try {
+        file = await Deno.open(path, { read: true });
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return null;
+        throw e;
+      }
+      try {
+        await file.seek(offset, Deno.SeekMode.Start);
+        const out = new Uint8Array(max);
+        let total = 0;
+        while (total < max) {
+          const n = await file.read(out.subarray(total));
+          if (n === null) break;
+          total += n;
+        }
+        return out.slice(0, total);
+      } finally {
+        file.close();
+      }
+    },
     async read(path) {
       checkPath(path);
       let file: Deno.FsFile;
@@ -217,12 +243,24 @@ export function localFiles(): HostFiles {
   };
 }
 
+/** Refuses an offset or a length that is not a whole number of bytes. */
+function checkRange(offset: number, max: number): void {
+  if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(max) || max < 0) {
+    throw new RangeError(`Invalid range: offset ${offset}, length ${max}`);
+  }
+  if (max > MAX_HOST_FILE_BYTES) {
+    throw new RangeError(`At most ${MAX_HOST_FILE_BYTES} bytes at once`);
+  }
+}
+
 /** Exit status our far-side scripts use for "no such file". */
 const MISSING = 3;
 
 /** Far-side scripts: `$1` is the path; they exit {@linkcode MISSING} when it is not there. */
 const SCRIPTS = {
   read: `[ -e "$1" ] || exit ${MISSING}; exec head -c ${MAX_HOST_FILE_BYTES + 1} -- "$1"`,
+  // $2 the offset, $3 the most bytes: only the part asked for crosses the network.
+  range: `[ -e "$1" ] || exit ${MISSING}; tail -c +$(($2 + 1)) -- "$1" | head -c "$3"`,
   stat: `[ -e "$1" ] || exit ${MISSING}; exec stat -L -c '%s %Y %F' -- "$1"`,
   // NUL-separated, so that names holding a newline come through intact.
   list: `[ -d "$1" ] || exit ${MISSING}; cd -- "$1" || exit 1; for f in * .*; do ` +
@@ -357,6 +395,10 @@ export function remoteFiles(
   return {
     host,
     read: (path) => run("read", path),
+    async readRange(path, offset, max) {
+      checkRange(offset, max);
+      return await run("range", path, [String(offset), String(max)]);
+    },
     async stat(path) {
       const out = await run("stat", path);
       if (out === null) return null;

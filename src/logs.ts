@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { HostFiles } from "./host_files.ts";
+import { type HostFiles, MAX_HOST_FILE_BYTES } from "./host_files.ts";
 
 /**
  * Where the system init writes job logs (`JOB_LOGDIR` in Upstart's `paths.h`).
@@ -172,7 +172,21 @@ export async function logFiles(files: HostFiles, dir: string, name: string): Pro
 export async function gunzip(data: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([data as Uint8Array<ArrayBuffer>]).stream()
     .pipeThrough(new DecompressionStream("gzip"));
-  return await new Response(stream).bytes();
+  // A small .gz can hold a huge log (or be made to): never more than a plain log may be.
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of stream) {
+    total += chunk.length;
+    if (total > MAX_HOST_FILE_BYTES) {
+      await stream.cancel().catch(() => {});
+      throw new RangeError(`decompresses to more than ${MAX_HOST_FILE_BYTES} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) out.set(c, at), at += c.length;
+  return out;
 }
 
 /**
@@ -196,6 +210,7 @@ export async function readLogFile(files: HostFiles, file: LogFile): Promise<Uint
   try {
     return await gunzip(data);
   } catch (e) {
+    if (e instanceof RangeError) throw new LogReadError(file.path, `it ${e.message}`);
     throw new LogReadError(file.path, `it is not valid gzip data: ${(e as Error).message}`);
   }
 }
@@ -286,6 +301,8 @@ export interface LogPosition {
 
 /** How many bytes before the read position identify the file. */
 const TAIL_BYTES = 256;
+/** The most a follow reads at one look (more is read at the next). */
+const FOLLOW_PIECE_BYTES = 4 << 20;
 
 /**
  * Reads a job's log: its rotated files oldest first, then the current one, as lines without
@@ -365,27 +382,17 @@ async function readFrom(
   path: string,
   from: number,
 ): Promise<{ data: Uint8Array; base: number } | null> {
-  if (files.host !== null || from === 0) {
+  if (from === 0) {
     const data = await files.read(path);
     return data === null ? null : { data, base: 0 };
   }
-  let file: Deno.FsFile;
-  try {
-    file = await Deno.open(path, { read: true });
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return null;
-    throw e;
-  }
-  try {
-    const { size } = await file.stat();
-    if (size < from) return { data: await new Response(file.readable).bytes(), base: 0 };
-    await file.seek(from, Deno.SeekMode.Start);
-    return { data: await new Response(file.readable).bytes(), base: from };
-  } finally {
-    try {
-      file.close();
-    } catch { /* closed by reading its stream to the end */ }
-  }
+  const st = await files.stat(path);
+  if (st === null) return null;
+  if (st.size < from) return await readFrom(files, path, 0); // cut short: from its start
+  // Only what is new, a bounded piece at a time (the rest is read at the next look), here and
+  // over ssh alike.
+  const data = await files.readRange(path, from, FOLLOW_PIECE_BYTES);
+  return data === null ? null : { data, base: from };
 }
 
 function sameStart(data: Uint8Array, offset: number, tail: Uint8Array): boolean {
@@ -460,16 +467,15 @@ export async function* followLog(
 
   /** The lines a rotated file gained after `offset`, when it is the file we were reading. */
   const drainRotated = async function* () {
-    for (const [suffix, compressed] of [[".1", false], [".1.gz", true]] as const) {
+    // The newest rotated files, whatever logrotate named them (JOB.log.1[.gz], or with dateext
+    // JOB.log-DATE[.gz]): the one that was the current file is among the first.
+    const slash = path.lastIndexOf("/");
+    const rotated = (await logFiles(files, path.slice(0, slash) || "/", path.slice(slash + 1))
+      .catch(() => [])).filter((f) => !f.current).reverse().slice(0, 2);
+    for (const file of rotated) {
       let data: Uint8Array | null;
       try {
-        data = await readLogFile(files, {
-          path: path + suffix,
-          compressed,
-          size: 0,
-          mtimeMs: 0,
-          current: false,
-        });
+        data = await readLogFile(files, file);
       } catch {
         continue; // still being compressed, or damaged: its end is lost
       }

@@ -4,7 +4,7 @@
  * sandbox writing a running job's log that `logs` then reads.
  */
 import assert from "node:assert/strict";
-import { localFiles } from "../src/host_files.ts";
+import { localFiles, remoteFiles } from "../src/host_files.ts";
 import { followLog, logFileName, logFiles, readLog, splitLogLines } from "../src/logs.ts";
 import { cli, cliProcess, fakeIo } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
@@ -359,6 +359,30 @@ Deno.test("followLog drains the rotated file when logrotate compressed it (JOB.l
   assert.deepEqual(seen.filter((s) => !s.startsWith("<")), ["b", "c"]);
 });
 
+Deno.test("followLog drains the rotated file when logrotate used dateext (JOB.log-DATE)", async () => {
+  await using d = await logDir({ "w.log": "a\r\n" });
+  const files = localFiles();
+  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
+  const stop = new AbortController();
+  const seen: string[] = [];
+  const run = (async () => {
+    for await (
+      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
+    ) {
+      seen.push(...(item.kind === "lines" ? item.lines : [`<${item.kind}>`]));
+    }
+  })();
+  // Written and renamed between two looks (synchronously: no look can come between).
+  Deno.writeTextFileSync(`${d.dir}/w.log`, "b\r\n", { append: true });
+  Deno.renameSync(`${d.dir}/w.log`, `${d.dir}/w.log-20261205`);
+  await until(() => seen.includes("<removed>"), "the removal");
+  await Deno.writeTextFile(`${d.dir}/w.log`, "c\r\n");
+  await until(() => seen.includes("c"), "the new file");
+  stop.abort();
+  await run;
+  assert.deepEqual(seen.filter((s) => !s.startsWith("<")), ["b", "c"]);
+});
+
 Deno.test("sandbox: a console log job's file is CR LF, mode 0640, and logs reads it back", async () => {
   await using sb = await startSandbox({
     jobs: {
@@ -489,4 +513,31 @@ Deno.test("a relative --log-dir is a usage error", async () => {
   const r = await cli(["logs", "web", "--log-dir", "logs"]);
   assert.equal(r.code, 2);
   assert.match(r.err, /invalid --log-dir value: logs: expected an absolute path/);
+});
+
+Deno.test("a .gz that decompresses past the limit is refused, not inflated into memory", async () => {
+  // 80 MiB of zeros: a few tens of KB compressed.
+  const zeros = new Blob([new Uint8Array(80 << 20)]).stream().pipeThrough(
+    new CompressionStream("gzip"),
+  );
+  const gz = await new Response(zeros).bytes();
+  await using d = await logDir({ "web.log.1.gz": gz, "web.log": "now\r\n" });
+  const r = await cli(["logs", "web", "--log-dir", d.dir]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /web\.log\.1\.gz: it decompresses to more than \d+ bytes/);
+});
+
+Deno.test("readRange: a bounded piece from an offset, here and over ssh", async () => {
+  await using d = await logDir({ "a.log": "0123456789" });
+  const ssh = await writeFakeSsh(d.dir);
+  for (const files of [localFiles(), remoteFiles({ host: "far1", sshCommand: ssh })]) {
+    assert.equal(
+      new TextDecoder().decode((await files.readRange(`${d.dir}/a.log`, 3, 4))!),
+      "3456",
+    );
+    assert.equal(new TextDecoder().decode((await files.readRange(`${d.dir}/a.log`, 8, 4))!), "89");
+    assert.equal((await files.readRange(`${d.dir}/a.log`, 20, 4))!.length, 0);
+    assert.equal(await files.readRange(`${d.dir}/none.log`, 0, 4), null);
+    await assert.rejects(files.readRange(`${d.dir}/a.log`, -1, 4), RangeError);
+  }
 });
