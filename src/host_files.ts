@@ -8,7 +8,7 @@
  * @module
  */
 
-import { writeFileAtomic } from "./jobfile/_atomic.ts";
+import { dirOf, writeFileAtomic } from "./jobfile/_atomic.ts";
 import { checkDirectory } from "./jobfile/install.ts";
 import { assertSshHost, type RemoteOptions, reuseArgs, shellQuote } from "./remote.ts";
 import { lastMeaningfulLine } from "./remote_attempt.ts";
@@ -106,11 +106,6 @@ function tooLarge(path: string, size: number): RangeError {
   return new RangeError(
     `${path} is too large: ${size} bytes or more, over the ${MAX_HOST_FILE_BYTES} read at most`,
   );
-}
-
-function dirOf(path: string): string {
-  const i = path.lastIndexOf("/");
-  return i <= 0 ? "/" : path.slice(0, i);
 }
 
 /**

@@ -101,7 +101,20 @@ export class JobFileNotFoundError extends Error {
 /** Warnings that depend on the `.conf` the override sits on: meaningless for an override alone. */
 const CONF_DEPENDENT = new Set(["respawn-no-process", "expect-no-process", "respawn-limit-alone"]);
 
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
+/**
+ * Whether two contents are the same bytes (`null`: no file).
+ *
+ * @param a One.
+ * @param b The other.
+ * @returns Whether they are equal.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sameBytes } from "./job_directory.ts";
+ * assert.ok(sameBytes(new Uint8Array([1]), new Uint8Array([1])) && !sameBytes(null, new Uint8Array()));
+ * ```
+ */
+export function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === null || b === null) return a === b;
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -23,6 +23,18 @@ export type RemoteSocket = "private" | "system" | (string & Record<never, never>
 /** Which program bridges on the far side. */
 export type RemoteBridge = "auto" | "socat" | "python3" | "python";
 
+/**
+ * Every {@linkcode RemoteBridge}, for checking a value given as text.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { REMOTE_BRIDGES } from "./remote.ts";
+ * assert.ok(REMOTE_BRIDGES.includes("socat"));
+ * ```
+ */
+export const REMOTE_BRIDGES: readonly RemoteBridge[] = ["auto", "socat", "python3", "python"];
+
 /** How to reach a remote host. */
 export interface RemoteOptions {
   /** `host` or `user@host`, as ssh takes it. */
@@ -191,7 +203,7 @@ export function bridgeScript(
   localUid: number | null = null,
 ): string {
   const path = socketPath(socket);
-  if (!["auto", "socat", "python3", "python"].includes(bridge)) {
+  if (!REMOTE_BRIDGES.includes(bridge)) {
     throw new TypeError(
       `Invalid bridge ${JSON.stringify(bridge)}: expected "auto", "socat", "python3" or "python"`,
     );

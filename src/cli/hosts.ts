@@ -11,7 +11,7 @@ import { failureOf, type FleetHost, forEachHost, type HostFailure } from "../fle
 import { HostUnreachableError } from "../host_errors.ts";
 import { readInventory, selectHosts } from "../inventory/mod.ts";
 import type { SystemOptions } from "../system.ts";
-import type { RemoteBridge } from "../remote.ts";
+import { REMOTE_BRIDGES, type RemoteBridge } from "../remote.ts";
 import type { CliIo } from "./io.ts";
 import { type OptionValues, UsageError } from "./options.ts";
 
@@ -54,12 +54,7 @@ export async function readHosts(io: CliIo, values: OptionValues): Promise<HostLi
   }
   const hosts: HostList = [];
   for (const raw of names) {
-    const host = raw.trim();
-    // A leading "-" would reach ssh as an option; a control character, the terminal.
-    // deno-lint-ignore no-control-regex
-    if (!/^[^\s@-][^\s@]*(@[^\s@-][^\s@]*)?$/.test(host) || /[\x00-\x1f\x7f]/.test(host)) {
-      throw new UsageError(`invalid host: ${JSON.stringify(raw).replace(/[\x7f]/g, "\\u007f")}`);
-    }
+    const host = checkHost(raw.trim(), raw);
     if (!hosts.some((h) => (h.name ?? h.host) === host)) hosts.push({ host });
   }
   const inventory = values.inventory as string | undefined;
@@ -76,7 +71,8 @@ export async function readHosts(io: CliIo, values: OptionValues): Promise<HostLi
     }
     for (const h of selected) {
       if (hosts.some((known) => (known.name ?? known.host) === h.name)) continue;
-      hosts.push({ name: h.name, host: h.host, sshArgs: h.sshArgs, sudo: h.sudo || undefined });
+      const host = checkHost(h.host, `${h.host} (${h.name} in ${inventory})`);
+      hosts.push({ name: h.name, host, sshArgs: h.sshArgs, sudo: h.sudo || undefined });
     }
   }
   hosts.prefixed = hosts.length > 1 || file !== undefined || inventory !== undefined;
@@ -85,6 +81,18 @@ export async function readHosts(io: CliIo, values: OptionValues): Promise<HostLi
 
 /** A hosts file is short: more than this is not one. */
 const MAX_HOSTS_FILE_BYTES = 4 << 20;
+
+/**
+ * `host` or `user@host`, as every way of naming hosts must give it: a leading "-" would reach ssh
+ * as an option, a control character the terminal, a second "@" a user nobody meant.
+ */
+function checkHost(host: string, shown: string): string {
+  // deno-lint-ignore no-control-regex
+  if (!/^[^\s@-][^\s@]*(@[^\s@-][^\s@]*)?$/.test(host) || /[\x00-\x1f\x7f]/.test(host)) {
+    throw new UsageError(`invalid host: ${JSON.stringify(shown).replace(/[\x7f]/g, "\\u007f")}`);
+  }
+  return host;
+}
 
 function readText(io: CliIo, path: string, what: string): string {
   try {
@@ -151,7 +159,7 @@ function positive(values: OptionValues, name: string, integer: boolean): number 
 /** The connect options of one host, from the command line and the host's own settings. */
 function remoteOptions(values: OptionValues, host: FleetHost): SystemOptions {
   const bridge = values.bridge;
-  if (bridge !== undefined && !["auto", "socat", "python3", "python"].includes(bridge as string)) {
+  if (bridge !== undefined && !REMOTE_BRIDGES.includes(bridge as RemoteBridge)) {
     throw new UsageError(
       `invalid --bridge value: ${bridge}: expected auto, socat, python3 or python`,
     );

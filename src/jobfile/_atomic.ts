@@ -17,7 +17,19 @@ export interface AtomicWriteOptions {
   readonly owner?: { readonly uid: number | null; readonly gid: number | null };
 }
 
-function dirOf(path: string): string {
+/**
+ * The directory part of a path (`.` for a bare name).
+ *
+ * @param path The path.
+ * @returns Its directory.
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dirOf } from "./_atomic.ts";
+ * assert.deepEqual([dirOf("/etc/init/a.conf"), dirOf("/a"), dirOf("a")], ["/etc/init", "/", "."]);
+ * ```
+ */
+export function dirOf(path: string): string {
   const i = path.lastIndexOf("/");
   return i < 0 ? "." : i === 0 ? "/" : path.slice(0, i);
 }

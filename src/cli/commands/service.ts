@@ -20,7 +20,7 @@ import {
   UnknownJobError,
 } from "../../errors.ts";
 import { HostFilesError } from "../../host_files.ts";
-import { JobFileNotFoundError } from "../../job_directory.ts";
+import { JobFileNotFoundError, sameBytes } from "../../job_directory.ts";
 import type { Instance } from "../../instance.ts";
 import type { System } from "../../system.ts";
 import { JobCheckError, type JobProblem, ParseError } from "../../jobfile/mod.ts";
@@ -110,11 +110,6 @@ function severalHosts(ctx: Context): boolean {
 function activity(goal: string, state: string): string {
   if (goal === "stop") return state === "waiting" ? "inactive" : "deactivating";
   return state === "running" ? "active" : "activating";
-}
-
-function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
-  if (a === null || b === null) return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 async function enableOrDisable(ctx: Context, action: "enable" | "disable"): Promise<number> {
