@@ -520,7 +520,14 @@ export async function* followLog(
       tail = new Uint8Array();
     }
     const { data, base } = got;
-    const { lines, partial } = splitLogLines(data.subarray(offset - base));
+    const split = splitLogLines(data.subarray(offset - base));
+    const { lines } = split;
+    let { partial } = split;
+    if (lines.length === 0 && partial.length >= FOLLOW_PIECE_BYTES) {
+      // One line longer than a whole piece would never end: shown in pieces instead.
+      lines.push(new TextDecoder().decode(partial));
+      partial = partial.subarray(partial.length);
+    }
     offset = base + data.length - partial.length;
     tail = data.slice(Math.max(0, offset - base - TAIL_BYTES), offset - base);
     if (lines.length) yield { kind: "lines", lines };

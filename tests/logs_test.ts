@@ -383,6 +383,26 @@ Deno.test("followLog drains the rotated file when logrotate used dateext (JOB.lo
   assert.deepEqual(seen.filter((s) => !s.startsWith("<")), ["b", "c"]);
 });
 
+Deno.test("followLog: a line longer than what one look reads comes in pieces, then the rest", async () => {
+  await using d = await logDir({ "w.log": "" });
+  const files = localFiles();
+  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
+  const stop = new AbortController();
+  const seen: string[] = [];
+  const run = (async () => {
+    for await (
+      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
+    ) {
+      if (item.kind === "lines") seen.push(...item.lines);
+    }
+  })();
+  await Deno.writeTextFile(`${d.dir}/w.log`, "x".repeat(5 << 20) + "\r\nend\r\n");
+  await until(() => seen.includes("end"), "the line after the long one");
+  stop.abort();
+  await run;
+  assert.equal(seen.slice(0, -1).join("").length, 5 << 20);
+});
+
 Deno.test("sandbox: a console log job's file is CR LF, mode 0640, and logs reads it back", async () => {
   await using sb = await startSandbox({
     jobs: {
