@@ -279,17 +279,13 @@ export class JobDirectory {
   }
 
   async #read(path: string): Promise<Uint8Array | null> {
-    const st = await this.files.stat(path);
-    if (st === null) return null;
-    // Refused before reading, so that a huge file is never fetched (over ssh, say).
-    if (st.size > MAX_JOB_FILE_BYTES) {
-      throw new RangeError(
-        `${path} is too large: ${st.size} bytes, over the ${MAX_JOB_FILE_BYTES} a job file may have`,
-      );
-    }
-    const bytes = await this.files.read(path);
+    // One bounded read (one ssh run on a host): never more than a job file may have, plus one
+    // byte to tell that it has more.
+    const bytes = await this.files.readRange(path, 0, MAX_JOB_FILE_BYTES + 1);
     if (bytes !== null && bytes.length > MAX_JOB_FILE_BYTES) {
-      throw new RangeError(`${path} is too large: over ${MAX_JOB_FILE_BYTES} bytes`);
+      throw new RangeError(
+        `${path} is too large: over the ${MAX_JOB_FILE_BYTES} bytes a job file may have`,
+      );
     }
     return bytes;
   }
