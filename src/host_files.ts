@@ -143,10 +143,12 @@ export function localFiles(): HostFiles {
         throw e;
       }
       try {
+        const size = (await file.stat()).size;
         await file.seek(offset, Deno.SeekMode.Start);
-        const out = new Uint8Array(max);
+        // Sized by what is there (it may have grown a little since: read up to max anyway).
+        const out = new Uint8Array(Math.min(max, Math.max(0, size - offset) + 65536));
         let total = 0;
-        while (total < max) {
+        while (total < out.length) {
           const n = await file.read(out.subarray(total));
           if (n === null) break;
           total += n;
@@ -255,7 +257,9 @@ const MISSING = 3;
 const SCRIPTS = {
   read: `[ -e "$1" ] || exit ${MISSING}; exec head -c ${MAX_HOST_FILE_BYTES + 1} -- "$1"`,
   // $2 the offset, $3 the most bytes: only the part asked for crosses the network.
-  range: `[ -e "$1" ] || exit ${MISSING}; tail -c +$(($2 + 1)) -- "$1" | head -c "$3"`,
+  // The shell opens the file (tail's own failure would be hidden by the pipe's status).
+  range: `[ -e "$1" ] || exit ${MISSING}; [ ! -d "$1" ] || { echo "$1: is a directory" >&2; ` +
+    `exit 1; }; exec <"$1" || exit 1; tail -c +$(($2 + 1)) | head -c "$3"`,
   stat: `[ -e "$1" ] || exit ${MISSING}; exec stat -L -c '%s %Y %F' -- "$1"`,
   // NUL-separated, so that names holding a newline come through intact.
   list: `[ -d "$1" ] || exit ${MISSING}; cd -- "$1" || exit 1; for f in * .*; do ` +
@@ -263,17 +267,19 @@ const SCRIPTS = {
     `printf '%s\\000' "$f"; done`,
   remove: `[ -e "$1" ] || [ -h "$1" ] || exit ${MISSING}; exec rm -f -- "$1"`,
   // $2 is the mode, or "" to keep the old regular file's mode and owner (0644 for a new one, or
-  // for a symlink, which is replaced, never written through). As locally (jobfile/_atomic.ts):
-  // the new file is made in a private staging directory beside the target (hidden, not *.conf:
-  // Upstart never loads it) and renamed over it; a directory others may write to without the
-  // sticky bit is refused (they could swap what we chmod or chown); so is a target that is a
-  // directory, which mv would write into.
-  write:
-    `set -e; if [ -d "$1" ] && [ ! -h "$1" ]; then echo "$1 is a directory" >&2; exit 1; fi; ` +
-    `d=$(dirname -- "$1"); ` +
-    `if [ -n "$(find "$d" -maxdepth 0 -perm /022 ! -perm -1000)" ]; then ` +
-    `echo "refusing $d: others may write to it" >&2; exit 1; fi; ` +
-    `s=$(mktemp -d "$d/.upstart-XXXXXX"); trap 'rm -rf "$s"' EXIT; cat >"$s/new"; m=$2; ` +
+  // for a symlink, which is replaced, never written through); $3 the byte count. As locally
+  // (jobfile/_atomic.ts): the new file is made in a private staging directory beside the target
+  // (hidden, not *.conf: Upstart never loads it) and renamed over it only when every byte came
+  // (an ssh that ended early, aborted or killed, gives cat an early end, not a failure). Refused:
+  // a directory others may write to without the sticky bit (they could swap what we chmod or
+  // chown; checked through a symlinked directory, and a failing find fails the write), and a
+  // target that is a directory or a link to one (mv would write into it).
+  write: `set -e; if [ -d "$1" ]; then echo "$1 is a directory" >&2; exit 1; fi; ` +
+    `d=$(dirname -- "$1"); w=$(find "$d/." -maxdepth 0 -perm /022 ! -perm -1000); ` +
+    `if [ -n "$w" ]; then echo "refusing $d: others may write to it" >&2; exit 1; fi; ` +
+    `s=$(mktemp -d "$d/.upstart-XXXXXX"); trap 'rm -rf "$s"' EXIT; cat >"$s/new"; ` +
+    `n=$(wc -c <"$s/new"); if [ "$n" -ne "$3" ]; then ` +
+    `echo "short write: $n of $3 bytes arrived" >&2; exit 1; fi; m=$2; ` +
     `if [ -z "$m" ]; then m=644; if [ -f "$1" ] && [ ! -h "$1" ]; then ` +
     `m=$(stat -c %a -- "$1"); chown "$(stat -c %u:%g -- "$1")" "$s/new" 2>/dev/null || true; ` +
     `fi; fi; chmod "$m" "$s/new"; mv -f -- "$s/new" "$1"`,
@@ -337,7 +343,8 @@ export function remoteFiles(
       if (e instanceof Deno.errors.NotCapable) throw e;
       throw new HostFilesError(host, op, path, `cannot run ${sshCommand}: ${(e as Error).message}`);
     }
-    // A host whose time is up (or Ctrl-C): its ssh is stopped, never left to finish a write.
+    // A host whose time is up (or Ctrl-C): its ssh is stopped; a write it cut short is not
+    // installed (the far side counts the bytes).
     const stop = () => {
       try {
         child.kill();
@@ -415,7 +422,7 @@ export function remoteFiles(
     async writeAtomic(path, data, options = {}) {
       checkMode(options.mode);
       const mode = options.mode === undefined ? "" : options.mode.toString(8);
-      await run("write", path, [mode], data);
+      await run("write", path, [mode, String(data.length)], data);
     },
     async remove(path) {
       return (await run("remove", path)) !== null;

@@ -173,3 +173,34 @@ Deno.test("ssh failures are typed errors naming the host and ssh's last line", a
     assert.throws(() => remoteFiles({ host: "a b" }), TypeError);
   });
 });
+
+Deno.test("over ssh, a write cut short installs nothing; a link to a directory is refused", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "host-files-" });
+  try {
+    const ssh = await writeFakeSsh(dir);
+    const short = remoteFiles({ host: "short1", sshCommand: ssh });
+    await assert.rejects(
+      short.writeAtomic(`${dir}/job.conf`, enc.encode("exec something long\n")),
+      /short write: 5 of 20 bytes arrived/,
+    );
+    await assert.rejects(Deno.stat(`${dir}/job.conf`), Deno.errors.NotFound);
+    assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name).sort(), [".fake-ssh"]);
+    const files = remoteFiles({ host: "web1", sshCommand: ssh });
+    await Deno.mkdir(`${dir}/target`);
+    await Deno.symlink(`${dir}/target`, `${dir}/linked.conf`);
+    await assert.rejects(
+      files.writeAtomic(`${dir}/linked.conf`, enc.encode("x")),
+      /is a directory/,
+    );
+    assert.deepEqual([...Deno.readDirSync(`${dir}/target`)], []);
+    // A directory read as a range is an error, not an empty file.
+    await assert.rejects(files.readRange(`${dir}/target`, 0, 10), /is a directory/);
+    // A directory reached through a symlink is judged by what it is.
+    await Deno.mkdir(`${dir}/real`);
+    await Deno.symlink(`${dir}/real`, `${dir}/via`);
+    await files.writeAtomic(`${dir}/via/a.conf`, enc.encode("exec a\n"));
+    assert.equal(await Deno.readTextFile(`${dir}/real/a.conf`), "exec a\n");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

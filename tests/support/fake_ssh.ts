@@ -8,7 +8,8 @@
  * - `*nokey*`: the key is refused (255);
  * - `*nosudo*`: sudo wants a password;
  * - `*nobridge*`: no socat or python on the host (127);
- * - `*hang*`: never answers (`sleep 61.7`, a duration no other test uses).
+ * - `*hang*`: never answers (`sleep 61.7`, a duration no other test uses);
+ * - `*short*`: the connection ends after 5 bytes of input (an ssh cut short mid-write).
  *
  * @module
  */
@@ -30,6 +31,7 @@ case "$host" in
   *nosudo*) echo "sudo: a password is required" >&2; exit 1;;
   *nobridge*) echo "upstart bridge: none of socat, python3, python found on $host" >&2; exit 127;;
   *hang*) exec sleep 61.7;;
+  *short*) head -c 5 | sh -c "$1"; exit;;
 esac
 exec sh -c "$1"
 `;
