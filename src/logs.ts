@@ -381,18 +381,14 @@ async function readFrom(
   files: HostFiles,
   path: string,
   from: number,
+  size: number,
 ): Promise<{ data: Uint8Array; base: number } | null> {
-  if (from === 0) {
-    const data = await files.read(path);
-    return data === null ? null : { data, base: 0 };
-  }
-  const st = await files.stat(path);
-  if (st === null) return null;
-  if (st.size < from) return await readFrom(files, path, 0); // cut short: from its start
-  // Only what is new, a bounded piece at a time (the rest is read at the next look), here and
-  // over ssh alike.
-  const data = await files.readRange(path, from, FOLLOW_PIECE_BYTES);
-  return data === null ? null : { data, base: from };
+  // Cut short: from its start.
+  const start = size < from ? 0 : from;
+  // Only what is new, a bounded piece at a time (the rest at once after it), here and over ssh
+  // alike.
+  const data = await files.readRange(path, start, FOLLOW_PIECE_BYTES);
+  return data === null ? null : { data, base: start };
 }
 
 function sameStart(data: Uint8Array, offset: number, tail: Uint8Array): boolean {
@@ -506,13 +502,14 @@ export async function* followLog(
       await sleep(interval, signal);
       continue;
     }
-    let got = await readFrom(files, path, Math.max(0, offset - tail.length));
+    let got = await readFrom(files, path, Math.max(0, offset - tail.length), st.size);
     if (got === null) continue; // removed between the stat and the read: seen next time
-    seen = { size: st.size, mtimeMs: st.mtimeMs };
+    // Read to the end: the next look waits for a change; else it reads on at once.
+    seen = got.base + got.data.length >= st.size ? { size: st.size, mtimeMs: st.mtimeMs } : null;
     if (!sameStart(got.data, offset - got.base, tail)) {
       // Another file now, or this one cut short: what was read no longer matches.
       const shorter = got.base + got.data.length < offset;
-      if (got.base > 0) got = await readFrom(files, path, 0);
+      if (got.base > 0) got = await readFrom(files, path, 0, st.size);
       if (got === null) continue;
       yield* drainRotated();
       yield { kind: shorter ? "truncated" : "rotated", path };
@@ -523,7 +520,7 @@ export async function* followLog(
     const split = splitLogLines(data.subarray(offset - base));
     const { lines } = split;
     let { partial } = split;
-    if (lines.length === 0 && partial.length >= FOLLOW_PIECE_BYTES) {
+    if (lines.length === 0 && data.length === FOLLOW_PIECE_BYTES) {
       // One line longer than a whole piece would never end: shown in pieces instead.
       lines.push(new TextDecoder().decode(partial));
       partial = partial.subarray(partial.length);

@@ -384,7 +384,8 @@ Deno.test("followLog drains the rotated file when logrotate used dateext (JOB.lo
 });
 
 Deno.test("followLog: a line longer than what one look reads comes in pieces, then the rest", async () => {
-  await using d = await logDir({ "w.log": "" });
+  // Started past the first bytes, so that the reads are ranges with a tail to compare.
+  await using d = await logDir({ "w.log": "y".repeat(298) + "\r\n" });
   const files = localFiles();
   const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
   const stop = new AbortController();
@@ -396,11 +397,36 @@ Deno.test("followLog: a line longer than what one look reads comes in pieces, th
       if (item.kind === "lines") seen.push(...item.lines);
     }
   })();
-  await Deno.writeTextFile(`${d.dir}/w.log`, "x".repeat(5 << 20) + "\r\nend\r\n");
+  await Deno.writeTextFile(`${d.dir}/w.log`, "x".repeat(5 << 20) + "\r\nend\r\n", {
+    append: true,
+  });
   await until(() => seen.includes("end"), "the line after the long one");
   stop.abort();
   await run;
   assert.equal(seen.slice(0, -1).join("").length, 5 << 20);
+});
+
+Deno.test("followLog: a burst bigger than one look's piece is read to its end, then it waits", async () => {
+  await using d = await logDir({ "w.log": "start\r\n" });
+  const files = localFiles();
+  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
+  const stop = new AbortController();
+  let count = 0;
+  let last = "";
+  const run = (async () => {
+    for await (
+      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
+    ) {
+      if (item.kind === "lines") count += item.lines.length, last = item.lines.at(-1)!;
+    }
+  })();
+  // 10 MB at once, then nothing more: every line must come without another change to the file.
+  const lines = Array.from({ length: 100_000 }, (_, i) => `line ${i} ${"z".repeat(90)}\r\n`);
+  await Deno.writeTextFile(`${d.dir}/w.log`, lines.join("") + "last\r\n", { append: true });
+  await until(() => last === "last", "the last line of the burst");
+  stop.abort();
+  await run;
+  assert.equal(count, 100_001);
 });
 
 Deno.test("sandbox: a console log job's file is CR LF, mode 0640, and logs reads it back", async () => {
