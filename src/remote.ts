@@ -248,7 +248,8 @@ export function bridgeScript(
     // nothing keeps the client's socket open once the far side has gone (the client sees EOF).
     `d=$(mktemp -d 2>/dev/null) || { d=/tmp/upstart-bridge.$$; mkdir -m 700 "$d"; } || exit 1`,
     // Removed however the script ends (a hangup when ssh goes, a failed mkfifo).
-    `trap 'kill $c 2>/dev/null; rm -rf "$d"' EXIT; trap 'exit 129' HUP; trap 'exit 143' TERM`,
+    `c=; trap '[ -z "$c" ] || kill $c 2>/dev/null; rm -rf "$d"' EXIT; trap 'exit 129' HUP; ` +
+      `trap 'exit 143' TERM`,
     `mkfifo "$d/in" || exit 1`,
     "exec 3<&0",
     // \`read\` takes the line byte by byte, so nothing after it is swallowed.

@@ -209,14 +209,16 @@ export class RemoteAttempt {
   }
 
   /**
-   * Ends the records: later stderr lines go to ours (the wrapper sees `.done`); the files go
+   * Ends the records and returns what they hold: `.done` first, so that a line the wrapper
+   * writes from then on goes to our stderr (none is lost), then the captured lines; the files go
    * once the wrapper has exited and been collected, so that nothing it writes late recreates
    * them.
    */
-  private release(): void {
+  private release(): string[] {
     try {
       Deno.writeFileSync(`${this.capture}.done`, new Uint8Array());
     } catch { /* the directory is gone: the process is ending */ }
+    const lines = this.lines();
     const remove = () => {
       for (const suffix of ["", ".pid", ".ssh", ".exit", ".done"]) {
         try {
@@ -227,6 +229,7 @@ export class RemoteAttempt {
     const pid = readInt(`${this.capture}.pid`);
     if (pid === null) remove();
     else reapLater(pid, remove);
+    return lines;
   }
 
   /**
@@ -236,9 +239,7 @@ export class RemoteAttempt {
    * @param forward Receives each captured line.
    */
   succeeded(forward: (line: string) => void): void {
-    const lines = this.lines();
-    this.release();
-    for (const l of lines) if (!NOISE.test(l)) forward(l);
+    for (const l of this.release()) if (!NOISE.test(l)) forward(l);
   }
 
   /**
@@ -255,8 +256,6 @@ export class RemoteAttempt {
       await new Promise((r) => setTimeout(r, 10));
       status = readInt(`${this.capture}.exit`);
     }
-    const failure = classifyRemoteFailure(this.lines(), status);
-    this.release();
-    return failure;
+    return classifyRemoteFailure(this.release(), status);
   }
 }

@@ -338,21 +338,43 @@ Deno.test("connecting with a signal already aborted starts nothing and leaks not
   await new Promise((r) => setTimeout(r, 200));
 });
 
-Deno.test("-i and --hosts-file refuse what is not a small text file: /dev/zero, a FIFO, binary", async () => {
+Deno.test("-i and --hosts-file refuse what is not a small text file; a hosts file may be a pipe", async () => {
+  await using s = await setup();
   const dir = await Deno.makeTempDir();
   try {
     await new Deno.Command("mkfifo", { args: [`${dir}/fifo`] }).output();
-    await Deno.writeFile(
-      `${dir}/binary.ini`,
-      new Uint8Array([0x5b, 0x77, 0x5d, 0x0a, 0x68, 0xff, 0x0a]),
-    );
-    for (const file of ["/dev/zero", `${dir}/fifo`, `${dir}/binary.ini`]) {
-      for (const option of ["-i", "--hosts-file"]) {
-        const r = await cli([option, file, "list"]);
-        assert.equal(r.code, 1, `${option} ${file}`);
-        assert.match(r.err, /regular file|UTF-8/, `${option} ${file}: ${r.err}`);
-      }
+    await Deno.writeFile(`${dir}/binary.ini`, new Uint8Array([0x5b, 0x77, 0x5d, 0x0a, 0x68, 0xff]));
+    const refused: [string, string][] = [
+      ["-i", "/dev/zero"],
+      ["-i", `${dir}/fifo`],
+      ["-i", `${dir}/binary.ini`],
+      ["-i", dir],
+      ["--hosts-file", "/dev/zero"],
+      ["--hosts-file", `${dir}/binary.ini`],
+      ["--hosts-file", dir],
+    ];
+    for (const [option, file] of refused) {
+      const r = await cli([option, file, "list"]);
+      assert.equal(r.code, 1, `${option} ${file}`);
+      assert.match(
+        r.err,
+        /regular file|UTF-8|over \d+ bytes|directory/,
+        `${option} ${file}: ${r.err}`,
+      );
     }
+    // A pipe, as <(grep web hosts) gives one (Deno lets only -A open /dev/ paths).
+    const piped = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", CLI, ...s.args, "--hosts-file", "/dev/stdin", "version"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const w = piped.stdin.getWriter();
+    await w.write(new TextEncoder().encode("p1\np2\n"));
+    await w.close();
+    const out = await piped.output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    assert.equal(new TextDecoder().decode(out.stdout).split("\n").filter(Boolean).length, 2);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -844,3 +844,12 @@ Deno.test("a YAML alias bomb (each alias naming the one before twice) is refused
   );
   assert.ok(performance.now() - started < 5000);
 });
+
+Deno.test("a large YAML inventory whose hosts share one anchor is read (no false alias bomb)", async () => {
+  const lines = ["all:", "  hosts:", "    h0: &d {ansible_port: 2222}"];
+  for (let i = 1; i < 3000; i++) lines.push(`    h${i}: *d`);
+  const inventory = await parseInventory(lines.join("\n") + "\n", { format: "yaml" });
+  const hosts = selectHosts(inventory);
+  assert.equal(hosts.length, 3000);
+  assert.deepEqual(hosts[2999].sshArgs, ["-p", "2222"]);
+});

@@ -158,9 +158,12 @@ ${fn}() {
   case "$cmd" in
     ${byArgument(table, "job").join("|")})
       # Never through compgen -W, which expands the words again: a job named $(...) would run.
-      local job
+      # Quoted as it goes on the line (%q), so that pressing Enter cannot expand it either.
+      local job q
       while read -r job _; do
-        [[ $job == "$cur"* ]] && COMPREPLY+=("$job")
+        [[ $job == "$cur"* ]] || continue
+        printf -v q '%q' "$job"
+        COMPREPLY+=("$q")
       done < <(${name} "\${conn[@]}" list 2>/dev/null | sort -u)
       ;;
     ${byArgument(table, "file").join("|") || "--"})

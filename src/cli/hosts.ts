@@ -96,14 +96,31 @@ function checkHost(host: string, shown: string): string {
 
 function readText(io: CliIo, path: string, what: string): string {
   try {
-    // Checked first: reading a FIFO would block, /dev/zero would never end.
     const info = Deno.statSync(path);
-    if (!info.isFile) throw new Error("not a regular file");
-    if (info.size > MAX_HOSTS_FILE_BYTES) throw new Error(`over ${MAX_HOSTS_FILE_BYTES} bytes`);
-    return new TextDecoder("utf-8", { fatal: true }).decode(io.readFile(path));
+    if (info.isDirectory) throw new Error("a directory");
+    let bytes: Uint8Array;
+    if (info.isFile) {
+      if (info.size > MAX_HOSTS_FILE_BYTES) throw new Error(`over ${MAX_HOSTS_FILE_BYTES} bytes`);
+      bytes = io.readFile(path);
+    } else {
+      // A pipe (<(grep web hosts), /dev/stdin): read, but never more than a hosts file may be
+      // (/dev/zero would never end).
+      using file = Deno.openSync(path);
+      const buf = new Uint8Array(MAX_HOSTS_FILE_BYTES + 1);
+      let total = 0;
+      for (let n; total < buf.length && (n = file.readSync(buf.subarray(total))) !== null;) {
+        total += n;
+      }
+      if (total > MAX_HOSTS_FILE_BYTES) throw new Error(`over ${MAX_HOSTS_FILE_BYTES} bytes`);
+      bytes = buf.subarray(0, total);
+    }
+    try {
+      return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw new Error("not UTF-8 text");
+    }
   } catch (e) {
-    const why = e instanceof TypeError ? "not UTF-8 text" : (e as Error).message;
-    throw new UsageError(`cannot read ${what} ${path}: ${why}`);
+    throw new UsageError(`cannot read ${what} ${path}: ${(e as Error).message}`);
   }
 }
 

@@ -23,6 +23,8 @@ let loaded: Promise<Yaml> | undefined;
 
 /** The most aliases one value may expand (the `yaml` package's guard against alias bombs). */
 const MAX_ALIAS_COUNT = 1000;
+/** Nodes the inventory walk may visit, aliases followed included. */
+const MAX_WALKED_NODES = 2_000_000;
 
 /**
  * Parses a YAML inventory as Ansible does.
@@ -82,7 +84,7 @@ function parseWith(
     offset === undefined ? null : lines.linePos(offset).line;
   const error = doc.errors[0];
   if (error) fail({ path, line: lineOf(error.pos[0]) }, `Invalid YAML: ${error.message}`);
-  const cx = { yaml, doc, lineOf, path, aliases: { used: 0 } };
+  const cx = { yaml, doc, lineOf, path, walked: { nodes: 0 } };
   return parseStructured(tree(cx, doc.contents), path, "yaml");
 }
 
@@ -91,8 +93,8 @@ interface Context {
   readonly doc: YamlDocument;
   readonly lineOf: (offset: number | undefined) => number | null;
   readonly path: string;
-  /** Aliases followed so far in the whole walk: each one walks its target again. */
-  readonly aliases: { used: number };
+  /** Nodes walked so far (an alias walks its target again each time it is used). */
+  readonly walked: { nodes: number };
 }
 
 function lineOf(cx: Context, node: unknown): number | null {
@@ -102,11 +104,12 @@ function lineOf(cx: Context, node: unknown): number | null {
 function tree(cx: Context, node: unknown, seen: ReadonlySet<unknown> = new Set()): TreeNode {
   const { yaml, doc } = cx;
   // A few nested aliases, each naming the one before twice, make an exponential walk (a 1 KB
-  // "billion laughs"): the walk, not only toJS, has a budget.
-  if (yaml.isAlias(node) && ++cx.aliases.used > MAX_ALIAS_COUNT) {
+  // "billion laughs"): the walk, not only toJS, has a budget, in nodes, far above what any real
+  // inventory walks (one shared anchor per host is fine).
+  if (++cx.walked.nodes > MAX_WALKED_NODES) {
     fail(
       { path: cx.path, line: lineOf(cx, node) },
-      `Too many aliases followed (over ${MAX_ALIAS_COUNT}): an alias bomb?`,
+      `Too many aliases followed (over ${MAX_WALKED_NODES} nodes walked): an alias bomb?`,
     );
   }
   const target = yaml.isAlias(node) ? node.resolve(doc) : node;
