@@ -842,7 +842,7 @@ Deno.test("a YAML alias bomb (each alias naming the one before twice) is refused
     parseInventory(lines.join("\n") + "\n", { format: "yaml", path: "bomb.yml" }),
     (e) => e instanceof InventoryError && /Too many aliases/.test(e.message),
   );
-  assert.ok(performance.now() - started < 5000);
+  assert.ok(performance.now() - started < 15_000); // without the budget: minutes
 });
 
 Deno.test("a large YAML inventory whose hosts share one anchor is read (no false alias bomb)", async () => {

@@ -23,8 +23,12 @@ let loaded: Promise<Yaml> | undefined;
 
 /** The most aliases one value may expand (the `yaml` package's guard against alias bombs). */
 const MAX_ALIAS_COUNT = 1000;
-/** Nodes the inventory walk may visit, aliases followed included. */
-const MAX_WALKED_NODES = 2_000_000;
+/**
+ * Nodes the inventory walk may visit, aliases followed included: this many, or 20 times the
+ * document's own nodes when that is more (a large real inventory walks each node a few times;
+ * an alias bomb, a few dozen nodes, walks millions).
+ */
+const MIN_WALK_BUDGET = 200_000;
 
 /**
  * Parses a YAML inventory as Ansible does.
@@ -84,7 +88,10 @@ function parseWith(
     offset === undefined ? null : lines.linePos(offset).line;
   const error = doc.errors[0];
   if (error) fail({ path, line: lineOf(error.pos[0]) }, `Invalid YAML: ${error.message}`);
-  const cx = { yaml, doc, lineOf, path, walked: { nodes: 0 } };
+  let nodes = 0;
+  yaml.visit(doc, () => void nodes++);
+  const budget = Math.max(MIN_WALK_BUDGET, nodes * 20);
+  const cx = { yaml, doc, lineOf, path, walked: { nodes: 0, budget } };
   return parseStructured(tree(cx, doc.contents), path, "yaml");
 }
 
@@ -93,8 +100,8 @@ interface Context {
   readonly doc: YamlDocument;
   readonly lineOf: (offset: number | undefined) => number | null;
   readonly path: string;
-  /** Nodes walked so far (an alias walks its target again each time it is used). */
-  readonly walked: { nodes: number };
+  /** Nodes walked so far (an alias walks its target again each time it is used), and the most. */
+  readonly walked: { nodes: number; readonly budget: number };
 }
 
 function lineOf(cx: Context, node: unknown): number | null {
@@ -104,12 +111,12 @@ function lineOf(cx: Context, node: unknown): number | null {
 function tree(cx: Context, node: unknown, seen: ReadonlySet<unknown> = new Set()): TreeNode {
   const { yaml, doc } = cx;
   // A few nested aliases, each naming the one before twice, make an exponential walk (a 1 KB
-  // "billion laughs"): the walk, not only toJS, has a budget, in nodes, far above what any real
+  // "billion laughs"): the walk, not only toJS, has a budget, in nodes, far above what a real
   // inventory walks (one shared anchor per host is fine).
-  if (++cx.walked.nodes > MAX_WALKED_NODES) {
+  if (++cx.walked.nodes > cx.walked.budget) {
     fail(
       { path: cx.path, line: lineOf(cx, node) },
-      `Too many aliases followed (over ${MAX_WALKED_NODES} nodes walked): an alias bomb?`,
+      `Too many aliases followed (over ${cx.walked.budget} nodes walked): an alias bomb?`,
     );
   }
   const target = yaml.isAlias(node) ? node.resolve(doc) : node;
