@@ -656,6 +656,8 @@ export class Connection implements Disposable, AsyncDisposable {
    *
    * @param rule Which signals: any of `sender`, `path`, `pathNamespace`, `interface`, `member`.
    * @param handler Called with each matching signal.
+   * @param onEnd Called once if the subscription ends because the connection did (with the
+   *   disconnection's error, or `null` when it was closed here); not on `unsubscribe()`.
    * @returns The subscription; `unsubscribe()` removes the rule.
    * @example
    * ```ts
@@ -671,11 +673,18 @@ export class Connection implements Disposable, AsyncDisposable {
    * assert.deepEqual(await taken.promise, ["org.example.Subscribe", "", bus.uniqueName]);
    * ```
    */
-  subscribe(rule: MatchRule, handler: SignalHandler): Promise<Subscription> {
+  subscribe(
+    rule: MatchRule,
+    handler: SignalHandler,
+    onEnd?: (reason: Error | null) => void,
+  ): Promise<Subscription> {
     if (this.#state === "closed") {
       return Promise.reject(new ConnectionClosedError("The connection is closed"));
     }
-    return this.#signals.subscribe(rule, handler);
+    if (onEnd !== undefined && typeof onEnd !== "function") {
+      return Promise.reject(new TypeError("onEnd must be a function"));
+    }
+    return this.#signals.subscribe(rule, handler, onEnd);
   }
 
   /**

@@ -231,8 +231,12 @@ export class Client {
   }
 
   /** Subscribes to Upstart's signals matching `rule` (sender added on a bus). */
-  subscribe(rule: MatchRule, handler: (signal: SignalMessage) => void) {
-    return this.connection.subscribe(this.#rule(rule), handler);
+  subscribe(
+    rule: MatchRule,
+    handler: (signal: SignalMessage) => void,
+    onEnd?: (reason: Error | null) => void,
+  ) {
+    return this.connection.subscribe(this.#rule(rule), handler, onEnd);
   }
 
   signals(rule: MatchRule) {

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type SignalMessage, signalProcess, type Subscription } from "../ffi/mod.ts";
+import {
+  ConnectionClosedError,
+  type SignalMessage,
+  signalProcess,
+  type Subscription,
+} from "../ffi/mod.ts";
 import {
   assertSignal,
   type Client,
@@ -451,11 +456,15 @@ export class Instance {
   /** This instance's signals, and its removal, queued as they arrive. */
   async #subscribe(client: Client): Promise<Inbox<Update>> {
     const inbox = new Inbox<Update>();
+    // The connection gone: nothing more can come, so the wait ends rather than hangs.
+    const ended = (reason: Error | null) =>
+      inbox.stop(reason ?? new ConnectionClosedError("The connection was closed during the wait"));
     try {
       inbox.hold(
         await client.subscribe(
           { path: this.path, interface: INSTANCE_INTERFACE },
           (signal) => inbox.push({ signal }),
+          ended,
         ),
       );
       inbox.hold(

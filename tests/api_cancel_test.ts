@@ -9,6 +9,7 @@ import { sandboxSystem } from "./support/api_sandbox.ts";
 import { startSandbox } from "./support/sandbox.ts";
 import { startScript } from "./support/script.ts";
 import { until } from "./support/poll.ts";
+import { ConnectionClosedError } from "../ffi/mod.ts";
 
 const MOD = new URL("../mod.ts", import.meta.url).href;
 
@@ -235,4 +236,14 @@ console.log(JSON.stringify({ before, opened, after: fds() }));
   const { before, opened, after } = JSON.parse(text);
   assert.ok(opened >= before + 5, `five sockets opened: ${text}`);
   assert.equal(after, before, `every dropped connection was closed: ${text}`);
+});
+
+Deno.test("a wait whose connection closes ends with ConnectionClosedError instead of hanging", async () => {
+  await using sb = await sandboxSystem(JOBS);
+  const inst = await (await sb.system.job("slow")).start({ wait: false });
+  const waiting = inst.waitFor("running").then(() => null, (e: unknown) => e);
+  await new Promise((r) => setTimeout(r, 100));
+  await sb.system.close();
+  const e = await waiting;
+  assert.ok(e instanceof ConnectionClosedError, String(e));
 });
