@@ -171,22 +171,15 @@ export function localFiles(): HostFiles {
         const size = (await file.stat()).size;
         if (size > MAX_HOST_FILE_BYTES) throw tooLarge(path, size);
         // Read through the one descriptor, never more than the limit: the file may grow meanwhile.
-        const chunks: Uint8Array[] = [];
-        let total = 0;
-        const buf = new Uint8Array(65536);
-        for (;;) {
-          const n = await file.read(buf);
-          if (n === null) break;
-          total += n;
-          if (total > MAX_HOST_FILE_BYTES) throw tooLarge(path, total);
-          chunks.push(buf.slice(0, n));
+        try {
+          return await readAtMost(file.readable, MAX_HOST_FILE_BYTES);
+        } catch (e) {
+          throw e instanceof RangeError ? tooLarge(path, MAX_HOST_FILE_BYTES + 1) : e;
         }
-        const out = new Uint8Array(total);
-        let at = 0;
-        for (const c of chunks) out.set(c, at), at += c.length;
-        return out;
       } finally {
-        file.close();
+        try {
+          file.close();
+        } catch { /* closed by reading its stream to the end */ }
       }
     },
     async stat(path) {
@@ -285,8 +278,26 @@ const SCRIPTS = {
     `fi; fi; chmod "$m" "$s/new"; mv -f -- "$s/new" "$1"`,
 };
 
-/** Reads a stream into memory, failing past `limit` bytes. */
-async function collect(stream: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a stream into memory, failing with a `RangeError` past `limit` bytes: the one bounded
+ * read of files, ssh output and inventories.
+ *
+ * @param stream The stream (a file's `readable`, a child's `stdout`).
+ * @param limit The most bytes.
+ * @returns The bytes.
+ * @throws {RangeError} past the limit (the rest is not read).
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readAtMost } from "./host_files.ts";
+ * assert.equal((await readAtMost(new Blob(["abc"]).stream(), 3)).length, 3);
+ * await assert.rejects(readAtMost(new Blob(["abcd"]).stream(), 3), RangeError);
+ * ```
+ */
+export async function readAtMost(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of stream) {
@@ -360,11 +371,11 @@ export function remoteFiles(
         } catch { /* the far side ended early: its status and stderr say why */ }
       })()
       : Promise.resolve();
-    const errText = collect(child.stderr, 1 << 20).catch(() => new Uint8Array());
+    const errText = readAtMost(child.stderr, 1 << 20).catch(() => new Uint8Array());
     let out: Uint8Array;
     let overflow = false;
     try {
-      out = await collect(child.stdout, MAX_HOST_FILE_BYTES + 1);
+      out = await readAtMost(child.stdout, MAX_HOST_FILE_BYTES + 1);
     } catch {
       overflow = true;
       out = new Uint8Array();

@@ -5,7 +5,8 @@
  * @module
  */
 
-import { fail, InventoryError, type Where } from "./errors.ts";
+import { readAtMost } from "../host_files.ts";
+import { fail, InventoryError } from "./errors.ts";
 import { parseIni } from "./ini.ts";
 import { parseJson } from "./json.ts";
 import { parseYaml } from "./yaml.ts";
@@ -153,7 +154,13 @@ export async function readInventory(
     if (opened.size > MAX_INVENTORY_BYTES) {
       fail(where, `The file is too large: ${opened.size} bytes, at most ${MAX_INVENTORY_BYTES}`);
     }
-    bytes = await readAtMost(file, where);
+    // The file may have grown since fstat.
+    bytes = await readAtMost(file.readable, MAX_INVENTORY_BYTES).catch((e) => {
+      if (e instanceof RangeError) {
+        fail(where, `The file is larger than ${MAX_INVENTORY_BYTES} bytes`);
+      }
+      throw e;
+    });
   } catch (e) {
     if (e instanceof InventoryError) throw e;
     throw new InventoryError(path, null, `Cannot read the inventory: ${(e as Error).message}`);
@@ -165,27 +172,4 @@ export async function readInventory(
     fail(where, "Not valid UTF-8 text");
   }
   return parseInventory(text, { path, format: options.format });
-}
-
-async function readAtMost(file: Deno.FsFile, where: Where): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const buf = new Uint8Array(64 * 1024);
-  for (;;) {
-    const n = await file.read(buf);
-    if (n === null) break;
-    total += n;
-    // The file may have grown since fstat.
-    if (total > MAX_INVENTORY_BYTES) {
-      fail(where, `The file is larger than ${MAX_INVENTORY_BYTES} bytes`);
-    }
-    chunks.push(buf.slice(0, n));
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }
