@@ -300,6 +300,14 @@ if (typeof ansible === "string") {
       `${(median(a) / median(warm)).toFixed(2)}x`,
       "<= 0.2x",
     ]);
+    if (reuse) {
+      rows.push([
+        "(b)/(d) (later runs: both with warm connections)",
+        "",
+        `${(median(b) / median(warm)).toFixed(2)}x`,
+        "",
+      ]);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
