@@ -273,7 +273,7 @@ export async function connectUpstart(options: ConnectOptions = {}): Promise<Upst
         if (remote) {
           const { kind, why } = attempt === null
             ? { kind: "bridge" as const, why: `${describe(e)} (ssh's own messages are on stderr)` }
-            : await attempt.failed();
+            : await attempt.failed(2000, describe(e));
           remoteKind = kind;
           tried.push({ target: target.label, reason: why, failure: "connect", detail: why });
           // ssh itself failed (name, refused, key): the next socket would fail the same way.

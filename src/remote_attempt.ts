@@ -119,6 +119,8 @@ export function lastMeaningfulLine(lines: readonly string[]): string | undefined
  * @param lines The standard-error lines captured while connecting.
  * @param exitStatus ssh's exit status (`255` is ssh's own failure), or `null` when it had not
  *   exited.
+ * @param local What failed here (libdbus's message: an authentication that ran out of time),
+ *   said when ssh and the bridge said nothing and ssh is still running.
  * @returns The kind, and the reason in words (at most a couple of hundred characters).
  * @example
  * ```ts
@@ -131,12 +133,13 @@ export function lastMeaningfulLine(lines: readonly string[]): string | undefined
 export function classifyRemoteFailure(
   lines: readonly string[],
   exitStatus: number | null,
+  local?: string,
 ): { kind: Exclude<HostFailureKind, "timeout" | "command">; why: string } {
   const meaningful = lines.filter((l) => !NOISE.test(l));
   const last = meaningful.at(-1);
   const why = last === undefined
     ? exitStatus === null
-      ? "the connection closed during authentication"
+      ? tidy(local ?? "the connection closed during authentication")
       : `ssh exited with status ${exitStatus} and said nothing`
     : tidy(last);
   if (exitStatus === 255) return { kind: "ssh", why };
@@ -247,15 +250,19 @@ export class RemoteAttempt {
    * closed), then explains the failure and ends the records.
    *
    * @param waitMs How long to wait for the exit status.
+   * @param local What failed here, for when the far side said nothing.
    * @returns The kind and the reason.
    */
-  async failed(waitMs = 2000): Promise<ReturnType<typeof classifyRemoteFailure>> {
+  async failed(
+    waitMs = 2000,
+    local?: string,
+  ): Promise<ReturnType<typeof classifyRemoteFailure>> {
     const deadline = Date.now() + waitMs;
     let status = readInt(`${this.capture}.exit`);
     while (status === null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
       status = readInt(`${this.capture}.exit`);
     }
-    return classifyRemoteFailure(this.release(), status);
+    return classifyRemoteFailure(this.release(), status, local);
   }
 }

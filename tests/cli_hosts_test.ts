@@ -125,12 +125,13 @@ async function countingSsh(dir: string, barrier: number): Promise<string> {
 shift
 host="$1"; shift
 touch "${dir}/open/$$" "${dir}/arrived/$$"
-# The first ${barrier} connections wait (up to 30 s, however loaded the machine) until ${barrier}
-# are open, so the count below sees the real overlap; later ones, which may never have that many
-# companions, go straight on.
+# The first ${barrier} connections wait (up to 15 s, however loaded the machine: well within the
+# 25 s a connection may take to authenticate) until ${barrier} are open, so the count below sees
+# the real overlap; later ones, which may never have that many companions, go straight on.
 if [ "$(ls "${dir}/arrived" | wc -l)" -le ${barrier} ]; then
   i=0
-  while [ "$(ls "${dir}/open" | wc -l)" -lt ${barrier} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+  while [ "$(ls "${dir}/open" | wc -l)" -lt ${barrier} ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done
+  [ $i -lt 300 ] || echo "$host" >> "${dir}/barrier-timeout"
   ls "${dir}/open" | wc -l >> "${dir}/first"
 fi
 ls "${dir}/open" | wc -l >> "${dir}/counts"
@@ -162,8 +163,12 @@ Deno.test("many hosts run concurrently, never more than --parallel (default 16) 
       (await Deno.readTextFile(`${dir}/${f}`)).trim().split(/\s+/).map(Number);
     const counts = await numbers("counts");
     assert.equal(counts.length, hosts);
-    // The first batch, held at the barrier, shows the overlap exactly: that many, no more.
-    assert.equal(Math.max(...await numbers("first")), limit, `${limit} at once`);
+    // The first batch, held at the barrier, shows the overlap exactly: that many, no more (on
+    // a machine so loaded that they never all met, at least no more).
+    const met = await Deno.stat(`${dir}/barrier-timeout`).then(() => false, () => true);
+    const first = Math.max(...await numbers("first"));
+    if (met) assert.equal(first, limit, `${limit} at once`);
+    else assert.ok(first <= limit, `at most ${limit} at once, met: ${first}`);
     // Later a finished host's ssh may still be exiting when the next one starts: a little slack.
     assert.ok(Math.max(...counts) <= limit + 2, `at most ${limit} at once: ${counts}`);
     assert.deepEqual(
