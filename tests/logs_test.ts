@@ -4,7 +4,7 @@
  * sandbox writing a running job's log that `logs` then reads.
  */
 import assert from "node:assert/strict";
-import { localFiles, remoteFiles } from "../src/host_files.ts";
+import { type HostFiles, localFiles, remoteFiles } from "../src/host_files.ts";
 import { followLog, logFileName, logFiles, readLog, splitLogLines } from "../src/logs.ts";
 import { cli, cliProcess, fakeIo } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
@@ -331,11 +331,12 @@ Deno.test("-f: a log that does not exist yet is waited for", async () => {
   assert.equal(f.err(), ""); // never there, so never "removed"
 });
 
-Deno.test("followLog drains the rotated file when logrotate compressed it (JOB.log.1.gz)", async () => {
-  await using d = await logDir({ "w.log": "a\r\n" });
-  const files = localFiles();
-  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
-  assert.deepEqual(log.lines, ["a"]);
+/**
+ * Follows a log in the background (`followLog` with a 20 ms look): each line as it comes, each
+ * notice as `<kind>`; `stop()` (or disposal) ends it.
+ */
+async function following(files: HostFiles, dir: string, name: string) {
+  const log = await readLog(files, dir, name, { completeOnly: true });
   const stop = new AbortController();
   const seen: string[] = [];
   const run = (async () => {
@@ -345,6 +346,18 @@ Deno.test("followLog drains the rotated file when logrotate compressed it (JOB.l
       seen.push(...(item.kind === "lines" ? item.lines : [`<${item.kind}>`]));
     }
   })();
+  const end = async () => {
+    stop.abort();
+    await run;
+  };
+  return { log, seen, stop: end, [Symbol.asyncDispose]: end };
+}
+
+Deno.test("followLog drains the rotated file when logrotate compressed it (JOB.log.1.gz)", async () => {
+  await using d = await logDir({ "w.log": "a\r\n" });
+  await using f = await following(localFiles(), d.dir, "w.log");
+  const { seen } = f;
+  assert.deepEqual(f.log.lines, ["a"]);
   // Written and rotated between two looks: rename, gzip, remove, as logrotate's compress does.
   await Deno.writeTextFile(`${d.dir}/w.log`, "b\r\n", { append: true });
   const all = await Deno.readTextFile(`${d.dir}/w.log`);
@@ -353,80 +366,48 @@ Deno.test("followLog drains the rotated file when logrotate compressed it (JOB.l
   await until(() => seen.includes("<removed>"), "the removal");
   await Deno.writeTextFile(`${d.dir}/w.log`, "c\r\n");
   await until(() => seen.includes("c"), "the new file");
-  stop.abort();
-  await run;
+  await f.stop();
   // "b" may have been seen before the rotation or drained from w.log.1.gz: either way, once.
   assert.deepEqual(seen.filter((s) => !s.startsWith("<")), ["b", "c"]);
 });
 
 Deno.test("followLog drains the rotated file when logrotate used dateext (JOB.log-DATE)", async () => {
   await using d = await logDir({ "w.log": "a\r\n" });
-  const files = localFiles();
-  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
-  const stop = new AbortController();
-  const seen: string[] = [];
-  const run = (async () => {
-    for await (
-      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
-    ) {
-      seen.push(...(item.kind === "lines" ? item.lines : [`<${item.kind}>`]));
-    }
-  })();
+  await using f = await following(localFiles(), d.dir, "w.log");
+  const { seen } = f;
   // Written and renamed between two looks (synchronously: no look can come between).
   Deno.writeTextFileSync(`${d.dir}/w.log`, "b\r\n", { append: true });
   Deno.renameSync(`${d.dir}/w.log`, `${d.dir}/w.log-20261205`);
   await until(() => seen.includes("<removed>"), "the removal");
   await Deno.writeTextFile(`${d.dir}/w.log`, "c\r\n");
   await until(() => seen.includes("c"), "the new file");
-  stop.abort();
-  await run;
+  await f.stop();
   assert.deepEqual(seen.filter((s) => !s.startsWith("<")), ["b", "c"]);
 });
 
 Deno.test("followLog: a line longer than what one look reads comes in pieces, then the rest", async () => {
   // Started past the first bytes, so that the reads are ranges with a tail to compare.
   await using d = await logDir({ "w.log": "y".repeat(298) + "\r\n" });
-  const files = localFiles();
-  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
-  const stop = new AbortController();
-  const seen: string[] = [];
-  const run = (async () => {
-    for await (
-      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
-    ) {
-      if (item.kind === "lines") seen.push(...item.lines);
-    }
-  })();
+  await using f = await following(localFiles(), d.dir, "w.log");
+  const { seen } = f;
   await Deno.writeTextFile(`${d.dir}/w.log`, "x".repeat(5 << 20) + "\r\nend\r\n", {
     append: true,
   });
   await until(() => seen.includes("end"), "the line after the long one");
-  stop.abort();
-  await run;
+  await f.stop();
   assert.equal(seen.slice(0, -1).join("").length, 5 << 20);
 });
 
 Deno.test("followLog: a burst bigger than one look's piece is read to its end, then it waits", async () => {
   await using d = await logDir({ "w.log": "start\r\n" });
-  const files = localFiles();
-  const log = await readLog(files, d.dir, "w.log", { completeOnly: true });
-  const stop = new AbortController();
-  let count = 0;
-  let last = "";
-  const run = (async () => {
-    for await (
-      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
-    ) {
-      if (item.kind === "lines") count += item.lines.length, last = item.lines.at(-1)!;
-    }
-  })();
+  await using f = await following(localFiles(), d.dir, "w.log");
+  const { seen } = f;
   // 10 MB at once, then nothing more: every line must come without another change to the file.
   const lines = Array.from({ length: 100_000 }, (_, i) => `line ${i} ${"z".repeat(90)}\r\n`);
   await Deno.writeTextFile(`${d.dir}/w.log`, lines.join("") + "last\r\n", { append: true });
-  await until(() => last === "last", "the last line of the burst");
-  stop.abort();
-  await run;
-  assert.equal(count, 100_001);
+  await until(() => seen.at(-1) === "last", "the last line of the burst");
+  await f.stop();
+  assert.equal(seen.length, 100_001);
 });
 
 Deno.test("sandbox: a console log job's file is CR LF, mode 0640, and logs reads it back", async () => {
@@ -516,20 +497,11 @@ Deno.test("sandbox: a symlink in place of the log is never written through", asy
   }
 });
 
-Deno.test("followLog through whole-file reads (the remote path): appends, truncation, replacement", async () => {
+Deno.test("followLog over ssh (remoteFiles): appends, truncation, replacement", async () => {
   await using d = await logDir({ "r.log": "a\r\n" });
-  // Real files, read the way a remote HostFiles reads them: whole, with no ranged read.
-  const files = { ...localFiles(), host: "elsewhere" };
-  const log = await readLog(files, d.dir, "r.log", { completeOnly: true });
-  const stop = new AbortController();
-  const seen: string[] = [];
-  const run = (async () => {
-    for await (
-      const item of followLog(files, log.position, { signal: stop.signal, intervalMs: 20 })
-    ) {
-      seen.push(...(item.kind === "lines" ? item.lines : [`<${item.kind}>`]));
-    }
-  })();
+  const ssh = await writeFakeSsh(d.dir);
+  await using f = await following(remoteFiles({ host: "far1", sshCommand: ssh }), d.dir, "r.log");
+  const { seen } = f;
   const path = `${d.dir}/r.log`;
   await Deno.writeTextFile(path, "b\r\n", { append: true });
   await until(() => seen.includes("b"), "an appended line");
@@ -540,8 +512,7 @@ Deno.test("followLog through whole-file reads (the remote path): appends, trunca
   await Deno.writeTextFile(`${path}.new`, "d".repeat(100) + "\r\n");
   await Deno.rename(`${path}.new`, path);
   await until(() => seen.includes("d".repeat(100)), "the replacement's line");
-  stop.abort();
-  await run;
+  await f.stop();
   assert.deepEqual(seen, ["b", "<truncated>", "c", "<rotated>", "d".repeat(100)]);
 });
 
