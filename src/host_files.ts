@@ -108,6 +108,16 @@ function tooLarge(path: string, size: number): RangeError {
   );
 }
 
+/** Opens a file for reading, or `null` when it is not there. */
+async function openIfThere(path: string): Promise<Deno.FsFile | null> {
+  try {
+    return await Deno.open(path, { read: true });
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return null;
+    throw e;
+  }
+}
+
 /**
  * This machine's files. Writes go through a private staging directory beside the target and are
  * refused in a directory that other users may write to (without the sticky bit); the new file
@@ -135,13 +145,8 @@ export function localFiles(): HostFiles {
     async readRange(path, offset, max) {
       checkPath(path);
       checkRange(offset, max);
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(path, { read: true });
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) return null;
-        throw e;
-      }
+      const file = await openIfThere(path);
+      if (file === null) return null;
       try {
         const size = (await file.stat()).size;
         await file.seek(offset, Deno.SeekMode.Start);
@@ -160,13 +165,8 @@ export function localFiles(): HostFiles {
     },
     async read(path) {
       checkPath(path);
-      let file: Deno.FsFile;
-      try {
-        file = await Deno.open(path, { read: true });
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) return null;
-        throw e;
-      }
+      const file = await openIfThere(path);
+      if (file === null) return null;
       try {
         const size = (await file.stat()).size;
         if (size > MAX_HOST_FILE_BYTES) throw tooLarge(path, size);
