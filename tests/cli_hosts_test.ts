@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
-import { startSandbox } from "./support/sandbox.ts";
 import { cli, cliProcess, fakeIo, maskPids } from "./support/cli_io.ts";
 import { main } from "../src/cli/main.ts";
-import { writeFakeSsh } from "./support/fake_ssh.ts";
+import { fakeFleet } from "./support/fake_ssh.ts";
 
-async function setup() {
-  const sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n", other: "exec sleep 1000\n" } });
-  const dir = await Deno.makeTempDir();
-  const ssh = await writeFakeSsh(dir);
-  const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
-  return {
-    sb,
-    dir,
-    args: ["--ssh-command", ssh, "--remote-socket", socket],
-    async [Symbol.asyncDispose]() {
-      await sb.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+function setup() {
+  return fakeFleet({ svc: "exec sleep 1000\n", other: "exec sleep 1000\n" });
 }
 
 Deno.test("-H a,b runs on each host over the real unixexec bridge, prefixing lines", async () => {

@@ -8,38 +8,24 @@ import assert from "node:assert/strict";
 import { cli, CLI_PERMISSIONS, fakeIo } from "./support/cli_io.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
-import { startSandbox } from "./support/sandbox.ts";
 import { startBus } from "./support/bus.ts";
 import { fleetInProcess } from "./support/children.ts";
-import { writeFakeSsh } from "./support/fake_ssh.ts";
+import { fakeFleet, writeFakeSsh } from "./support/fake_ssh.ts";
+import { busSocketPath } from "./support/sshd.ts";
 import { until } from "./support/poll.ts";
 import { main } from "../src/cli/main.ts";
 import { connectMany, forEachHost } from "../src/fleet.ts";
 import { HostTimeoutError, HostUnreachableError } from "../src/host_errors.ts";
 import { System } from "../src/system.ts";
 
-async function setup() {
-  const sb = await startSandbox({ jobs: { svc: "exec sleep 1000\n" } });
-  const dir = await Deno.makeTempDir({ prefix: "upstart-fleet-" });
-  const ssh = await writeFakeSsh(dir);
-  const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
-  return {
-    sb,
-    dir,
-    ssh,
-    socket,
-    args: ["--ssh-command", ssh, "--remote-socket", socket],
-    async [Symbol.asyncDispose]() {
-      await sb.close();
-      await Deno.remove(dir, { recursive: true });
-    },
-  };
+function setup() {
+  return fakeFleet({ svc: "exec sleep 1000\n" });
 }
 
 Deno.test("each failure kind is one line naming the host, what was tried and why", async () => {
   await using s = await setup();
   await using bus = await startBus(); // a bus with no Upstart on it
-  const busSocket = bus.address.replace(/^unix:path=/, "").split(",")[0];
+  const busSocket = busSocketPath(bus.address);
   const hosts = "ok1,down1,nokey1,nosudo1,nobridge1,hang1";
   let r = await cli([...s.args, "-H", hosts, "--host-timeout", "1", "version"]);
   assert.equal(r.code, 1);

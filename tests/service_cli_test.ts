@@ -5,8 +5,8 @@
  * --host through a stand-in ssh that runs the command here.
  */
 import assert from "node:assert/strict";
-import { writeFakeSsh } from "./support/fake_ssh.ts";
-import { startSandbox, type TestSandbox } from "./support/sandbox.ts";
+import { fakeFleet } from "./support/fake_ssh.ts";
+import type { TestSandbox } from "./support/sandbox.ts";
 import { cli, cliProcess, fakeIo, hasControl } from "./support/cli_io.ts";
 import { until } from "./support/poll.ts";
 import { main } from "../src/cli/main.ts";
@@ -40,23 +40,15 @@ function withDir(args: string[], dir: string): string[] {
 }
 
 async function setup(remote = false, jobs = JOBS): Promise<Setup> {
-  const sb = await startSandbox({ jobs });
-  const tmp = await Deno.makeTempDir({ prefix: "service-cli-" });
-  const ssh = await writeFakeSsh(tmp);
-  const socket = sb.address.replace(/^unix:path=/, "").split(",")[0];
-  const a = remote
-    ? ["--ssh-command", ssh, "--remote-socket", socket, "-H", "here"]
-    : ["--address", sb.address];
+  const fleet = await fakeFleet(jobs);
+  const { sb } = fleet;
   return {
     sb,
-    a,
-    tmp,
+    a: remote ? [...fleet.args, "-H", "here"] : ["--address", sb.address],
+    tmp: fleet.dir,
     args: (args) => withDir(args, sb.jobDir),
     run: (args, env = {}) => cli(withDir(args, sb.jobDir), env),
-    async [Symbol.asyncDispose]() {
-      await sb.close();
-      await Deno.remove(tmp, { recursive: true });
-    },
+    [Symbol.asyncDispose]: () => fleet[Symbol.asyncDispose](),
   };
 }
 

@@ -14,6 +14,9 @@
  * @module
  */
 
+import { startSandbox, type TestSandbox } from "./sandbox.ts";
+import { busSocketPath } from "./sshd.ts";
+
 const FAKE_SSH = `#!/bin/sh
 opts=
 while :; do
@@ -46,4 +49,37 @@ export async function writeFakeSsh(dir: string, log?: string): Promise<string> {
   await Deno.writeTextFile(path, FAKE_SSH.replace("\n", "\n" + logLine));
   await Deno.chmod(path, 0o755);
   return path;
+}
+
+/** A sandbox and the stand-in ssh reaching it: what `-H` tests without an sshd run against. */
+export interface FakeFleet extends AsyncDisposable {
+  /** The sandbox. */
+  readonly sb: TestSandbox;
+  /** A temp dir of the test's own (the stand-in is in it). */
+  readonly dir: string;
+  /** The stand-in ssh. */
+  readonly ssh: string;
+  /** The sandbox's bus socket, as the far side reaches it. */
+  readonly socket: string;
+  /** `--ssh-command SSH --remote-socket SOCKET`. */
+  readonly args: string[];
+}
+
+/** Starts a sandbox with `jobs` and writes the stand-in ssh that reaches it. */
+export async function fakeFleet(jobs: Record<string, string>): Promise<FakeFleet> {
+  const sb = await startSandbox({ jobs });
+  const dir = await Deno.makeTempDir({ prefix: "upstart-fleet-" });
+  const ssh = await writeFakeSsh(dir);
+  const socket = busSocketPath(sb.address);
+  return {
+    sb,
+    dir,
+    ssh,
+    socket,
+    args: ["--ssh-command", ssh, "--remote-socket", socket],
+    async [Symbol.asyncDispose]() {
+      await sb.close();
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
 }
