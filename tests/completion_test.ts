@@ -4,20 +4,12 @@
  */
 import assert from "node:assert/strict";
 import { cli } from "./support/cli_io.ts";
+import { hasProgram as has } from "./support/programs.ts";
 import { startSandbox } from "./support/sandbox.ts";
 import { COMMANDS, GLOBAL_OPTIONS } from "../src/cli/main.ts";
 import { completionScript } from "../src/cli/completion.ts";
 
 const CLI = new URL("../cli.ts", import.meta.url).pathname;
-
-function has(program: string): boolean {
-  try {
-    new Deno.Command(program, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** A directory on $PATH with `upstart`: a wrapper running this checkout's CLI, as the README shows. */
 async function wrapperBin(): Promise<{ dir: string } & AsyncDisposable> {

@@ -2,17 +2,9 @@
 import assert from "node:assert/strict";
 import { COMMANDS, GLOBAL_OPTIONS } from "../src/cli/main.ts";
 import { manPage } from "../src/cli/man.ts";
+import { hasProgram as has } from "./support/programs.ts";
 
 const PAGE = manPage({ commands: COMMANDS, globals: GLOBAL_OPTIONS }, "upstart");
-
-function has(program: string): boolean {
-  try {
-    new Deno.Command(program, { args: ["--version"], stdout: "null", stderr: "null" }).outputSync();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("deno task man writes dist/upstart.1 from the command table", async () => {
   const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url)))
