@@ -428,10 +428,10 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Follows a log's current file from `position`, as `tail -F` does: new complete lines as they
  * are written, across rotation (the file renamed, compressed or removed, and made again) and
  * truncation (`copytruncate`). A rotated file's last lines, written after the previous look, are
- * read from `JOB.log.1` or `JOB.log.1.gz` when it still has them. It polls the file's size and
- * modification time, and reads it again only when they change: on this machine only the new bytes
- * (and a few before them, to tell a replaced file); on a remote host, where `HostFiles` reads whole
- * files, the whole current file per change (and one ssh round trip per look).
+ * read from the newest rotated file (`JOB.log.1`, `.1.gz`, or `dateext`'s) when it still has them.
+ * It polls the file's size and modification time, and reads only when they change, and then only
+ * the new bytes (and a few before them, to tell a replaced file), a bounded piece at a time
+ * (`HostFiles.readRange`: here and over ssh alike).
  *
  * @param files The host's files.
  * @param position Where to start ({@linkcode readLog}'s `position`).
