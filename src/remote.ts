@@ -9,7 +9,8 @@
  * (`AUTH EXTERNAL <hex uid>`) to claim the far-side uid: libdbus claims the
  * local uid, which the far side would reject whenever the two differ (local
  * user 1000 logging in as root). libdbus's client sends nothing else until it
- * gets the reply, so reading one line never swallows later bytes.
+ * gets the reply, so reading one line never swallows later bytes. When the two
+ * uids are the same, the bridge takes ssh's channel as it is.
  *
  * @module
  */
